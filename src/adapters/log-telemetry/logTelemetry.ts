@@ -1,0 +1,53 @@
+import type { CircuitState, Logger, Telemetry } from '../../app/ports/index.js';
+import type { Job } from '../../domain/job.js';
+import { failedConditions } from '../../domain/outcome.js';
+import type { Run } from '../../domain/run.js';
+import type { StateEffect } from '../../domain/state.js';
+
+/**
+ * The log sink: one structured JSON line per run (`event: "run"`), per health change and per
+ * circuit transition. Always on.
+ */
+export class LogTelemetry implements Telemetry {
+  constructor(readonly logger: Logger) {}
+
+  runCompleted(run: Run, job: Job): void {
+    const level = run.status === 'up' ? 'info' : run.status === 'error' ? 'error' : 'warn';
+    this.logger[level](
+      {
+        event: 'run',
+        job: run.job,
+        runId: run.runId,
+        trigger: run.trigger,
+        status: run.status,
+        success: run.success,
+        attempts: run.attempts,
+        durationMs: run.durationMs,
+        httpStatus: run.httpStatus,
+        scheduledAt: run.scheduledAt,
+        startedAt: run.startedAt,
+        latenessMs: Date.parse(run.startedAt) - Date.parse(run.scheduledAt),
+        failedConditions: failedConditions(job.conditions, run.conditions),
+        errorKind: run.error?.kind ?? null,
+        errorMessage: run.error?.message ?? null,
+        location: run.location,
+        tags: job.tags,
+        ...(run.timings ? { timings: run.timings } : {}),
+      },
+      `${run.job} ${run.status}`,
+    );
+  }
+
+  healthChanged(effect: StateEffect): void {
+    this.logger.warn(
+      { event: 'health-changed', job: effect.job, from: effect.from, to: effect.to, runId: effect.run.runId },
+      `${effect.job} is now ${effect.to}`,
+    );
+  }
+
+  circuitChanged(job: string, state: CircuitState): void {
+    this.logger.warn({ event: 'circuit', job, state }, `${job} circuit ${state}`);
+  }
+
+  async flush(): Promise<void> {}
+}

@@ -1,0 +1,136 @@
+import type { Socket } from 'node:net';
+import { Agent, buildConnector, request, type Dispatcher } from 'undici';
+import type { ProbeRequest, Prober } from '../../app/ports/index.js';
+import { classifyErrorCode, type Attempt } from '../../domain/outcome.js';
+import { RUN_HEADER, Tracer } from './tracer.js';
+
+export interface UndiciProberOptions {
+  /** Connections kept per origin (keep-alive pool bound). Default 32. */
+  readonly connectionsPerOrigin?: number;
+  /** How long an idle connection is kept, in ms. Default 30 000. */
+  readonly keepAliveTimeoutMs?: number;
+  /** Largest body read for conditions, in bytes; the rest is discarded. Default 1 MiB. */
+  readonly maxBodyBytes?: number;
+  /** Extra trusted CA certificates (PEM), on top of Node's (and `NODE_EXTRA_CA_CERTS`). */
+  readonly ca?: string | readonly string[];
+}
+
+/**
+ * The HTTP prober: one shared undici Agent per TLS mode (keep-alive, bounded connections per
+ * origin), requests aborted for real by the attempt's signal, timings from diagnostics channels.
+ */
+export class UndiciProber implements Prober {
+  readonly #tracer = new Tracer();
+  readonly #options: Required<Omit<UndiciProberOptions, 'ca'>> & Pick<UndiciProberOptions, 'ca'>;
+  readonly #agents = new Map<boolean, Agent>();
+
+  constructor(options: UndiciProberOptions = {}) {
+    this.#options = {
+      connectionsPerOrigin: options.connectionsPerOrigin ?? 32,
+      keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 30_000,
+      maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
+    };
+  }
+
+  async probe(probe: ProbeRequest, signal: AbortSignal): Promise<Attempt> {
+    const id = `${probe.runId}#${probe.attempt}`;
+    const trace = this.#tracer.begin(id);
+    try {
+      const response = await request(probe.url, {
+        dispatcher: this.#agent(probe.insecureSkipVerify),
+        method: probe.method,
+        headers: { ...probe.headers, [RUN_HEADER]: id },
+        ...(probe.body === undefined ? {} : { body: probe.body }),
+        signal,
+      });
+      const body = probe.readBody && probe.method !== 'HEAD' ? await this.#read(response.body) : await discard(response.body);
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      const expires = trace.socket?.certificateExpiresAt;
+      return {
+        type: 'response',
+        status: response.statusCode,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        timings: this.#tracer.timings(trace, performance.now()),
+        ...(expires === undefined || Number.isNaN(expires) ? {} : { certificateExpiresAt: expires }),
+      };
+    } catch (error) {
+      const elapsed = Math.round(performance.now() - trace.startedAt);
+      const { code, name, message } = error as { code?: string; name?: string; message?: string };
+      const kind = signal.aborted ? 'timeout' : classifyErrorCode(code ?? causeCode(error), name);
+      return {
+        type: 'failure',
+        kind,
+        message: kind === 'timeout' && signal.aborted ? `no response within ${elapsed} ms` : describe(code ?? causeCode(error), message),
+        timings: this.#tracer.timings(trace, performance.now()),
+      };
+    } finally {
+      this.#tracer.end(id);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#tracer.close();
+    await Promise.all([...this.#agents.values()].map((agent) => agent.close()));
+    this.#agents.clear();
+  }
+
+  #agent(insecure: boolean): Agent {
+    let agent = this.#agents.get(insecure);
+    if (!agent) {
+      const base = buildConnector({
+        rejectUnauthorized: !insecure,
+        ...(this.#options.ca === undefined ? {} : { ca: this.#options.ca as string[] }),
+      });
+      const tracer = this.#tracer;
+      agent = new Agent({
+        connections: this.#options.connectionsPerOrigin,
+        keepAliveTimeout: this.#options.keepAliveTimeoutMs,
+        connect(options, callback) {
+          // undici's connector returns the socket it creates: watch it before it connects.
+          const socket = (base as (...args: Parameters<typeof base>) => Socket | undefined)(options, callback);
+          if (socket) tracer.watchSocket(socket);
+        },
+      });
+      this.#agents.set(insecure, agent);
+    }
+    return agent;
+  }
+
+  /** Reads up to maxBodyBytes as UTF-8 text and discards the rest. */
+  async #read(body: Dispatcher.ResponseData['body']): Promise<string> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      const buffer = chunk as Buffer;
+      const room = this.#options.maxBodyBytes - size;
+      chunks.push(buffer.length > room ? buffer.subarray(0, room) : buffer);
+      size += Math.min(buffer.length, room);
+      if (size >= this.#options.maxBodyBytes) {
+        body.destroy();
+        break;
+      }
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+}
+
+async function discard(body: Dispatcher.ResponseData['body']): Promise<undefined> {
+  await body.dump();
+  return undefined;
+}
+
+/** undici wraps socket errors; the system code is often on the cause. */
+function causeCode(error: unknown): string | undefined {
+  const cause = (error as { cause?: { code?: string } }).cause;
+  return cause?.code;
+}
+
+function describe(code: string | undefined, message: string | undefined): string {
+  const text = message?.trim() || 'request failed';
+  return code && !text.includes(code) ? `${code}: ${text}` : text;
+}

@@ -1,0 +1,5 @@
+export type { Clock } from './clock.js';
+export type { ProbeRequest, Prober } from './prober.js';
+export type { CircuitStateStore, DispatcherStateStore, JobStateStore, RunStore, StateStore } from './stores.js';
+export type { CircuitState, Logger, Telemetry } from './telemetry.js';
+export type { JobCatalog } from './catalog.js';

@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import { PulsecheckError, notFound } from '../domain/errors.js';
+import type { Run } from '../domain/run.js';
+import { INITIAL_STATE } from '../domain/state.js';
+import type { CheckRunner } from './checkRunner.js';
+import type { Dispatcher, TickReport } from './dispatcher.js';
+import type { Clock, JobCatalog, StateStore, Telemetry } from './ports/index.js';
+import { jobView, type JobView } from './views.js';
+
+export interface PulsecheckDeps {
+  readonly catalog: JobCatalog;
+  readonly store: StateStore;
+  readonly clock: Clock;
+  readonly runner: CheckRunner;
+  readonly dispatcher: Dispatcher;
+  readonly telemetry: Telemetry;
+  readonly version: string;
+  /** Interval of the dispatcher timer, in ms: a last tick older than 3 of them makes health degraded. */
+  readonly tickIntervalMs: number;
+}
+
+export interface HealthReport {
+  readonly status: 'ok' | 'degraded';
+  readonly version: string;
+  readonly uptimeSeconds: number;
+  readonly jobs: number;
+  readonly runningChecks: number;
+  readonly lastTickAt: string | null;
+  readonly lastTickAgeSeconds: number | null;
+  readonly checks: Readonly<Record<string, { status: 'ok' | 'degraded'; detail: string }>>;
+}
+
+/** The use cases the functions call: one object, so handlers stay a few lines each. */
+export class Pulsecheck {
+  readonly #deps: PulsecheckDeps;
+  readonly #startedAt: number;
+  /** Aborted at shutdown: no new run starts. */
+  readonly #stop = new AbortController();
+  /** Aborted when the shutdown grace period ends: runs in flight are cut short. */
+  readonly #abort = new AbortController();
+  readonly #busy = new Set<Promise<unknown>>();
+
+  constructor(deps: PulsecheckDeps) {
+    this.#deps = deps;
+    this.#startedAt = deps.clock.now();
+  }
+
+  /** The dispatcher timer: plans and runs due checks, then flushes telemetry. */
+  tick(): Promise<TickReport> {
+    if (this.#stop.signal.aborted) return Promise.resolve({ planned: 0, started: 0, runs: [] });
+    return this.#track(async () => {
+      try {
+        return await this.#deps.dispatcher.tick({ stop: this.#stop.signal, abort: this.#abort.signal });
+      } finally {
+        await this.#deps.telemetry.flush();
+      }
+    });
+  }
+
+  /**
+   * Stops starting runs, lets those in flight finish for up to `graceMs`, then aborts them (they are
+   * recorded as timeouts) and waits for them to settle.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.#stop.abort(new Error('shutting down'));
+    const settled = Promise.allSettled([...this.#busy]);
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+    if ((await Promise.race([settled, graceOver])) === 'late') this.#abort.abort(new Error('shutdown grace period over'));
+    clearTimeout(timer);
+    await settled;
+    await this.#deps.telemetry.flush();
+  }
+
+  #track<T>(fn: () => Promise<T>): Promise<T> {
+    const promise = fn();
+    this.#busy.add(promise);
+    void promise.finally(() => this.#busy.delete(promise)).catch(() => undefined);
+    return promise;
+  }
+
+  async listJobs(): Promise<JobView[]> {
+    const { catalog, store, clock } = this.#deps;
+    const jobs = await catalog.list();
+    const now = clock.now();
+    return Promise.all(jobs.map(async (job) => jobView(job, (await store.loadState(job.name)) ?? INITIAL_STATE, now)));
+  }
+
+  async getJob(name: string): Promise<JobView> {
+    const { catalog, store, clock } = this.#deps;
+    const job = await catalog.get(name);
+    if (!job) throw notFound(`job "${name}"`);
+    return jobView(job, (await store.loadState(job.name)) ?? INITIAL_STATE, clock.now());
+  }
+
+  /** Runs a job now (trigger `manual`), even if disabled, and returns the run. */
+  async runNow(name: string): Promise<Run> {
+    const { catalog, clock, runner, telemetry } = this.#deps;
+    const job = await catalog.get(name);
+    if (!job) throw notFound(`job "${name}"`);
+    if (this.#stop.signal.aborted) throw new PulsecheckError('unavailable', 'Pulsecheck is shutting down');
+    const now = clock.now();
+    const runId = `${job.name}@${new Date(now).toISOString()}~${randomBytes(3).toString('hex')}`;
+    return this.#track(async () => {
+      try {
+        return await runner.run(job, { runId, trigger: 'manual', scheduledAt: now }, this.#abort.signal);
+      } finally {
+        await telemetry.flush();
+      }
+    });
+  }
+
+  async health(): Promise<HealthReport> {
+    const { store, clock, catalog, runner, version, tickIntervalMs } = this.#deps;
+    const now = clock.now();
+    const lastTick = await store.loadLastTick();
+    const ageSeconds = lastTick === undefined ? null : Math.round((now - lastTick) / 1_000);
+    const uptimeSeconds = Math.round((now - this.#startedAt) / 1_000);
+    // Before the first tick completes, give the timer three intervals' grace.
+    const reference = ageSeconds ?? uptimeSeconds;
+    const dispatcherLate = reference * 1_000 > 3 * tickIntervalMs + 60_000;
+    const checks = {
+      storage: { status: 'ok' as const, detail: store.kind },
+      dispatcher: dispatcherLate
+        ? { status: 'degraded' as const, detail: `no tick for ${reference}s` }
+        : { status: 'ok' as const, detail: ageSeconds === null ? 'waiting for the first tick' : `last tick ${ageSeconds}s ago` },
+    };
+    return {
+      status: Object.values(checks).some((c) => c.status !== 'ok') ? 'degraded' : 'ok',
+      version,
+      uptimeSeconds,
+      jobs: (await catalog.list()).length,
+      runningChecks: runner.inFlight,
+      lastTickAt: lastTick === undefined ? null : new Date(lastTick).toISOString(),
+      lastTickAgeSeconds: ageSeconds,
+      checks,
+    };
+  }
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { buildDeps, VERSION } from '../composition.js';
+import { parseJobsFile } from '../config/jobsFile.js';
+import { jobsJsonSchema } from '../config/jobsSchema.js';
+import { loadSettings } from '../config/settings.js';
+import { isPulsecheckError } from '../domain/errors.js';
+import { registry } from '../functions/registry.js';
+import { startLocalHost } from '../hosts/local/localHost.js';
+import { localEnv } from '../hosts/local/localSettings.js';
+
+const USAGE = `pulsecheck ${VERSION}: HTTP health checks as code, on Azure Functions
+
+Usage:
+  pulsecheck validate [file]               check a jobs file (default: PULSECHECK_JOBS_FILE or jobs.config.json)
+  pulsecheck run <job> [--config file]     run one job once, print the run as JSON; exit 0 if up, 1 if not
+  pulsecheck schema                        print the JSON Schema of the jobs file
+  pulsecheck start                         run the local host (like func start) on port 7071
+`;
+
+/** Exit codes: 0 success, 1 failure (invalid file, job down), 2 usage error. */
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } },
+  });
+  const [command, ...rest] = positionals;
+  if (values.version) return print(VERSION);
+  if (values.help || !command) return print(USAGE, command ? 0 : 2);
+  const env = localEnv(process.cwd());
+  const jobsFile = (file: string | undefined) => file ?? env.PULSECHECK_JOBS_FILE ?? 'jobs.config.json';
+  switch (command) {
+    case 'validate': {
+      const file = jobsFile(rest[0] ?? values.config);
+      const jobs = parseJobsFile(readFile(file), env, file);
+      return print(`✔ ${file}: ${jobs.length} job${jobs.length === 1 ? '' : 's'} (${jobs.filter((j) => j.enabled).length} enabled)`);
+    }
+    case 'run': {
+      const name = rest[0];
+      if (!name) return print(`pulsecheck run: name the job to run\n\n${USAGE}`, 2);
+      const settings = loadSettings({ ...env, PULSECHECK_JOBS_FILE: jobsFile(values.config) });
+      // Logs go to stderr so that stdout is exactly the run's JSON.
+      const deps = buildDeps(settings, { env, logFormat: 'pretty', logFd: 2 });
+      try {
+        const run = await deps.app.runNow(name);
+        process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
+        return run.status === 'up' ? 0 : 1;
+      } finally {
+        await deps.close();
+      }
+    }
+    case 'schema':
+      return print(JSON.stringify(jobsJsonSchema(), null, 2));
+    case 'start':
+      return start();
+    default:
+      return print(`pulsecheck: unknown command "${command}"\n\n${USAGE}`, 2);
+  }
+}
+
+async function start(): Promise<number> {
+  const host = await startLocalHost({ logFormat: 'pretty' });
+  const lines = registry.map((fn) =>
+    fn.trigger === 'http'
+      ? `  ${fn.name}: [${fn.methods.join(',')}] ${host.url}/${fn.route}`
+      : `  ${fn.name}: timerTrigger (${host.deps.settings.tickSchedule})`,
+  );
+  process.stdout.write(`Pulsecheck ${VERSION} listening on ${host.url}\n\nFunctions:\n${lines.join('\n')}\n\n`);
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      process.stdout.write(`\n${signal}: stopping (in-flight checks get ${host.deps.settings.shutdownGraceMs / 1000}s)…\n`);
+      process.once(signal, () => process.exit(130));
+      host.stop().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+function readFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+}
+
+function print(text: string, code = 0): number {
+  (code === 0 ? process.stdout : process.stderr).write(`${text}\n`);
+  return code;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${isPulsecheckError(error) ? error.message : (error as Error).message ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

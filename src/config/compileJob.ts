@@ -1,0 +1,160 @@
+import type { Issue } from '../domain/errors.js';
+import type { HttpMethod, Job, JobSource } from '../domain/job.js';
+import { compileCron, compileEvery, type Schedule } from '../domain/schedule.js';
+import { parseCondition, needsBody, type Condition } from '../domain/conditions/index.js';
+import type { DefaultsInput, JobInput } from './jobsSchema.js';
+import { substituteEnv, type Env } from './substitute.js';
+
+/** Defaults applied when neither the job nor `defaults` sets a value (README: configuration reference). */
+export const BUILT_IN = {
+  method: 'GET' as HttpMethod,
+  every: '1m',
+  timezone: 'UTC',
+  timeoutSeconds: 10,
+  retry: { maxAttempts: 3, initialDelayMs: 200, maxDelayMs: 5_000 },
+  circuitBreaker: { failureThreshold: 5, halfOpenAfterSeconds: 60 },
+  conditions: ['[STATUS] >= 200', '[STATUS] < 300'],
+  userAgent: 'Pulsecheck',
+};
+
+export interface CompileOptions {
+  readonly env: Env;
+  readonly source: JobSource;
+  /** Prefix naming the job in messages, e.g. `jobs[2] "billing": `. */
+  readonly where: string;
+  /** Path prefix for issue paths, e.g. `jobs[2].`. */
+  readonly pathPrefix: string;
+}
+
+/**
+ * Turns a structurally valid job (zod has checked shapes) into a domain `Job`: merges defaults,
+ * substitutes `${env:NAME}`, compiles the schedule and parses every condition. Collects every
+ * problem instead of stopping at the first.
+ */
+export function compileJob(input: JobInput, defaults: DefaultsInput, options: CompileOptions): { job?: Job; issues: Issue[] } {
+  const issues: Issue[] = [];
+  const problem = (field: string, message: string) =>
+    issues.push({ path: `${options.pathPrefix}${field}`, message: `${options.where}${field} ${message}` });
+  const env = (field: string, text: string) => {
+    const result = substituteEnv(text, options.env);
+    for (const name of result.missing) problem(field, `references \${env:${name}}, which is not set`);
+    return result.text;
+  };
+
+  const url = env('url', input.url);
+  if (!isHttpUrl(url)) problem('url', `"${input.url}" is not an absolute http(s) URL`);
+
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...defaults.headers, ...input.headers })) {
+    headers[key.toLowerCase()] = env(`headers.${key}`, value);
+  }
+  const rawBody = input.body ?? defaults.body;
+  let body: string | undefined;
+  if (typeof rawBody === 'string') body = env('body', rawBody);
+  else if (rawBody !== undefined) {
+    body = JSON.stringify(mapStrings(rawBody, (s) => env('body', s)));
+    headers['content-type'] ??= 'application/json';
+  }
+
+  const schedule = compileSchedule(input, defaults, problem);
+  const conditions: Condition[] = [];
+  (input.conditions ?? defaults.conditions ?? BUILT_IN.conditions).forEach((text, i) => {
+    const parsed = parseCondition(text);
+    if (typeof parsed === 'string') problem(`conditions[${i}]`, parsed);
+    else conditions.push(parsed);
+  });
+
+  const timeoutSeconds = input.timeoutSeconds ?? defaults.timeoutSeconds ?? BUILT_IN.timeoutSeconds;
+  const pick = <K extends keyof typeof BUILT_IN.retry>(key: K) =>
+    input.retry?.[key] ?? defaults.retry?.[key] ?? BUILT_IN.retry[key];
+  const retry = {
+    maxAttempts: pick('maxAttempts'),
+    initialDelayMs: pick('initialDelayMs'),
+    maxDelayMs: pick('maxDelayMs'),
+    deadlineSeconds: input.retry?.deadlineSeconds ?? defaults.retry?.deadlineSeconds,
+  };
+  if (retry.maxDelayMs < retry.initialDelayMs) problem('retry.maxDelayMs', `must be at least retry.initialDelayMs (${retry.initialDelayMs})`);
+  const deadlineSeconds = retry.deadlineSeconds ?? timeoutSeconds * retry.maxAttempts + 5;
+  if (deadlineSeconds < timeoutSeconds) problem('retry.deadlineSeconds', `must be at least timeoutSeconds (${timeoutSeconds})`);
+  const breaker = input.circuitBreaker ?? defaults.circuitBreaker ?? {};
+
+  if (issues.length > 0 || !schedule) return { issues };
+  headers['user-agent'] ??= BUILT_IN.userAgent;
+  const job: Job = {
+    name: input.name,
+    ...(input.description === undefined ? {} : { description: input.description }),
+    url,
+    method: input.method ?? defaults.method ?? BUILT_IN.method,
+    headers,
+    ...(body === undefined ? {} : { body }),
+    schedule,
+    enabled: input.enabled ?? defaults.enabled ?? true,
+    tags: { ...defaults.tags, ...input.tags },
+    timeoutMs: timeoutSeconds * 1_000,
+    retry: {
+      maxAttempts: retry.maxAttempts,
+      initialDelayMs: retry.initialDelayMs,
+      maxDelayMs: retry.maxDelayMs,
+      deadlineMs: deadlineSeconds * 1_000,
+    },
+    circuitBreaker:
+      breaker === false
+        ? null
+        : {
+            failureThreshold: breaker.failureThreshold ?? BUILT_IN.circuitBreaker.failureThreshold,
+            halfOpenAfterMs: (breaker.halfOpenAfterSeconds ?? BUILT_IN.circuitBreaker.halfOpenAfterSeconds) * 1_000,
+          },
+    conditions,
+    readBody: needsBody(conditions),
+    insecureSkipVerify: input.tls?.insecureSkipVerify ?? defaults.tls?.insecureSkipVerify ?? false,
+    source: options.source,
+    definition: input,
+  };
+  return { job, issues };
+}
+
+function compileSchedule(
+  input: JobInput,
+  defaults: DefaultsInput,
+  problem: (field: string, message: string) => void,
+): Schedule | undefined {
+  if (input.schedule !== undefined && input.every !== undefined) {
+    problem('schedule', 'and every are mutually exclusive (set one of them)');
+    return undefined;
+  }
+  // A job that sets either field ignores both fields of `defaults`.
+  const own = input.schedule !== undefined || input.every !== undefined;
+  const schedule = own ? input.schedule : defaults.schedule;
+  const every = own ? input.every : defaults.every;
+  const timezone = input.timezone ?? defaults.timezone ?? BUILT_IN.timezone;
+  const zoneValid = isTimeZone(timezone);
+  if (!zoneValid) problem('timezone', `"${timezone}" is not an IANA time zone (e.g. "Europe/Amsterdam", "UTC")`);
+  const compiled =
+    schedule !== undefined ? compileCron(schedule, zoneValid ? timezone : 'UTC') : compileEvery(every ?? BUILT_IN.every);
+  if (typeof compiled === 'string') problem(schedule !== undefined ? 'schedule' : 'every', compiled);
+  return typeof compiled === 'string' || !zoneValid ? undefined : compiled;
+}
+
+function isHttpUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const { protocol, hostname } = new URL(text);
+  return (protocol === 'http:' || protocol === 'https:') && hostname !== '';
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function mapStrings(value: unknown, fn: (text: string) => string): unknown {
+  if (typeof value === 'string') return fn(value);
+  if (Array.isArray(value)) return value.map((item) => mapStrings(item, fn));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, fn)]));
+  }
+  return value;
+}

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { HTTP_METHODS } from '../domain/job.js';
+
+/**
+ * The jobs file (`jobs.config.json`) and the job body of the API share these schemas.
+ * `jobs.schema.json` is generated from them (`pulsecheck schema`); a test fails when it is stale.
+ */
+
+/** URL- and Table-key-safe: letters, digits, `-` and `_`, starting with a letter or digit, ≤ 63 chars. */
+export const JOB_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+
+export const jobName = z
+  .string()
+  .regex(JOB_NAME_PATTERN, 'must be 1-63 letters, digits, "-" or "_", starting with a letter or digit')
+  .describe('Unique name of the job; used in URLs and as a storage key.');
+
+const seconds = (max: number) => z.number().positive().max(max);
+
+export const retrySchema = z
+  .strictObject({
+    maxAttempts: z.int().min(1).max(10).optional().describe('Total attempts including the first. Default 3.'),
+    initialDelayMs: z.int().min(0).max(60_000).optional().describe('First backoff delay in ms. Default 200.'),
+    maxDelayMs: z.int().min(0).max(300_000).optional().describe('Largest backoff delay in ms. Default 5000.'),
+    deadlineSeconds: seconds(600)
+      .optional()
+      .describe('Overall deadline of a run, retries included. Default timeoutSeconds × maxAttempts + 5.'),
+  })
+  .describe('Retry of transient failures (connect errors, timeouts, 408, 429, 5xx) with exponential backoff and jitter.');
+
+export const circuitBreakerSchema = z
+  .union([
+    z.literal(false),
+    z.strictObject({
+      failureThreshold: z.int().min(1).max(1_000).optional().describe('Consecutive failed runs that open the circuit. Default 5.'),
+      halfOpenAfterSeconds: seconds(86_400).optional().describe('Seconds before a probe run is let through. Default 60.'),
+    }),
+  ])
+  .describe('Circuit breaker; `false` turns it off. While open, runs are recorded as skipped (circuit-open).');
+
+const jsonValue: z.ZodType<unknown> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
+);
+
+/** Fields a job may set and `defaults` may provide. */
+const settable = {
+  method: z.enum(HTTP_METHODS).optional().describe('HTTP method. Default GET.'),
+  headers: z
+    .record(z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a valid HTTP header name'), z.string())
+    .optional()
+    .describe('Request headers; values may contain ${env:NAME} and ${secret:name}.'),
+  body: z
+    .union([z.string(), z.array(jsonValue), z.record(z.string(), jsonValue)])
+    .optional()
+    .describe('Request body: a string, or JSON (sent with content-type application/json).'),
+  schedule: z.string().optional().describe('NCRONTAB: 6 fields with seconds first, or 5 fields. Exclusive with `every`.'),
+  every: z.string().optional().describe('Interval such as "30s", "5m", "1h", aligned to the epoch. Exclusive with `schedule`.'),
+  timezone: z.string().optional().describe('IANA time zone for `schedule`. Default UTC.'),
+  enabled: z.boolean().optional().describe('Disabled jobs are listed but never scheduled. Default true.'),
+  tags: z.record(z.string(), z.string()).optional().describe('Key/value tags, sent with every result to telemetry.'),
+  timeoutSeconds: seconds(300).optional().describe('Per-attempt timeout in seconds. Default 10.'),
+  retry: retrySchema.optional(),
+  circuitBreaker: circuitBreakerSchema.optional(),
+  conditions: z
+    .array(z.string())
+    .max(50)
+    .optional()
+    .describe('Gatus conditions, e.g. "[STATUS] == 200", "[BODY].status == UP". Default: 2xx status.'),
+  tls: z
+    .strictObject({ insecureSkipVerify: z.boolean().optional().describe('Accept any server certificate.') })
+    .optional(),
+};
+
+export const defaultsSchema = z.strictObject(settable).describe('Values every job inherits unless it sets its own.');
+
+export const jobSchema = z
+  .strictObject({
+    name: jobName,
+    description: z.string().max(500).optional(),
+    url: z.string().min(1).describe('Absolute http(s) URL; may contain ${env:NAME} and ${secret:name}.'),
+    ...settable,
+  })
+  .describe('One HTTP health check.');
+
+export type JobInput = z.infer<typeof jobSchema>;
+export type DefaultsInput = z.infer<typeof defaultsSchema>;
+
+export const jobsFileSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    defaults: defaultsSchema.optional(),
+    jobs: z.array(jobSchema).describe('The health checks.'),
+  })
+  .describe('Pulsecheck jobs file');
+
+export type JobsFileInput = z.infer<typeof jobsFileSchema>;
+
+/** The JSON Schema of the jobs file, for editors (`"$schema": "./jobs.schema.json"`). */
+export function jobsJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(jobsFileSchema, { io: 'input' }),
+    title: 'Pulsecheck jobs file',
+  };
+}

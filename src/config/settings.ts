@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { configError } from '../domain/errors.js';
+import { compileCron } from '../domain/schedule.js';
+import { formatPath } from './issues.js';
+import type { Env } from './substitute.js';
+
+/** The dispatcher timer's schedule when `PULSECHECK_TICK_SCHEDULE` is not set: every 10 seconds. */
+export const DEFAULT_TICK_SCHEDULE = '*/10 * * * * *';
+
+const integer = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === '') return fallback;
+      const value = Number(text);
+      if (!Number.isInteger(value) || value < min || value > max) {
+        ctx.addIssue({ code: 'custom', message: `"${text}" must be an integer from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const text = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? fallback : value.trim()));
+
+/**
+ * App settings: environment variables in Azure, `local.settings.json` Values locally.
+ * Every name and default is in the README's configuration reference.
+ */
+const settingsSchema = z.object({
+  AzureWebJobsStorage: z.string().optional(),
+  PULSECHECK_JOBS_FILE: text('jobs.config.json'),
+  PULSECHECK_TICK_SCHEDULE: text(DEFAULT_TICK_SCHEDULE).refine((value) => typeof compileCron(value, 'UTC') !== 'string', {
+    message: 'must be NCRONTAB with 5 or 6 fields, e.g. "*/10 * * * * *"',
+  }),
+  PULSECHECK_DISPATCH: text('inline').pipe(
+    z.enum(['inline'], { error: 'must be "inline" ("queue" dispatch is not available in this version)' }),
+  ),
+  PULSECHECK_PORT: integer(0, 65_535, 7071),
+  PULSECHECK_MAX_CONCURRENCY: integer(1, 10_000, 256),
+  PULSECHECK_MAX_CONNECTIONS_PER_ORIGIN: integer(1, 1_000, 32),
+  PULSECHECK_SHUTDOWN_GRACE_SECONDS: integer(0, 600, 10),
+  PULSECHECK_LOG_LEVEL: text('info').pipe(
+    z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
+      error: 'must be one of trace, debug, info, warn, error, fatal, silent',
+    }),
+  ),
+  PULSECHECK_LOG_FORMAT: z
+    .enum(['json', 'pretty'], { error: 'must be "json" or "pretty"' })
+    .optional(),
+  PULSECHECK_RUN_LOCATION: z.string().optional(),
+  REGION_NAME: z.string().optional(),
+});
+
+export interface Settings {
+  readonly storageConnection: string | undefined;
+  readonly jobsFile: string;
+  readonly tickSchedule: string;
+  readonly dispatch: 'inline';
+  readonly port: number;
+  /** Checks running at once in this process (the bulkhead). */
+  readonly maxConcurrency: number;
+  readonly maxConnectionsPerOrigin: number;
+  readonly shutdownGraceMs: number;
+  readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  /** `json` lines, or `pretty` readable lines; unset lets the host choose (local: pretty, Azure: json). */
+  readonly logFormat: 'json' | 'pretty' | undefined;
+  /** Reported with every run: `PULSECHECK_RUN_LOCATION`, else Azure's `REGION_NAME`, else `local`. */
+  readonly location: string;
+}
+
+/** Reads the settings from an environment; every bad value is reported at once. */
+export function loadSettings(env: Env): Settings {
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) {
+    throw configError(
+      parsed.error.issues.map((issue) => ({
+        path: formatPath(issue.path),
+        message: `${formatPath(issue.path)} ${issue.message}`,
+      })),
+      'settings',
+    );
+  }
+  const s = parsed.data;
+  return {
+    storageConnection: s.AzureWebJobsStorage,
+    jobsFile: s.PULSECHECK_JOBS_FILE,
+    tickSchedule: s.PULSECHECK_TICK_SCHEDULE,
+    dispatch: s.PULSECHECK_DISPATCH,
+    port: s.PULSECHECK_PORT,
+    maxConcurrency: s.PULSECHECK_MAX_CONCURRENCY,
+    maxConnectionsPerOrigin: s.PULSECHECK_MAX_CONNECTIONS_PER_ORIGIN,
+    shutdownGraceMs: s.PULSECHECK_SHUTDOWN_GRACE_SECONDS * 1_000,
+    logLevel: s.PULSECHECK_LOG_LEVEL,
+    logFormat: s.PULSECHECK_LOG_FORMAT,
+    location: s.PULSECHECK_RUN_LOCATION?.trim() || s.REGION_NAME?.trim() || 'local',
+  };
+}

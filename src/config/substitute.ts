@@ -1,0 +1,21 @@
+/** Environment variables (process.env, or `local.settings.json` Values). */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const ENV_REFERENCE = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * Replaces `${env:NAME}` with the variable's value and `${env:NAME:-fallback}` with the value or, when
+ * unset or empty, the fallback. Names of unset variables without a fallback are returned in `missing`.
+ * `${secret:…}` references are left for run time.
+ */
+export function substituteEnv(text: string, env: Env): { text: string; missing: string[] } {
+  const missing: string[] = [];
+  const result = text.replace(ENV_REFERENCE, (_match, name: string, fallback: string | undefined) => {
+    const value = env[name];
+    if (value !== undefined && value !== '') return value;
+    if (fallback !== undefined) return fallback;
+    missing.push(name);
+    return '';
+  });
+  return { text: result, missing };
+}

@@ -1,0 +1,68 @@
+/**
+ * One error hierarchy for the program's own faults and for rejected input.
+ * A failed health check is NOT an error: it is a run with `status: "down"`.
+ *
+ * Each error has a stable `code` (mapped to an HTTP status in one place, `functions/http.ts`) and a
+ * `kind`: `user` errors carry user data and are safe to show to the caller but never go to telemetry;
+ * `system` errors are our own faults, reported without internals.
+ * @see https://github.com/nodejs/undici/blob/main/lib/core/errors.js for the habit of stable codes.
+ */
+export type ErrorCode =
+  | 'config_invalid'
+  | 'validation_failed'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'conflict'
+  | 'precondition_failed'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'unavailable'
+  | 'internal';
+
+/** One precise problem with a piece of input: where it is and what was expected. */
+export interface Issue {
+  /** Dotted path of the offending field, e.g. `jobs[2].schedule`; empty for the whole input. */
+  path: string;
+  /** Human sentence naming the field and what was expected. */
+  message: string;
+}
+
+const userCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'config_invalid',
+  'validation_failed',
+  'not_found',
+  'method_not_allowed',
+  'conflict',
+  'precondition_failed',
+  'payload_too_large',
+  'unsupported_media_type',
+]);
+
+export class PulsecheckError extends Error {
+  override readonly name = 'PulsecheckError';
+  readonly kind: 'user' | 'system';
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly issues: readonly Issue[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.kind = userCodes.has(code) ? 'user' : 'system';
+  }
+}
+
+export const isPulsecheckError = (error: unknown): error is PulsecheckError =>
+  error instanceof PulsecheckError;
+
+/** The jobs file (or one job) is invalid; `issues` lists every problem at once. */
+export const configError = (issues: readonly Issue[], source = 'configuration'): PulsecheckError =>
+  new PulsecheckError(
+    'config_invalid',
+    `${source} is invalid:\n${issues.map((i) => `  - ${i.message}`).join('\n')}`,
+    issues,
+  );
+
+export const notFound = (what: string): PulsecheckError =>
+  new PulsecheckError('not_found', `${what} was not found`);

@@ -1,0 +1,52 @@
+import type { Condition } from './conditions/ast.js';
+import type { Schedule } from './schedule.js';
+
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/** Retries of one run: only transient failures are retried, with exponential backoff and jitter. */
+export interface RetrySpec {
+  /** Total attempts including the first (1 = no retry). */
+  readonly maxAttempts: number;
+  /** First backoff delay, in milliseconds. */
+  readonly initialDelayMs: number;
+  /** Largest backoff delay, in milliseconds. */
+  readonly maxDelayMs: number;
+  /** Overall deadline of a run, all attempts and delays included, in milliseconds. */
+  readonly deadlineMs: number;
+}
+
+/** Opens after `failureThreshold` consecutive failed runs; probes again after `halfOpenAfterMs`. */
+export interface CircuitBreakerSpec {
+  readonly failureThreshold: number;
+  readonly halfOpenAfterMs: number;
+}
+
+/** Where a job is defined: the jobs file (read-only through the API) or the API. */
+export type JobSource = 'config' | 'api';
+
+/** A job as the core uses it: validated, defaults applied, schedule and conditions compiled. */
+export interface Job {
+  readonly name: string;
+  readonly description?: string;
+  readonly url: string;
+  readonly method: HttpMethod;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+  readonly schedule: Schedule;
+  readonly enabled: boolean;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Per-attempt timeout, in milliseconds. */
+  readonly timeoutMs: number;
+  readonly retry: RetrySpec;
+  /** `null` when the job opts out of the circuit breaker. */
+  readonly circuitBreaker: CircuitBreakerSpec | null;
+  readonly conditions: readonly Condition[];
+  /** Whether a condition reads the response body (otherwise the prober discards it unread). */
+  readonly readBody: boolean;
+  /** Accept any server certificate (self-signed internal endpoints). Expiry is still reported. */
+  readonly insecureSkipVerify: boolean;
+  readonly source: JobSource;
+  /** The job exactly as written (references such as `${env:X}` unresolved): what the API shows. */
+  readonly definition: Readonly<Record<string, unknown>>;
+}

@@ -1,0 +1,126 @@
+import { describeResult, evaluateConditions } from './conditions/evaluate.js';
+import type { Condition, ConditionResult } from './conditions/ast.js';
+import type { Run, Timings, TransportFailureKind } from './run.js';
+
+/** What one HTTP attempt produced: a response, or a transport failure. Never an exception. */
+export type Attempt =
+  | {
+      readonly type: 'response';
+      readonly status: number;
+      /** Header names lower-cased. */
+      readonly headers: Readonly<Record<string, string>>;
+      readonly body?: string;
+      readonly timings: Timings;
+      /** Epoch ms at which the server certificate expires (HTTPS only). */
+      readonly certificateExpiresAt?: number;
+    }
+  | {
+      readonly type: 'failure';
+      readonly kind: TransportFailureKind;
+      readonly message: string;
+      readonly timings: Timings;
+    };
+
+const TRANSIENT_FAILURES: ReadonlySet<TransportFailureKind> = new Set(['timeout', 'connect', 'dns', 'reset']);
+const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * Whether an attempt is worth retrying: connection, DNS and reset errors, timeouts, 408, 429 and the
+ * 5xx statuses that signal a passing condition (not 501 Not Implemented or 505).
+ */
+export function isTransient(attempt: Attempt): boolean {
+  return attempt.type === 'failure'
+    ? TRANSIENT_FAILURES.has(attempt.kind)
+    : TRANSIENT_STATUSES.has(attempt.status);
+}
+
+/**
+ * The wait a 429 or 503 response asks for with `Retry-After` (seconds or an HTTP date), in ms;
+ * `undefined` when absent or unparseable. `now` is epoch ms.
+ */
+export function retryAfterMs(attempt: Attempt, now: number): number | undefined {
+  if (attempt.type !== 'response' || (attempt.status !== 429 && attempt.status !== 503)) return undefined;
+  const value = attempt.headers['retry-after']?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1_000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * Maps a Node.js / undici error code to a failure kind.
+ * @see https://github.com/nodejs/undici/blob/main/lib/core/errors.js
+ */
+export function classifyErrorCode(code: string | undefined, name?: string): TransportFailureKind {
+  if (name === 'AbortError' || name === 'TimeoutError') return 'timeout';
+  switch (code) {
+    case 'ECONNREFUSED':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'EADDRNOTAVAIL':
+      return 'connect';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+      return 'dns';
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+      return 'reset';
+    case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+    case 'UND_ERR_ABORTED':
+    case 'ABORT_ERR':
+      return 'timeout';
+  }
+  if (code && (/^ERR_TLS_|^ERR_SSL_|CERT|^SELF_SIGNED|^DEPTH_ZERO|^UNABLE_TO_/.test(code))) return 'tls';
+  return 'protocol';
+}
+
+/** The verdict of a run from its final attempt. */
+export type Verdict = Pick<Run, 'status' | 'success' | 'httpStatus' | 'conditions' | 'error'>;
+
+/**
+ * Decides `up` or `down` from the final attempt. A transport failure is `down` unless the job asks
+ * about reachability itself (`[CONNECTED] == false`), in which case its conditions decide.
+ * `now` (epoch ms) is when the attempt ended, for the certificate's time left.
+ */
+export function judge(conditions: readonly Condition[], attempt: Attempt, now: number): Verdict {
+  const failure = attempt.type === 'failure' ? attempt : undefined;
+  const asksAboutConnection = conditions.some((c) => c.left.type === 'placeholder' && c.left.name === 'CONNECTED');
+  const results: ConditionResult[] = evaluateConditions(
+    conditions,
+    attempt.type === 'response'
+      ? {
+          connected: true,
+          status: attempt.status,
+          responseTimeMs: attempt.timings.total,
+          ...(attempt.body === undefined ? {} : { body: attempt.body }),
+          headers: attempt.headers,
+          ...(attempt.certificateExpiresAt === undefined
+            ? {}
+            : { certificateExpiresInMs: attempt.certificateExpiresAt - now }),
+        }
+      : { connected: false, responseTimeMs: attempt.timings.total, headers: {} },
+  );
+  const httpStatus = attempt.type === 'response' ? attempt.status : null;
+  const failed = failedConditions(conditions, results);
+  if (failure && !asksAboutConnection) {
+    return { status: 'down', success: false, httpStatus, conditions: results, error: { kind: failure.kind, message: failure.message } };
+  }
+  if (failed.length > 0) {
+    return { status: 'down', success: false, httpStatus, conditions: results, error: { kind: 'conditions', message: failed.join('; ') } };
+  }
+  return { status: 'up', success: true, httpStatus, conditions: results };
+}
+
+/** The failed conditions of a run, each as `[STATUS] (503) == 200`. */
+export function failedConditions(conditions: readonly Condition[], results: readonly ConditionResult[]): string[] {
+  return results.flatMap((result, i) => {
+    const condition = conditions[i];
+    return result.success || !condition || condition.source !== result.condition ? [] : [describeResult(condition, result)];
+  });
+}

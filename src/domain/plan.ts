@@ -1,0 +1,72 @@
+import { nextOccurrence, previousOccurrence, type Schedule } from './schedule.js';
+
+/** One planned run of a job: the instant it is due and whether it is a catch-up after downtime. */
+export interface Occurrence {
+  readonly job: string;
+  /** The scheduled instant, epoch ms. */
+  readonly scheduledAt: number;
+  /** True when the instant had already passed when it was planned (missed by downtime or a late tick). */
+  readonly catchUp: boolean;
+}
+
+/**
+ * What the dispatcher remembers between ticks: for each job, the instant up to which its occurrences
+ * have been planned (epoch ms). Planning resumes strictly after it, so no occurrence is planned twice.
+ */
+export type Cursors = Readonly<Record<string, number>>;
+
+export interface PlanInput {
+  readonly jobs: ReadonlyArray<{ readonly name: string; readonly schedule: Schedule }>;
+  readonly cursors: Cursors;
+  /** The current instant, epoch ms. */
+  readonly now: number;
+  /** Plan every occurrence up to and including this instant (normally the next tick), epoch ms. */
+  readonly horizon: number;
+  /**
+   * How far back a job never planned before (new, or state lost) looks for a just-missed occurrence,
+   * in ms. One tick period is right: an occurrence on the tick boundary itself is not lost.
+   */
+  readonly lookbackMs: number;
+  /** Upper bound of occurrences planned per job per tick (protects against a per-second job and a long tick). */
+  readonly maxPerJob?: number;
+}
+
+export interface Plan {
+  readonly occurrences: Occurrence[];
+  /** Cursors to persist BEFORE starting the occurrences: jobs no longer present are dropped. */
+  readonly cursors: Record<string, number>;
+}
+
+/**
+ * Plans a dispatcher tick. Pure: `now` and the state are arguments.
+ *
+ * For each job: of the occurrences in (cursor, now] (missed: downtime, or a late tick) only the latest
+ * is kept, as one catch-up run — like the Functions timer's `isPastDue`; every occurrence in
+ * (now, horizon] is planned to start at its own instant. The new cursor is the horizon.
+ */
+export function planTick(input: PlanInput): Plan {
+  const { jobs, cursors, now, horizon, lookbackMs } = input;
+  const maxPerJob = input.maxPerJob ?? 1_000;
+  const occurrences: Occurrence[] = [];
+  const next: Record<string, number> = {};
+  for (const { name, schedule } of jobs) {
+    const cursor = Math.min(cursors[name] ?? now - lookbackMs, horizon);
+    const missed = previousOccurrence(schedule, now);
+    if (missed !== undefined && missed > cursor) {
+      occurrences.push({ job: name, scheduledAt: missed, catchUp: true });
+    }
+    let plannedUntil = horizon;
+    let at = nextOccurrence(schedule, Math.max(cursor, now));
+    for (let count = 0; at !== undefined && at <= horizon; count++) {
+      if (count === maxPerJob) {
+        plannedUntil = at - 1; // resume from here next tick rather than silently dropping occurrences
+        break;
+      }
+      occurrences.push({ job: name, scheduledAt: at, catchUp: false });
+      at = nextOccurrence(schedule, at);
+    }
+    next[name] = Math.max(cursor, plannedUntil);
+  }
+  occurrences.sort((a, b) => a.scheduledAt - b.scheduledAt);
+  return { occurrences, cursors: next };
+}

@@ -1,0 +1,61 @@
+import type { ConditionResult } from './conditions/ast.js';
+
+export type RunStatus = 'up' | 'down' | 'skipped' | 'error';
+export type Trigger = 'schedule' | 'manual';
+
+/** Why an attempt got no usable HTTP response. */
+export type TransportFailureKind = 'timeout' | 'connect' | 'dns' | 'tls' | 'reset' | 'protocol';
+
+/**
+ * Stable reasons a run is not `up`, documented in the README.
+ * `conditions`: a response came but a condition failed. `circuit-open`, `overlap`, `overloaded`:
+ * the run was skipped. `internal`: a fault of Pulsecheck itself (status `error`).
+ */
+export type RunErrorKind =
+  | TransportFailureKind
+  | 'conditions'
+  | 'circuit-open'
+  | 'overlap'
+  | 'overloaded'
+  | 'aborted'
+  | 'internal';
+
+/** Phase timings of the final attempt, in milliseconds. Connection phases are 0 on a reused connection. */
+export interface Timings {
+  readonly dns: number;
+  readonly connect: number;
+  readonly tls: number;
+  /** From the request being written to the first byte of the response (server processing). */
+  readonly firstByte: number;
+  /** The whole attempt, body included. */
+  readonly total: number;
+}
+
+/** The record of one run: the public result shape (DESIGN.md §3). */
+export interface Run {
+  /** `job@scheduledAt` for scheduled runs, so a redelivered occurrence is recognised. */
+  readonly runId: string;
+  readonly job: string;
+  readonly trigger: Trigger;
+  /** ISO 8601 instant the run was due. */
+  readonly scheduledAt: string;
+  /** ISO 8601 instant the run started. */
+  readonly startedAt: string;
+  readonly durationMs: number;
+  /** HTTP requests made (0 when skipped). */
+  readonly attempts: number;
+  readonly status: RunStatus;
+  readonly success: boolean;
+  readonly httpStatus: number | null;
+  readonly conditions: readonly ConditionResult[];
+  readonly error?: { readonly kind: RunErrorKind; readonly message: string };
+  readonly timings?: Timings;
+  /** ISO 8601 expiry of the server certificate, for HTTPS targets. */
+  readonly certificateExpiresAt?: string;
+  readonly location: string;
+  /** True for the single catch-up run of occurrences missed during downtime. */
+  readonly catchUp?: boolean;
+}
+
+export const runIdFor = (job: string, scheduledAt: number): string =>
+  `${job}@${new Date(scheduledAt).toISOString()}`;

@@ -1,0 +1,14 @@
+import type { HttpHandler } from '@azure/functions';
+import type { Pulsecheck } from '../../app/pulsecheck.js';
+import { handle, json } from '../http.js';
+
+/** GET /api/jobs: every job with its current state. */
+export const listJobs = (app: Pulsecheck): HttpHandler => handle(async () => json({ jobs: await app.listJobs() }));
+
+/** GET /api/jobs/{name}: one job with its current state. */
+export const getJob = (app: Pulsecheck): HttpHandler =>
+  handle(async (request) => json(await app.getJob(request.params.name ?? '')));
+
+/** POST /api/jobs/{name}/run: runs the job now and returns the run. */
+export const runJob = (app: Pulsecheck): HttpHandler =>
+  handle(async (request) => json(await app.runNow(request.params.name ?? '')));

@@ -1,0 +1,40 @@
+import type { HttpHandler, HttpMethod, TimerHandler } from '@azure/functions';
+import type { Pulsecheck } from '../app/pulsecheck.js';
+import { DEFAULT_TICK_SCHEDULE } from '../config/settings.js';
+import { dispatcher } from './handlers/dispatcher.js';
+import { health } from './handlers/health.js';
+import { getJob, listJobs, runJob } from './handlers/jobs.js';
+
+export interface TimerFunction {
+  readonly trigger: 'timer';
+  readonly name: string;
+  /** The app setting holding the NCRONTAB schedule (`%NAME%` in Azure), and its value when unset. */
+  readonly schedule: { readonly setting: string; readonly fallback: string };
+  readonly handler: (app: Pulsecheck) => TimerHandler;
+}
+
+export interface HttpFunction {
+  readonly trigger: 'http';
+  readonly name: string;
+  readonly methods: readonly HttpMethod[];
+  /** Route below the `/api` prefix, with `{param}` segments. */
+  readonly route: string;
+  readonly authLevel: 'anonymous' | 'function' | 'admin';
+  readonly handler: (app: Pulsecheck) => HttpHandler;
+}
+
+export type FunctionDefinition = TimerFunction | HttpFunction;
+
+/** THE table of every function; both hosts register exactly this. */
+export const registry: readonly FunctionDefinition[] = [
+  {
+    trigger: 'timer',
+    name: 'dispatcher',
+    schedule: { setting: 'PULSECHECK_TICK_SCHEDULE', fallback: DEFAULT_TICK_SCHEDULE },
+    handler: dispatcher,
+  },
+  { trigger: 'http', name: 'health', methods: ['GET'], route: 'health', authLevel: 'anonymous', handler: health },
+  { trigger: 'http', name: 'listJobs', methods: ['GET'], route: 'jobs', authLevel: 'function', handler: listJobs },
+  { trigger: 'http', name: 'getJob', methods: ['GET'], route: 'jobs/{name}', authLevel: 'function', handler: getJob },
+  { trigger: 'http', name: 'runJob', methods: ['POST'], route: 'jobs/{name}/run', authLevel: 'function', handler: runJob },
+];

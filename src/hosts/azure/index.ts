@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import { app } from '@azure/functions';
+import { buildDeps } from '../../composition.js';
+import { loadSettings } from '../../config/settings.js';
+import { registry } from '../../functions/registry.js';
+
+/**
+ * The Azure Functions entry point (`main` in package.json). It loads settings and the jobs file,
+ * then registers every function of the registry. A bad setting or jobs file throws here, so the
+ * Functions host reports it at start-up.
+ */
+const root = process.env.AzureWebJobsScriptRoot ?? fileURLToPath(new URL('../../../', import.meta.url));
+const deps = buildDeps(loadSettings(process.env), { baseDir: root });
+
+for (const fn of registry) {
+  if (fn.trigger === 'timer') {
+    // The host resolves %SETTING% itself, and refuses to start if the setting is missing.
+    const schedule = process.env[fn.schedule.setting] ? `%${fn.schedule.setting}%` : fn.schedule.fallback;
+    app.timer(fn.name, { schedule, handler: fn.handler(deps.app), useMonitor: true });
+  } else {
+    app.http(fn.name, { methods: [...fn.methods], route: fn.route, authLevel: fn.authLevel, handler: fn.handler(deps.app) });
+  }
+}

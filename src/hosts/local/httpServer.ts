@@ -1,0 +1,102 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import azure from '@azure/functions';
+import type { Pulsecheck } from '../../app/pulsecheck.js';
+import type { Logger } from '../../app/ports/index.js';
+import { PulsecheckError } from '../../domain/errors.js';
+import { problem } from '../../functions/http.js';
+import type { HttpFunction } from '../../functions/registry.js';
+import { invocationContext } from './context.js';
+
+// @azure/functions is CommonJS: from ESM only `app` is a named export.
+const { HttpRequest, HttpResponse } = azure;
+
+/** Largest request body accepted, in bytes (as the API documents). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+interface Route {
+  readonly fn: HttpFunction;
+  readonly pattern: RegExp;
+  readonly params: readonly string[];
+  readonly handler: ReturnType<HttpFunction['handler']>;
+}
+
+/**
+ * Serves the registry's HTTP functions the way the Functions host does: `/api` prefix, route
+ * parameters, a constructed `HttpRequest` and `InvocationContext`, the handler's `HttpResponseInit`
+ * written back. A known route with the wrong method gets 405; an unknown one 404.
+ */
+export function requestListener(functions: readonly HttpFunction[], app: Pulsecheck, logger: Logger): RequestListener {
+  const routes: Route[] = functions.map((fn) => {
+    const params: string[] = [];
+    const source = fn.route
+      .split('/')
+      .map((segment) => {
+        const param = /^\{(\w+)\}$/.exec(segment);
+        if (!param) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        params.push(param[1] as string);
+        return '([^/]+)';
+      })
+      .join('/');
+    return { fn, pattern: new RegExp(`^/api/${source}/?$`, 'i'), params, handler: fn.handler(app) };
+  });
+
+  return (req, res) => {
+    serve(routes, req, res, logger).catch((error: unknown) => {
+      logger.error({ err: error }, 'local host failed to serve a request');
+      if (!res.headersSent) void write(res, problem(error));
+    });
+  };
+}
+
+async function serve(routes: readonly Route[], req: IncomingMessage, res: ServerResponse, logger: Logger): Promise<void> {
+  const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+  const matching = routes.filter((route) => route.pattern.test(url.pathname));
+  if (matching.length === 0) {
+    return write(res, problem(new PulsecheckError('not_found', `no function is registered at ${url.pathname}`)));
+  }
+  const route = matching.find((r) => r.fn.methods.includes((req.method ?? 'GET') as never));
+  if (!route) {
+    const allowed = [...new Set(matching.flatMap((r) => r.fn.methods))].join(', ');
+    return write(res, problem(new PulsecheckError('method_not_allowed', `${req.method} is not allowed here (allowed: ${allowed})`)), { allow: allowed });
+  }
+  const body = await readBody(req);
+  if (body === undefined) {
+    return write(res, problem(new PulsecheckError('payload_too_large', `the request body is over ${MAX_BODY_BYTES} bytes`)));
+  }
+  const values = route.pattern.exec(url.pathname)?.slice(1) ?? [];
+  const params = Object.fromEntries(route.params.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]));
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  const request = new HttpRequest({
+    method: req.method ?? 'GET',
+    url: url.toString(),
+    headers,
+    query: Object.fromEntries(url.searchParams),
+    params,
+    ...(body.length > 0 ? { body: { bytes: body } } : {}),
+  });
+  const context = invocationContext(route.fn.name, logger);
+  await write(res, await route.handler(request, context));
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function write(res: ServerResponse, init: ConstructorParameters<typeof HttpResponse>[0], extra: Record<string, string> = {}): Promise<void> {
+  const response = new HttpResponse(init);
+  const body = Buffer.from(await response.arrayBuffer());
+  const headers: Record<string, string> = { ...extra };
+  response.headers.forEach((value, name) => (headers[name] = value));
+  res.writeHead(response.status, headers);
+  res.end(body);
+}

@@ -1,0 +1,83 @@
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadSettings } from '../../config/settings.js';
+import { buildDeps, type BuildOptions, type Deps } from '../../composition.js';
+import { registry, type HttpFunction } from '../../functions/registry.js';
+import { requestListener } from './httpServer.js';
+import { localEnv } from './localSettings.js';
+import { TimerRunner } from './timerRunner.js';
+
+export interface LocalHostOptions extends Omit<BuildOptions, 'env' | 'baseDir'> {
+  /** The app directory: `local.settings.json` and a relative jobs file are found here. Default cwd. */
+  readonly dir?: string;
+  /** Environment, under which `local.settings.json` Values are laid. Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Interface to listen on. Default 127.0.0.1. */
+  readonly hostname?: string;
+}
+
+export interface LocalHost {
+  /** Base URL of the functions, e.g. `http://127.0.0.1:7071/api`. */
+  readonly url: string;
+  readonly deps: Deps;
+  /** Graceful stop: no new requests or runs; runs in flight get the grace period to finish. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the registry like `func start`: HTTP functions on port 7071 (or `PULSECHECK_PORT`, 0 for any)
+ * below `/api`, timers on their schedules, settings from `local.settings.json` Values.
+ */
+export async function startLocalHost(options: LocalHostOptions = {}): Promise<LocalHost> {
+  const dir = options.dir ?? process.cwd();
+  const env = localEnv(dir, options.env);
+  const settings = loadSettings(env);
+  const hostname = options.hostname ?? '127.0.0.1';
+
+  // Listen first: with port 0 the real port is only known now, and jobs may use it through
+  // ${env:WEBSITE_HOSTNAME}, which `func start` sets the same way.
+  let listener: RequestListener | undefined;
+  const server = createServer((req, res) => {
+    if (listener) listener(req, res);
+    else res.writeHead(503, { 'retry-after': '1' }).end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(settings.port, hostname, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  env.WEBSITE_HOSTNAME ??= `${hostname}:${port}`;
+
+  let deps: Deps;
+  try {
+    deps = buildDeps(settings, { ...options, env, baseDir: dir });
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  const http = registry.filter((fn): fn is HttpFunction => fn.trigger === 'http');
+  listener = requestListener(http, deps.app, deps.logger);
+
+  const timers = registry.flatMap((fn) =>
+    fn.trigger === 'timer'
+      ? [new TimerRunner(fn.name, env[fn.schedule.setting]?.trim() || fn.schedule.fallback, fn.handler(deps.app), deps.logger)]
+      : [],
+  );
+  for (const timer of timers) timer.start();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://${hostname}:${port}/api`,
+    deps,
+    stop: () =>
+      (stopping ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await deps.app.shutdown(settings.shutdownGraceMs);
+        await Promise.all(timers.map((timer) => timer.stop()));
+        server.closeAllConnections();
+        await closed;
+        await deps.close();
+      })()),
+  };
+}

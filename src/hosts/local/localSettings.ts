@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * The `Values` of `local.settings.json`, as `func start` reads them. Variables already in the
+ * environment win. A missing file is fine (every setting has a default); a malformed one is not.
+ */
+export function readLocalSettings(dir: string): Record<string, string> {
+  const path = join(dir, 'local.settings.json');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
+  }
+  let parsed: { Values?: Record<string, unknown> };
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch (error) {
+    throw new Error(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed.Values ?? {})) {
+    if (value !== null && value !== undefined) values[key] = String(value);
+  }
+  return values;
+}
+
+/** The environment the app sees locally: `local.settings.json` Values under the real environment. */
+export function localEnv(dir: string, env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  return { ...readLocalSettings(dir), ...env };
+}
