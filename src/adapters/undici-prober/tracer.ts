@@ -26,6 +26,11 @@ export interface AttemptTrace {
   headersAt?: number;
 }
 
+interface Connected {
+  readonly socket: Socket;
+  readonly connectParams: { readonly hostname: string; readonly port: string | number };
+}
+
 interface UndiciRequest {
   readonly headers: ReadonlyArray<string | string[]>;
 }
@@ -43,11 +48,16 @@ export class Tracer {
   readonly #attempts = new Map<string, AttemptTrace>();
   readonly #byRequest = new WeakMap<object, AttemptTrace>();
   readonly #sockets = new WeakMap<Socket, SocketTrace>();
+  /**
+   * Certificate expiry per `host:port`: on a resumed TLS session `getPeerCertificate()` is empty (the
+   * server does not send its certificate again), so the last full handshake's answer is used.
+   */
+  readonly #certificates = new Map<string, number>();
   readonly #subscriptions: Array<[string, (message: unknown) => void]> = [
     ['undici:request:create', (m) => this.#onCreate(m as { request: UndiciRequest })],
     ['undici:client:sendHeaders', (m) => this.#onSend(m as { request: object; socket: Socket })],
     ['undici:request:headers', (m) => this.#onHeaders(m as { request: object })],
-    ['undici:client:connected', (m) => this.#onConnected(m as { socket: Socket })],
+    ['undici:client:connected', (m) => this.#onConnected(m as Connected)],
   ];
 
   constructor() {
@@ -117,9 +127,14 @@ export class Tracer {
     if (trace) trace.headersAt = performance.now();
   }
 
-  #onConnected({ socket }: { socket: Socket }): void {
+  #onConnected({ socket, connectParams }: Connected): void {
     const trace = this.#sockets.get(socket);
-    const peer = (socket as Partial<TLSSocket>).getPeerCertificate?.();
-    if (trace && peer?.valid_to) trace.certificateExpiresAt = Date.parse(peer.valid_to);
+    const getPeerCertificate = (socket as Partial<TLSSocket>).getPeerCertificate;
+    if (!trace || !getPeerCertificate) return;
+    const origin = `${connectParams.hostname}:${connectParams.port}`;
+    const validTo = getPeerCertificate.call(socket)?.valid_to;
+    if (validTo) this.#certificates.set(origin, Date.parse(validTo));
+    const expiresAt = this.#certificates.get(origin);
+    if (expiresAt !== undefined) trace.certificateExpiresAt = expiresAt;
   }
 }

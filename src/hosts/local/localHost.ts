@@ -1,4 +1,5 @@
-import { createServer, type RequestListener } from 'node:http';
+import { createServer, type RequestListener, type ServerResponse } from 'node:http';
+import { setTimeout } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { loadSettings } from '../../config/settings.js';
 import { buildDeps, type BuildOptions, type Deps } from '../../composition.js';
@@ -37,7 +38,10 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   // Listen first: with port 0 the real port is only known now, and jobs may use it through
   // ${env:WEBSITE_HOSTNAME}, which `func start` sets the same way.
   let listener: RequestListener | undefined;
+  const responding = new Set<ServerResponse>();
   const server = createServer((req, res) => {
+    responding.add(res);
+    res.on('close', () => responding.delete(res));
     if (listener) listener(req, res);
     else res.writeHead(503, { 'retry-after': '1' }).end();
   });
@@ -75,6 +79,9 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
         server.closeIdleConnections();
         await deps.app.shutdown(settings.shutdownGraceMs);
         await Promise.all(timers.map((timer) => timer.stop()));
+        // Responses to requests whose run just finished are still being written: let them go out.
+        const deadline = Date.now() + 2_000;
+        while (responding.size > 0 && Date.now() < deadline) await setTimeout(10);
         server.closeAllConnections();
         await closed;
         await deps.close();

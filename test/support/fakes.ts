@@ -1,0 +1,80 @@
+import type { Clock, Logger, Telemetry } from '../../src/app/ports/index.js';
+import type { CircuitState } from '../../src/app/ports/telemetry.js';
+import type { Job } from '../../src/domain/job.js';
+import type { Run } from '../../src/domain/run.js';
+import type { StateEffect } from '../../src/domain/state.js';
+
+/** A clock that only moves when told to; sleepers wake in instant order. */
+export class FakeClock implements Clock {
+  #sleepers: Array<{ at: number; resolve: () => void }> = [];
+  constructor(public t: number) {}
+
+  now(): number {
+    return this.t;
+  }
+
+  sleepUntil(at: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (at <= this.t) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const sleeper = { at, resolve };
+      this.#sleepers.push(sleeper);
+      signal?.addEventListener('abort', () => {
+        this.#sleepers = this.#sleepers.filter((s) => s !== sleeper);
+        reject(signal.reason);
+      });
+    });
+  }
+
+  /** Moves time forward by `ms`, waking each sleeper at its own instant and letting it run. */
+  async advance(ms: number): Promise<void> {
+    const target = this.t + ms;
+    for (;;) {
+      await settle();
+      const due = this.#sleepers.filter((s) => s.at <= target).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.t = Math.max(this.t, due.at);
+      this.#sleepers = this.#sleepers.filter((s) => s !== due);
+      due.resolve();
+    }
+    this.t = target;
+    await settle();
+  }
+}
+
+/** Lets pending promise callbacks and I/O callbacks run. */
+export const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Telemetry that remembers what it was told. */
+export class RecordingTelemetry implements Telemetry {
+  readonly runs: Run[] = [];
+  readonly health: StateEffect[] = [];
+  readonly circuits: Array<{ job: string; state: CircuitState }> = [];
+  runCompleted(run: Run, _job: Job): void {
+    this.runs.push(run);
+  }
+  healthChanged(effect: StateEffect): void {
+    this.health.push(effect);
+  }
+  circuitChanged(job: string, state: CircuitState): void {
+    this.circuits.push({ job, state });
+  }
+  async flush(): Promise<void> {}
+}
+
+/** A logger that keeps records in memory. */
+export class MemoryLogger implements Logger {
+  readonly records: Array<{ level: string; fields: object; message: string | undefined }> = [];
+  debug(fields: object, message?: string) {
+    this.records.push({ level: 'debug', fields, message });
+  }
+  info(fields: object, message?: string) {
+    this.records.push({ level: 'info', fields, message });
+  }
+  warn(fields: object, message?: string) {
+    this.records.push({ level: 'warn', fields, message });
+  }
+  error(fields: object, message?: string) {
+    this.records.push({ level: 'error', fields, message });
+  }
+}
