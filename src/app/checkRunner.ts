@@ -1,10 +1,10 @@
-import { BulkheadPolicy, CircuitBreakerPolicy, isBrokenCircuitError, isBulkheadRejectedError } from 'cockatiel';
-import type { Job } from '../domain/job.js';
+import { type BulkheadPolicy, type CircuitBreakerPolicy, isBrokenCircuitError, isBulkheadRejectedError } from 'cockatiel';
+import type { CircuitBreakerSpec, Job } from '../domain/job.js';
 import { judge, type Attempt, type Verdict } from '../domain/outcome.js';
 import type { Run, RunErrorKind, Trigger } from '../domain/run.js';
 import { INITIAL_STATE, decideState } from '../domain/state.js';
-import { attemptsPolicy, breakerPolicy, circuitStateName } from './policy.js';
-import type { Clock, Logger, Prober, StateStore, Telemetry } from './ports/index.js';
+import { AttemptsPolicy, breakerPolicy } from './policy.js';
+import type { CircuitState, Clock, Logger, ProbeRequest, Prober, StateStore, Telemetry } from './ports/index.js';
 
 /** Which run this is. */
 export interface RunRequest {
@@ -33,6 +33,22 @@ interface Outcome {
   readonly verdict: Verdict;
 }
 
+interface CachedBreaker {
+  readonly policy: CircuitBreakerPolicy;
+  /** The state as last read from or written to the store. */
+  serialized: string | undefined;
+}
+
+interface JobPolicies {
+  readonly attempts: AttemptsPolicy;
+  breaker?: CachedBreaker;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const isFailedOutcome = (result: unknown) => (result as Outcome).verdict.status !== 'up';
+const NEVER = new AbortController().signal;
+
 /**
  * Runs one check end to end: bulkhead → circuit breaker → deadline → retry → per-attempt timeout →
  * HTTP attempt → conditions → verdict; then records the run, the job's state and the telemetry.
@@ -41,6 +57,7 @@ interface Outcome {
 export class CheckRunner {
   readonly #deps: CheckRunnerDeps;
   readonly #running = new Set<string>();
+  readonly #policies = new WeakMap<Job, JobPolicies>();
 
   constructor(deps: CheckRunnerDeps) {
     this.#deps = deps;
@@ -81,82 +98,98 @@ export class CheckRunner {
   }
 
   async #execute(job: Job, request: RunRequest, signal: AbortSignal | undefined): Promise<Run> {
-    const { clock, store, telemetry } = this.#deps;
+    const { clock } = this.#deps;
     const startedAt = clock.now();
-    const saved = job.circuitBreaker ? await store.loadCircuit(job.name) : undefined;
-    const breaker = breakerPolicy(job.circuitBreaker, saved, (result) => (result as Outcome).verdict.status !== 'up');
-    if (breaker instanceof CircuitBreakerPolicy) {
-      breaker.onStateChange((state) => telemetry.circuitChanged(job.name, circuitStateName(state)));
-    }
+    const policies = this.#policiesFor(job);
+    const breaker = job.circuitBreaker ? await this.#breaker(job, policies) : undefined;
+    const attempts = (inner: AbortSignal) => this.#attempts(job, policies.attempts, request, inner);
     let outcome: Outcome;
     try {
-      outcome = await breaker.execute(({ signal: inner }) => this.#attempts(job, request, inner), signal);
+      outcome = breaker ? await breaker.policy.execute(({ signal: inner }) => attempts(inner), signal) : await attempts(signal ?? NEVER);
     } catch (error) {
       if (!isBrokenCircuitError(error)) throw error;
       return this.#skipped(job, request, startedAt, 'circuit-open', 'the circuit breaker is open after consecutive failures');
     } finally {
-      if (breaker instanceof CircuitBreakerPolicy) {
-        const state = breaker.toJSON();
-        if (JSON.stringify(state) !== JSON.stringify(saved)) await store.saveCircuit(job.name, state);
-      }
+      if (breaker) await this.#saveBreaker(job, breaker);
     }
-    const { final, verdict, attempts } = outcome;
-    return {
-      ...this.#base(job, request, startedAt),
-      durationMs: Math.round(clock.now() - startedAt),
-      attempts,
-      ...verdict,
-      timings: final.timings,
-      ...(final.type === 'response' && final.certificateExpiresAt !== undefined
-        ? { certificateExpiresAt: new Date(final.certificateExpiresAt).toISOString() }
-        : {}),
-      ...this.#where(request),
-    };
-  }
-
-  async #attempts(job: Job, request: RunRequest, signal: AbortSignal): Promise<Outcome> {
-    const { clock, prober } = this.#deps;
-    let attempts = 0;
-    let last: Attempt | undefined;
-    const final = await attemptsPolicy(job, () => clock.now()).execute(async ({ signal }) => {
-      // The deadline passed during a backoff delay: keep the last real attempt rather than make another.
-      if (signal.aborted && last) return last;
-      attempts += 1;
-      last = await prober.probe(
-        {
-          url: job.url,
-          method: job.method,
-          headers: job.headers,
-          ...(job.body === undefined ? {} : { body: job.body }),
-          readBody: job.readBody,
-          insecureSkipVerify: job.insecureSkipVerify,
-          runId: request.runId,
-          attempt: attempts,
-        },
-        signal,
-      );
-      return last;
-    }, signal);
-    return { attempts, final: final as Attempt, verdict: judge(job.conditions, final as Attempt, clock.now()) };
-  }
-
-  #base(job: Job, request: RunRequest, startedAt: number) {
-    return {
+    const { final, verdict } = outcome;
+    // Built field by field, in the order of the documented result shape (location last).
+    const run = {
       runId: request.runId,
       job: job.name,
       trigger: request.trigger,
       scheduledAt: new Date(request.scheduledAt).toISOString(),
       startedAt: new Date(startedAt).toISOString(),
-    };
+      durationMs: Math.round(clock.now() - startedAt),
+      attempts: outcome.attempts,
+      status: verdict.status,
+      success: verdict.success,
+      httpStatus: verdict.httpStatus,
+      conditions: verdict.conditions,
+    } as Mutable<Run>;
+    if (verdict.error) run.error = verdict.error;
+    run.timings = final.timings;
+    if (final.type === 'response' && final.certificateExpiresAt !== undefined) {
+      run.certificateExpiresAt = new Date(final.certificateExpiresAt).toISOString();
+    }
+    run.location = this.#deps.location;
+    if (request.catchUp) run.catchUp = true;
+    return run;
   }
 
-  #where(request: RunRequest) {
-    return { location: this.#deps.location, ...(request.catchUp ? { catchUp: true } : {}) };
+  async #attempts(job: Job, policy: AttemptsPolicy, request: RunRequest, signal: AbortSignal): Promise<Outcome> {
+    const { clock, prober } = this.#deps;
+    const probe: Omit<ProbeRequest, 'attempt'> = {
+      url: job.url,
+      method: job.method,
+      headers: job.headers,
+      ...(job.body === undefined ? {} : { body: job.body }),
+      readBody: job.readBody,
+      insecureSkipVerify: job.insecureSkipVerify,
+      runId: request.runId,
+    };
+    const { final, attempts } = await policy.execute((attempt, inner) => prober.probe({ ...probe, attempt }, inner), signal);
+    return { attempts, final, verdict: judge(job.conditions, final, clock.now()) };
+  }
+
+  /** Policies are built once per job (a reloaded job is a new object, with new policies). */
+  #policiesFor(job: Job): JobPolicies {
+    let policies = this.#policies.get(job);
+    if (!policies) {
+      policies = { attempts: new AttemptsPolicy(job, () => this.#deps.clock.now()) };
+      this.#policies.set(job, policies);
+    }
+    return policies;
+  }
+
+  /**
+   * The job's breaker as the store has it. The instance is kept while the stored state is the one
+   * this process wrote last; when another instance changed it, the breaker is rebuilt from it.
+   */
+  async #breaker(job: Job, policies: JobPolicies): Promise<CachedBreaker> {
+    const stored = await this.#deps.store.loadCircuit(job.name);
+    if (!policies.breaker || policies.breaker.serialized !== stored) {
+      const onChange = (state: CircuitState) => this.#deps.telemetry.circuitChanged(job.name, state);
+      const policy = breakerPolicy(job.circuitBreaker as CircuitBreakerSpec, stored, isFailedOutcome, onChange);
+      policies.breaker = { policy, serialized: stored };
+    }
+    return policies.breaker;
+  }
+
+  async #saveBreaker(job: Job, breaker: CachedBreaker): Promise<void> {
+    const serialized = JSON.stringify(breaker.policy.toJSON());
+    if (serialized === breaker.serialized) return;
+    breaker.serialized = serialized;
+    await this.#deps.store.saveCircuit(job.name, serialized);
   }
 
   #skipped(job: Job, request: RunRequest, at: number, kind: RunErrorKind, message: string, status: 'skipped' | 'error' = 'skipped'): Run {
     return {
-      ...this.#base(job, request, at),
+      runId: request.runId,
+      job: job.name,
+      trigger: request.trigger,
+      scheduledAt: new Date(request.scheduledAt).toISOString(),
+      startedAt: new Date(at).toISOString(),
       durationMs: 0,
       attempts: 0,
       status,
@@ -164,7 +197,8 @@ export class CheckRunner {
       httpStatus: null,
       conditions: [],
       error: { kind, message },
-      ...this.#where(request),
+      location: this.#deps.location,
+      ...(request.catchUp ? { catchUp: true } : {}),
     };
   }
 

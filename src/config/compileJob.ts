@@ -141,13 +141,20 @@ function isHttpUrl(text: string): boolean {
   return (protocol === 'http:' || protocol === 'https:') && hostname !== '';
 }
 
+const zones = new Map<string, boolean>();
+/** Whether `zone` is an IANA time zone; memoised, as building a DateTimeFormat is slow. */
 function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
+  let valid = zones.get(zone);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+      valid = true;
+    } catch {
+      valid = false;
+    }
+    zones.set(zone, valid);
   }
+  return valid;
 }
 
 function mapStrings(value: unknown, fn: (text: string) => string): unknown {

@@ -41,7 +41,7 @@ const settingsSchema = z.object({
     z.enum(['inline'], { error: 'must be "inline" ("queue" dispatch is not available in this version)' }),
   ),
   PULSECHECK_PORT: integer(0, 65_535, 7071),
-  PULSECHECK_MAX_CONCURRENCY: integer(1, 10_000, 256),
+  PULSECHECK_MAX_CONCURRENCY: integer(1, 10_000, 1_024),
   PULSECHECK_MAX_CONNECTIONS_PER_ORIGIN: integer(1, 1_000, 32),
   PULSECHECK_SHUTDOWN_GRACE_SECONDS: integer(0, 600, 10),
   PULSECHECK_LOG_LEVEL: text('info').pipe(

@@ -4,7 +4,7 @@ import type { Run } from '../../domain/run.js';
 import type { JobState } from '../../domain/state.js';
 
 export interface MemoryStoreOptions {
-  /** Runs kept per job, newest first. Default 1 000. */
+  /** Runs kept per job, newest first. Default 100 (memory is bounded: 1 000 jobs × 100 runs). */
   readonly maxRunsPerJob?: number;
 }
 
@@ -16,22 +16,21 @@ export class MemoryStore implements StateStore {
   readonly kind = 'memory';
   readonly #circuits = new Map<string, string>();
   readonly #states = new Map<string, JobState>();
-  readonly #runs = new Map<string, Run[]>();
+  readonly #runs = new Map<string, { list: Run[]; ids: Set<string> }>();
   readonly #maxRunsPerJob: number;
   #cursors: Cursors = {};
   #lastTick: number | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.#maxRunsPerJob = options.maxRunsPerJob ?? 1_000;
+    this.#maxRunsPerJob = options.maxRunsPerJob ?? 100;
   }
 
-  async loadCircuit(job: string): Promise<unknown> {
-    const json = this.#circuits.get(job);
-    return json === undefined ? undefined : JSON.parse(json);
+  async loadCircuit(job: string): Promise<string | undefined> {
+    return this.#circuits.get(job);
   }
 
-  async saveCircuit(job: string, state: unknown): Promise<void> {
-    this.#circuits.set(job, JSON.stringify(state));
+  async saveCircuit(job: string, state: string): Promise<void> {
+    this.#circuits.set(job, state);
   }
 
   async loadCursors(): Promise<Cursors> {
@@ -59,14 +58,18 @@ export class MemoryStore implements StateStore {
   }
 
   async recordRun(run: Run): Promise<void> {
-    const runs = this.#runs.get(run.job) ?? [];
-    if (runs.some((r) => r.runId === run.runId)) return; // a redelivered occurrence is recorded once
-    runs.unshift(run);
-    if (runs.length > this.#maxRunsPerJob) runs.length = this.#maxRunsPerJob;
-    this.#runs.set(run.job, runs);
+    let runs = this.#runs.get(run.job);
+    if (!runs) this.#runs.set(run.job, (runs = { list: [], ids: new Set() }));
+    if (runs.ids.has(run.runId)) return; // a redelivered occurrence is recorded once
+    runs.list.push(run); // oldest first; trimmed in batches so recording stays O(1)
+    runs.ids.add(run.runId);
+    if (runs.list.length >= this.#maxRunsPerJob + 64) {
+      for (const dropped of runs.list.splice(0, runs.list.length - this.#maxRunsPerJob)) runs.ids.delete(dropped.runId);
+    }
   }
 
   async listRuns(job: string, limit: number): Promise<Run[]> {
-    return (this.#runs.get(job) ?? []).slice(0, limit);
+    const list = this.#runs.get(job)?.list ?? [];
+    return list.slice(Math.max(0, list.length - Math.min(limit, this.#maxRunsPerJob))).reverse();
   }
 }

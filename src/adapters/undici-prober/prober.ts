@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { Agent, buildConnector, request, type Dispatcher } from 'undici';
+import { Agent, buildConnector, type Dispatcher } from 'undici';
 import type { ProbeRequest, Prober } from '../../app/ports/index.js';
 import { classifyErrorCode, type Attempt } from '../../domain/outcome.js';
 import { RUN_HEADER, Tracer } from './tracer.js';
@@ -23,6 +23,7 @@ export class UndiciProber implements Prober {
   readonly #tracer = new Tracer();
   readonly #options: Required<Omit<UndiciProberOptions, 'ca'>> & Pick<UndiciProberOptions, 'ca'>;
   readonly #agents = new Map<boolean, Agent>();
+  readonly #targets = new Map<string, { origin: string; path: string }>();
 
   constructor(options: UndiciProberOptions = {}) {
     this.#options = {
@@ -37,16 +38,19 @@ export class UndiciProber implements Prober {
     const id = `${probe.runId}#${probe.attempt}`;
     const trace = this.#tracer.begin(id);
     try {
-      const response = await request(probe.url, {
-        dispatcher: this.#agent(probe.insecureSkipVerify),
+      const { origin, path } = this.#target(probe.url);
+      const response = await this.#agent(probe.insecureSkipVerify).request({
+        origin,
+        path,
         method: probe.method,
         headers: { ...probe.headers, [RUN_HEADER]: id },
         ...(probe.body === undefined ? {} : { body: probe.body }),
         signal,
       });
-      const body = probe.readBody && probe.method !== 'HEAD' ? await this.#read(response.body) : await discard(response.body);
+      const body = probe.readBody && probe.method !== 'HEAD' ? await this.#read(response) : await discard(response.body);
       const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(response.headers)) {
+      for (const name in response.headers) {
+        const value = response.headers[name];
         if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
       }
       const expires = trace.socket?.certificateExpiresAt;
@@ -101,8 +105,23 @@ export class UndiciProber implements Prober {
     return agent;
   }
 
+  /** Origin and path of a job's URL, parsed once per URL rather than once per request. */
+  #target(url: string): { origin: string; path: string } {
+    let target = this.#targets.get(url);
+    if (!target) {
+      const parsed = new URL(url);
+      target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+      if (this.#targets.size >= 10_000) this.#targets.clear();
+      this.#targets.set(url, target);
+    }
+    return target;
+  }
+
   /** Reads up to maxBodyBytes as UTF-8 text and discards the rest. */
-  async #read(body: Dispatcher.ResponseData['body']): Promise<string> {
+  async #read(response: Dispatcher.ResponseData): Promise<string> {
+    const { body } = response;
+    const length = Number(response.headers['content-length']);
+    if (length <= this.#options.maxBodyBytes) return body.text();
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of body) {

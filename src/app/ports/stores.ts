@@ -2,10 +2,10 @@ import type { Cursors } from '../../domain/plan.js';
 import type { Run } from '../../domain/run.js';
 import type { JobState } from '../../domain/state.js';
 
-/** Circuit-breaker state per job, as produced by cockatiel's `CircuitBreakerPolicy.toJSON()`. */
+/** Circuit-breaker state per job: cockatiel's `CircuitBreakerPolicy.toJSON()`, serialised as JSON text. */
 export interface CircuitStateStore {
-  loadCircuit(job: string): Promise<unknown>;
-  saveCircuit(job: string, state: unknown): Promise<void>;
+  loadCircuit(job: string): Promise<string | undefined>;
+  saveCircuit(job: string, state: string): Promise<void>;
 }
 
 /** What the dispatcher remembers between ticks. */

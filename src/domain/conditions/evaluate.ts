@@ -68,8 +68,10 @@ function resolve(left: LeftOperand, context: ConditionContext, parsedBody: () =>
       return context.connected;
     case 'CERTIFICATE_EXPIRATION':
       return context.certificateExpiresInMs ?? 0;
-    case 'HEADERS':
-      return context.headers[left.path[0] as string];
+    case 'HEADERS': {
+      const name = left.path[0] as string;
+      return Object.hasOwn(context.headers, name) ? context.headers[name] : undefined;
+    }
     case 'BODY':
       return left.path.length === 0 ? context.body : (walk(parsedBody(), left.path) as Value);
   }
@@ -78,7 +80,8 @@ function resolve(left: LeftOperand, context: ConditionContext, parsedBody: () =>
 function walk(value: unknown, path: readonly PathSegment[]): unknown {
   let current = value;
   for (const segment of path) {
-    if (current === null || typeof current !== 'object') return undefined;
+    // Own properties only: `[BODY].constructor` must not find Object.prototype.constructor.
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, segment)) return undefined;
     current = (current as Record<string | number, unknown>)[segment];
   }
   return current;

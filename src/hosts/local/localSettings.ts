@@ -18,7 +18,7 @@ export function readLocalSettings(dir: string): Record<string, string> {
   try {
     parsed = JSON.parse(text) as typeof parsed;
   } catch (error) {
-    throw new Error(`${path} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   const values: Record<string, string> = {};
   for (const [key, value] of Object.entries(parsed.Values ?? {})) {
