@@ -89,6 +89,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     telemetry,
     version: VERSION,
     tickIntervalMs: (nextOccurrence(tickSchedule, firstTick) ?? firstTick + 10_000) - firstTick,
+    contributors: [{ name: 'storage', health: () => ({ status: 'ok', detail: `${store.kind}: history is lost on restart` }) }],
   });
   return { app, settings, logger, close: () => prober.close() };
 }

@@ -4,7 +4,7 @@ import type { Run } from '../domain/run.js';
 import { INITIAL_STATE } from '../domain/state.js';
 import type { CheckRunner } from './checkRunner.js';
 import type { Dispatcher, TickReport } from './dispatcher.js';
-import type { Clock, JobCatalog, StateStore, Telemetry } from './ports/index.js';
+import type { Clock, ComponentHealth, HealthContributor, JobCatalog, StateStore, Telemetry } from './ports/index.js';
 import { jobView, type JobView } from './views.js';
 
 export interface PulsecheckDeps {
@@ -17,6 +17,8 @@ export interface PulsecheckDeps {
   readonly version: string;
   /** Interval of the dispatcher timer, in ms: a last tick older than 3 of them makes health degraded. */
   readonly tickIntervalMs: number;
+  /** Dependencies that report their own health (store, secrets, telemetry sinks). */
+  readonly contributors?: readonly HealthContributor[];
 }
 
 export interface HealthReport {
@@ -27,7 +29,8 @@ export interface HealthReport {
   readonly runningChecks: number;
   readonly lastTickAt: string | null;
   readonly lastTickAgeSeconds: number | null;
-  readonly checks: Readonly<Record<string, { status: 'ok' | 'degraded'; detail: string }>>;
+  /** `dispatcher` and one entry per contributor. */
+  readonly checks: Readonly<Record<string, ComponentHealth>>;
 }
 
 /** The use cases the functions call: one object, so handlers stay a few lines each. */
@@ -111,22 +114,31 @@ export class Pulsecheck {
   }
 
   async health(): Promise<HealthReport> {
-    const { store, clock, catalog, runner, version, tickIntervalMs } = this.#deps;
+    const { store, clock, catalog, runner, version, tickIntervalMs, contributors = [] } = this.#deps;
     const now = clock.now();
-    const lastTick = await store.loadLastTick();
+    const lastTick = await store.loadLastTick().catch(() => undefined);
     const ageSeconds = lastTick === undefined ? null : Math.round((now - lastTick) / 1_000);
     const uptimeSeconds = Math.round((now - this.#startedAt) / 1_000);
     // Before the first tick completes, give the timer three intervals' grace.
     const reference = ageSeconds ?? uptimeSeconds;
-    const dispatcherLate = reference * 1_000 > 3 * tickIntervalMs + 60_000;
-    const checks = {
-      storage: { status: 'ok' as const, detail: store.kind },
-      dispatcher: dispatcherLate
-        ? { status: 'degraded' as const, detail: `no tick for ${reference}s` }
-        : { status: 'ok' as const, detail: ageSeconds === null ? 'waiting for the first tick' : `last tick ${ageSeconds}s ago` },
+    const checks: Record<string, ComponentHealth> = {
+      dispatcher:
+        reference * 1_000 > 3 * tickIntervalMs + 60_000
+          ? { status: 'degraded', detail: `no tick for ${reference}s` }
+          : { status: 'ok', detail: ageSeconds === null ? 'waiting for the first tick' : `last tick ${ageSeconds}s ago` },
     };
+    await Promise.all(
+      contributors.map(async (contributor) => {
+        try {
+          checks[contributor.name] = await contributor.health();
+        } catch (error) {
+          checks[contributor.name] = { status: 'down', detail: `health check failed: ${(error as Error).message}` };
+        }
+      }),
+    );
+    const statuses = Object.values(checks).map((c) => c.status);
     return {
-      status: Object.values(checks).some((c) => c.status !== 'ok') ? 'degraded' : 'ok',
+      status: statuses.includes('down') || statuses.includes('degraded') ? 'degraded' : 'ok',
       version,
       uptimeSeconds,
       jobs: (await catalog.list()).length,
@@ -136,4 +148,5 @@ export class Pulsecheck {
       checks,
     };
   }
+
 }

@@ -39,7 +39,7 @@ export class LogTelemetry implements Telemetry {
   }
 
   healthChanged(effect: StateEffect): void {
-    this.logger.warn(
+    this.logger[effect.to === 'DOWN' ? 'warn' : 'info'](
       { event: 'health-changed', job: effect.job, from: effect.from, to: effect.to, runId: effect.run.runId },
       `${effect.job} is now ${effect.to}`,
     );

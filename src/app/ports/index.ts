@@ -3,3 +3,4 @@ export type { ProbeRequest, Prober } from './prober.js';
 export type { CircuitStateStore, DispatcherStateStore, JobStateStore, RunStore, StateStore } from './stores.js';
 export type { CircuitState, Logger, Telemetry } from './telemetry.js';
 export type { JobCatalog } from './catalog.js';
+export type { ComponentHealth, HealthContributor } from './health.js';
