@@ -66,3 +66,7 @@ export const configError = (issues: readonly Issue[], source = 'configuration'):
 
 export const notFound = (what: string): PulsecheckError =>
   new PulsecheckError('not_found', `${what} was not found`);
+
+/** A conditional write found another revision than the one the caller read. */
+export const preconditionFailed = (what: string): PulsecheckError =>
+  new PulsecheckError('precondition_failed', `${what} has changed since it was read (its ETag no longer matches); read it again and retry`);

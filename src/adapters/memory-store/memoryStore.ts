@@ -1,4 +1,7 @@
-import type { StateStore } from '../../app/ports/index.js';
+import type { ComponentHealth, StateStore, StoredJob } from '../../app/ports/index.js';
+import { auditKey, type AuditEntry } from '../../domain/audit.js';
+import { PulsecheckError, notFound, preconditionFailed } from '../../domain/errors.js';
+import { runKey, type PageRequest } from '../../domain/history.js';
 import type { Cursors } from '../../domain/plan.js';
 import type { Run } from '../../domain/run.js';
 import type { JobState } from '../../domain/state.js';
@@ -6,23 +9,37 @@ import type { JobState } from '../../domain/state.js';
 export interface MemoryStoreOptions {
   /** Runs kept per job, newest first. Default 100 (memory is bounded: 1 000 jobs × 100 runs). */
   readonly maxRunsPerJob?: number;
+  /** Audit entries kept, newest first. Default 10 000. */
+  readonly maxAuditEntries?: number;
+}
+
+interface History {
+  /** Oldest key first (appends are cheap); read backwards. */
+  readonly keys: string[];
+  readonly runs: Map<string, Run>;
 }
 
 /**
- * Everything in process memory: the default until Table Storage is configured, and the fake for
- * tests. Lost on restart. Values are copied in and out, as a real store would.
+ * Everything in process memory: the store when no `AzureWebJobsStorage` is configured, and the fake
+ * for tests (the contract suite runs against it and the Table store). Lost on restart. Values are
+ * copied in and out, as a real store would.
  */
 export class MemoryStore implements StateStore {
   readonly kind = 'memory';
+  readonly durable = false;
   readonly #circuits = new Map<string, string>();
   readonly #states = new Map<string, JobState>();
-  readonly #runs = new Map<string, { list: Run[]; ids: Set<string> }>();
+  readonly #history = new Map<string, History>();
+  readonly #jobs = new Map<string, StoredJob>();
+  readonly #audit: Array<{ key: string; entry: AuditEntry }> = [];
   readonly #maxRunsPerJob: number;
+  readonly #maxAuditEntries: number;
   #cursors: Cursors = {};
   #lastTick: number | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#maxRunsPerJob = options.maxRunsPerJob ?? 100;
+    this.#maxAuditEntries = options.maxAuditEntries ?? 10_000;
   }
 
   async loadCircuit(job: string): Promise<string | undefined> {
@@ -53,23 +70,127 @@ export class MemoryStore implements StateStore {
     return this.#states.get(job);
   }
 
+  async loadStates(): Promise<ReadonlyMap<string, JobState>> {
+    return new Map(this.#states);
+  }
+
   async saveState(job: string, state: JobState): Promise<void> {
     this.#states.set(job, state);
   }
 
+  async forgetJob(job: string): Promise<void> {
+    this.#states.delete(job);
+    this.#circuits.delete(job);
+  }
+
   async recordRun(run: Run): Promise<void> {
-    let runs = this.#runs.get(run.job);
-    if (!runs) this.#runs.set(run.job, (runs = { list: [], ids: new Set() }));
-    if (runs.ids.has(run.runId)) return; // a redelivered occurrence is recorded once
-    runs.list.push(run); // oldest first; trimmed in batches so recording stays O(1)
-    runs.ids.add(run.runId);
-    if (runs.list.length >= this.#maxRunsPerJob + 64) {
-      for (const dropped of runs.list.splice(0, runs.list.length - this.#maxRunsPerJob)) runs.ids.delete(dropped.runId);
+    let history = this.#history.get(run.job);
+    if (!history) this.#history.set(run.job, (history = { keys: [], runs: new Map() }));
+    const key = runKey(run);
+    if (history.runs.has(key)) return; // a redelivered occurrence is recorded once
+    history.runs.set(key, structuredClone(run));
+    const { keys } = history;
+    // Newest-first keys sort low: a new run is normally the smallest key, appended at the end.
+    if (keys.length === 0 || key < (keys[keys.length - 1] as string)) keys.push(key);
+    else keys.splice(sortedIndexDescending(keys, key), 0, key);
+    if (keys.length >= this.#maxRunsPerJob + 64) {
+      // Trimmed in batches, so recording stays O(1) amortised.
+      for (const dropped of keys.splice(0, keys.length - this.#maxRunsPerJob)) history.runs.delete(dropped);
     }
   }
 
-  async listRuns(job: string, limit: number): Promise<Run[]> {
-    const list = this.#runs.get(job)?.list ?? [];
-    return list.slice(Math.max(0, list.length - Math.min(limit, this.#maxRunsPerJob))).reverse();
+  async listRuns(job: string, page: PageRequest): Promise<Run[]> {
+    const history = this.#history.get(job);
+    if (!history) return [];
+    const runs: Run[] = [];
+    for (let i = history.keys.length - 1; i >= 0 && runs.length < page.limit; i--) {
+      const key = history.keys[i] as string;
+      if (page.after === undefined || key > page.after) runs.push(structuredClone(history.runs.get(key) as Run));
+    }
+    return runs;
   }
+
+  async deleteRunsBefore(before: number, max: number): Promise<number> {
+    let deleted = 0;
+    for (const history of this.#history.values()) {
+      // Oldest first: stop at the first run that is recent enough.
+      while (deleted < max && history.keys.length > 0) {
+        const key = history.keys[0] as string;
+        if (Date.parse((history.runs.get(key) as Run).scheduledAt) >= before) break;
+        history.keys.shift();
+        history.runs.delete(key);
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+
+  async recordAudit(entry: AuditEntry): Promise<void> {
+    this.#audit.push({ key: auditKey(entry), entry: structuredClone(entry) });
+    this.#audit.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+    if (this.#audit.length > this.#maxAuditEntries) this.#audit.splice(0, this.#audit.length - this.#maxAuditEntries);
+  }
+
+  async listAudit(page: PageRequest): Promise<AuditEntry[]> {
+    const entries: AuditEntry[] = [];
+    for (let i = this.#audit.length - 1; i >= 0 && entries.length < page.limit; i--) {
+      const { key, entry } = this.#audit[i] as { key: string; entry: AuditEntry };
+      if (page.after === undefined || key > page.after) entries.push(structuredClone(entry));
+    }
+    return entries;
+  }
+
+  async listJobs(): Promise<StoredJob[]> {
+    return [...this.#jobs.values()].map((job) => structuredClone(job));
+  }
+
+  async getJob(name: string): Promise<StoredJob | undefined> {
+    const job = this.#jobs.get(name.toLowerCase());
+    return job && structuredClone(job);
+  }
+
+  async createJob(job: StoredJob): Promise<StoredJob> {
+    if (this.#jobs.has(job.name.toLowerCase())) throw new PulsecheckError('conflict', `a job named "${job.name}" already exists`);
+    this.#jobs.set(job.name.toLowerCase(), structuredClone(job));
+    return structuredClone(job);
+  }
+
+  async replaceJob(job: StoredJob, expectedEtag: string): Promise<StoredJob> {
+    this.#current(job.name, expectedEtag);
+    this.#jobs.set(job.name.toLowerCase(), structuredClone(job));
+    return structuredClone(job);
+  }
+
+  async deleteJob(name: string, expectedEtag: string): Promise<void> {
+    this.#current(name, expectedEtag);
+    this.#jobs.delete(name.toLowerCase());
+  }
+
+  /** The stored job, checked against the revision the caller expects. */
+  #current(name: string, expectedEtag: string): StoredJob {
+    const stored = this.#jobs.get(name.toLowerCase());
+    if (!stored) throw notFound(`job "${name}"`);
+    if (stored.etag !== expectedEtag) throw preconditionFailed(`job "${stored.name}"`);
+    return stored;
+  }
+
+  async flush(): Promise<void> {}
+
+  health(): ComponentHealth {
+    return { status: 'ok', detail: 'memory: jobs created through the API, state and history are lost on restart' };
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Where `key` goes in keys sorted descending (oldest-first append order of newest-first keys). */
+function sortedIndexDescending(keys: readonly string[], key: string): number {
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((keys[mid] as string) > key) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }

@@ -1,6 +1,10 @@
+import type { AuditEntry } from '../../domain/audit.js';
+import type { PageRequest } from '../../domain/history.js';
 import type { Cursors } from '../../domain/plan.js';
 import type { Run } from '../../domain/run.js';
 import type { JobState } from '../../domain/state.js';
+import type { ComponentHealth } from './health.js';
+import type { JobRepository } from './jobs.js';
 
 /** Circuit-breaker state per job: cockatiel's `CircuitBreakerPolicy.toJSON()`, serialised as JSON text. */
 export interface CircuitStateStore {
@@ -20,18 +24,46 @@ export interface DispatcherStateStore {
 /** Per-job health state (UP/DOWN/UNKNOWN and counts). */
 export interface JobStateStore {
   loadState(job: string): Promise<JobState | undefined>;
+  /** The state of every job that has one, by job name (one query, for `GET /api/jobs`). */
+  loadStates(): Promise<ReadonlyMap<string, JobState>>;
   saveState(job: string, state: JobState): Promise<void>;
+  /** Forgets a deleted job's state and circuit (its run history is kept until retention removes it). */
+  forgetJob(job: string): Promise<void>;
 }
 
-/** Run history, newest first. */
+/** Run history, newest first (by `scheduledAt`, then `runId`: see `domain/history.ts`). */
 export interface RunStore {
+  /**
+   * Records a run. Recording the same `runId` again keeps one record (redelivered occurrences). The
+   * run may be written in the background; `flush()` waits until it is stored.
+   */
   recordRun(run: Run): Promise<void>;
-  /** The newest `limit` runs of a job, newest first. */
-  listRuns(job: string, limit: number): Promise<Run[]>;
+  /** Up to `limit` runs of a job with a sort key after `after`, newest first. */
+  listRuns(job: string, page: PageRequest): Promise<Run[]>;
+  /**
+   * Deletes up to `max` runs (of any job) scheduled before `before` (epoch ms), oldest or in any
+   * order; returns how many it deleted. Called repeatedly by the retention timer.
+   */
+  deleteRunsBefore(before: number, max: number): Promise<number>;
+}
+
+/** The audit log of changes made through the API, newest first. */
+export interface AuditStore {
+  recordAudit(entry: AuditEntry): Promise<void>;
+  /** Up to `limit` entries with a sort key after `after` (see `auditKey`), newest first. */
+  listAudit(page: PageRequest): Promise<AuditEntry[]>;
 }
 
 /** Everything that must outlive an invocation. */
-export interface StateStore extends CircuitStateStore, DispatcherStateStore, JobStateStore, RunStore {
-  /** A short description for /api/health, e.g. `memory`. */
+export interface StateStore extends CircuitStateStore, DispatcherStateStore, JobStateStore, RunStore, AuditStore, JobRepository {
+  /** A short description for /api/health, e.g. `memory` or `table`. */
   readonly kind: string;
+  /** Whether the data outlives the process (false for the memory store). */
+  readonly durable: boolean;
+  /** Resolves when every write accepted so far is stored (writes may be batched in the background). */
+  flush(): Promise<void>;
+  /** The store's own health for `/api/health` (reachable, writes pending or failing). */
+  health(): Promise<ComponentHealth> | ComponentHealth;
+  /** Stores what is pending and releases connections; the store is not used afterwards. */
+  close(): Promise<void>;
 }

@@ -1,0 +1,102 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import { statusOf } from './entities.js';
+
+/** A connection string (`UseDevelopmentStorage=true` for Azurite), or an endpoint and an identity. */
+export type TableConnection =
+  | { readonly connectionString: string }
+  | { readonly endpoint: string; readonly credential: TokenCredential };
+
+/** An entity as read back (keys are always selected). */
+export type Entity = TableEntityResult<Record<string, unknown>> & { partitionKey: string; rowKey: string };
+
+/**
+ * The tables of one store: SDK clients made once per table, the tables created on first use (a
+ * failed creation is tried again by the next call), and queries that page through results. The
+ * SDK retries each request itself (exponential, 3 retries): nothing here retries again.
+ */
+export class Tables {
+  readonly #connection: TableConnection;
+  readonly #prefix: string;
+  readonly #names: readonly string[];
+  readonly #clients = new Map<string, TableClient>();
+  #ready: Promise<void> | undefined;
+
+  /** `names` are the tables to create, without the prefix. */
+  constructor(connection: TableConnection, prefix: string, names: readonly string[]) {
+    if (!/^[A-Za-z][A-Za-z0-9]{0,50}$/.test(prefix)) throw new Error(`table prefix "${prefix}" must be letters and digits, starting with a letter`);
+    this.#connection = connection;
+    this.#prefix = prefix;
+    this.#names = names;
+  }
+
+  /** The client of table `name` (without the prefix). */
+  table(name: string): TableClient {
+    const full = `${this.#prefix}${name}`;
+    let client = this.#clients.get(full);
+    if (!client) {
+      const connection = this.#connection;
+      if ('endpoint' in connection) {
+        client = new TableClient(connection.endpoint, full, connection.credential, { allowInsecureConnection: connection.endpoint.startsWith('http:') });
+      } else {
+        const insecure = /(^|;)\s*(DefaultEndpointsProtocol=http|TableEndpoint=http:)/i.test(connection.connectionString);
+        client = TableClient.fromConnectionString(connection.connectionString, full, { allowInsecureConnection: insecure });
+      }
+      this.#clients.set(full, client);
+    }
+    return client;
+  }
+
+  /** Runs `operation` once the tables exist. */
+  async call<T>(operation: () => Promise<T>): Promise<T> {
+    this.#ready ??= Promise.all(this.#names.map((name) => this.table(name).createTable())).then(
+      () => undefined,
+      (error: unknown) => {
+        this.#ready = undefined;
+        throw error;
+      },
+    );
+    await this.#ready;
+    return operation();
+  }
+
+  /** Like `call`, with a 404 (no such entity) as `undefined`. */
+  async orUndefined<T>(operation: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.call(operation);
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** One entity-group transaction (same table and partition, at most 100 actions). */
+  async submit(table: string, actions: TransactionAction[]): Promise<void> {
+    await this.call(() => this.table(table).submitTransaction(actions));
+  }
+
+  /** Every entity matching `filter`, in key order, or only the first `top`. */
+  query(table: string, filter: string, top?: number, select?: string[]): Promise<Entity[]> {
+    return this.call(async () => {
+      const found: Entity[] = [];
+      const pages = this.table(table)
+        .listEntities<Record<string, unknown>>({ queryOptions: { filter, ...(select ? { select } : {}) } })
+        .byPage({ maxPageSize: Math.min(1_000, top ?? 1_000) });
+      for await (const page of pages) {
+        for (const entity of page) {
+          found.push(entity as Entity);
+          if (top !== undefined && found.length >= top) return found;
+        }
+      }
+      return found;
+    });
+  }
+
+  /** The account (or endpoint host) for `/api/health`; never a key. */
+  account(): string {
+    const connection = this.#connection;
+    if ('endpoint' in connection) return new URL(connection.endpoint).host;
+    if (/UseDevelopmentStorage=true/i.test(connection.connectionString)) return 'devstoreaccount1 (Azurite)';
+    return /AccountName=([^;]+)/i.exec(connection.connectionString)?.[1] ?? 'unknown';
+  }
+}
