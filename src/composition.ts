@@ -1,17 +1,16 @@
 import { createRequire } from 'node:module';
-import { isAbsolute, resolve } from 'node:path';
 import { bulkhead } from 'cockatiel';
-import { FileJobCatalog } from './adapters/file-catalog/fileCatalog.js';
 import { LogTelemetry } from './adapters/log-telemetry/logTelemetry.js';
 import { createLogger } from './adapters/log-telemetry/logger.js';
-import { MemoryStore } from './adapters/memory-store/memoryStore.js';
 import { SystemClock } from './adapters/system-clock/systemClock.js';
 import { UndiciProber } from './adapters/undici-prober/prober.js';
 import { CheckRunner } from './app/checkRunner.js';
 import { Dispatcher } from './app/dispatcher.js';
-import type { Clock, JobCatalog, Logger, Prober, StateStore, Telemetry } from './app/ports/index.js';
+import type { Clock, ConfigJobSource, Logger, Prober, StateStore, Telemetry } from './app/ports/index.js';
 import { Pulsecheck } from './app/pulsecheck.js';
-import { parseJobsFile } from './config/jobsFile.js';
+import { Catalog } from './app/catalog.js';
+import { JobAdmin } from './app/jobAdmin.js';
+import { compileApiJob, configSourceFor, storeFor } from './compositionStorage.js';
 import type { Settings } from './config/settings.js';
 import type { Env } from './config/substitute.js';
 import { compileCron, nextOccurrence } from './domain/schedule.js';
@@ -23,7 +22,8 @@ export interface Overrides {
   readonly store?: StateStore;
   readonly telemetry?: Telemetry;
   readonly logger?: Logger;
-  readonly catalog?: JobCatalog;
+  /** The jobs of the jobs file (instead of reading PULSECHECK_JOBS_FILE / PULSECHECK_JOBS_URL). */
+  readonly configSource?: ConfigJobSource;
 }
 
 export interface BuildOptions extends Overrides {
@@ -35,13 +35,16 @@ export interface BuildOptions extends Overrides {
   readonly logFormat?: 'json' | 'pretty';
   /** File descriptor the logger writes to when no logger is given. Default 1 (stdout). */
   readonly logFd?: number;
+  /** Re-read the jobs file when it changes (the local host). Default false. */
+  readonly watchJobsFile?: boolean;
 }
 
 export interface Deps {
   readonly app: Pulsecheck;
   readonly settings: Settings;
   readonly logger: Logger;
-  /** Closes pooled connections; call after the last check. */
+  readonly store: StateStore;
+  /** Stores pending writes, stops watching the jobs file and closes pooled connections; call after the last check. */
   close(): Promise<void>;
 }
 
@@ -60,12 +63,15 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
       format: settings.logFormat ?? options.logFormat ?? 'json',
       fd: options.logFd ?? 1,
     });
-  const path = isAbsolute(settings.jobsFile) ? settings.jobsFile : resolve(options.baseDir ?? process.cwd(), settings.jobsFile);
-  const catalog = options.catalog ?? new FileJobCatalog(path, (text) => parseJobsFile(text, env, settings.jobsFile));
+  const config =
+    options.configSource ??
+    configSourceFor(settings, { env, baseDir: options.baseDir ?? process.cwd(), logger, watch: options.watchJobsFile ?? false });
   const prober =
     options.prober ?? new UndiciProber({ connectionsPerOrigin: settings.maxConnectionsPerOrigin });
   const clock = options.clock ?? new SystemClock();
-  const store = options.store ?? new MemoryStore();
+  const store = options.store ?? storeFor(settings, logger);
+  const compile = compileApiJob(env);
+  const catalog = new Catalog({ config, repository: store, compile, logger });
   const telemetry = options.telemetry ?? new LogTelemetry(logger);
   const runner = new CheckRunner({
     prober,
@@ -89,7 +95,15 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     telemetry,
     version: VERSION,
     tickIntervalMs: (nextOccurrence(tickSchedule, firstTick) ?? firstTick + 10_000) - firstTick,
-    contributors: [{ name: 'storage', health: () => ({ status: 'ok', detail: `${store.kind}: history is lost on restart` }) }],
+    contributors: [
+      { name: 'storage', health: () => store.health() },
+      { name: 'jobsFile', health: () => catalog.health() },
+    ],
+    admin: new JobAdmin({ catalog, store, clock, compile, jobsFile: settings.jobsUrl ? 'the jobs blob' : settings.jobsFile, retentionDays: settings.retentionDays }),
   });
-  return { app, settings, logger, close: () => prober.close() };
+  const close = async () => {
+    config.close();
+    await Promise.all([prober.close(), store.close()]);
+  };
+  return { app, settings, logger, store, close };
 }

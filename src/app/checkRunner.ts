@@ -13,6 +13,8 @@ export interface RunRequest {
   /** Epoch ms the run was due (for manual runs: when it was asked for). */
   readonly scheduledAt: number;
   readonly catchUp?: boolean;
+  /** `false`: report the run to telemetry only, not to the job's history and state (unsaved jobs). Default true. */
+  readonly record?: boolean;
 }
 
 export interface CheckRunnerDeps {
@@ -81,7 +83,8 @@ export class CheckRunner {
         run = this.#skipped(job, request, clock.now(), 'overloaded', 'too many checks are queued in this instance');
       }
     }
-    await this.#record(job, run);
+    if (request.record === false) this.#deps.telemetry.runCompleted(run, job);
+    else await this.#record(job, run);
     return run;
   }
 

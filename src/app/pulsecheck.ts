@@ -4,6 +4,8 @@ import type { Run } from '../domain/run.js';
 import { INITIAL_STATE } from '../domain/state.js';
 import type { CheckRunner } from './checkRunner.js';
 import type { Dispatcher, TickReport } from './dispatcher.js';
+import type { JobAdmin } from './jobAdmin.js';
+import type { Job } from '../domain/job.js';
 import type { Clock, ComponentHealth, HealthContributor, JobCatalog, StateStore, Telemetry } from './ports/index.js';
 import { jobView, type JobView } from './views.js';
 
@@ -19,6 +21,8 @@ export interface PulsecheckDeps {
   readonly tickIntervalMs: number;
   /** Dependencies that report their own health (store, secrets, telemetry sinks). */
   readonly contributors?: readonly HealthContributor[];
+  /** The management API's use cases (job CRUD, history, audit, retention). */
+  readonly admin: JobAdmin;
 }
 
 export interface HealthReport {
@@ -43,9 +47,18 @@ export class Pulsecheck {
   readonly #abort = new AbortController();
   readonly #busy = new Set<Promise<unknown>>();
 
+  /** Job CRUD, history, audit and retention. */
+  readonly jobs: JobAdmin;
+
   constructor(deps: PulsecheckDeps) {
     this.#deps = deps;
     this.#startedAt = deps.clock.now();
+    this.jobs = deps.admin;
+  }
+
+  /** The app's version (package.json). */
+  get version(): string {
+    return this.#deps.version;
   }
 
   /** The dispatcher timer: plans and runs due checks, then flushes telemetry. */
@@ -55,7 +68,7 @@ export class Pulsecheck {
       try {
         return await this.#deps.dispatcher.tick({ stop: this.#stop.signal, abort: this.#abort.signal });
       } finally {
-        await this.#deps.telemetry.flush();
+        await Promise.all([this.#deps.telemetry.flush(), this.#deps.store.flush()]);
       }
     });
   }
@@ -72,7 +85,7 @@ export class Pulsecheck {
     if ((await Promise.race([settled, graceOver])) === 'late') this.#abort.abort(new Error('shutdown grace period over'));
     clearTimeout(timer);
     await settled;
-    await this.#deps.telemetry.flush();
+    await Promise.all([this.#deps.telemetry.flush(), this.#deps.store.flush()]);
   }
 
   #track<T>(fn: () => Promise<T>): Promise<T> {
@@ -84,9 +97,9 @@ export class Pulsecheck {
 
   async listJobs(): Promise<JobView[]> {
     const { catalog, store, clock } = this.#deps;
-    const jobs = await catalog.list();
+    const [jobs, states] = await Promise.all([catalog.list(), store.loadStates()]);
     const now = clock.now();
-    return Promise.all(jobs.map(async (job) => jobView(job, (await store.loadState(job.name)) ?? INITIAL_STATE, now)));
+    return jobs.map((job) => jobView(job, states.get(job.name) ?? INITIAL_STATE, now));
   }
 
   async getJob(name: string): Promise<JobView> {
@@ -107,6 +120,24 @@ export class Pulsecheck {
     return this.#track(async () => {
       try {
         return await runner.run(job, { runId, trigger: 'manual', scheduledAt: now }, this.#abort.signal);
+      } finally {
+        await Promise.all([telemetry.flush(), this.#deps.store.flush()]);
+      }
+    });
+  }
+
+  /**
+   * Runs an unsaved job once (trigger `manual`) and returns the run, without recording it in any
+   * job's history or state; its circuit breaker is off, so no stored circuit is read or changed.
+   */
+  async runUnsaved(job: Job): Promise<Run> {
+    const { clock, runner, telemetry } = this.#deps;
+    if (this.#stop.signal.aborted) throw new PulsecheckError('unavailable', 'Pulsecheck is shutting down');
+    const now = clock.now();
+    const runId = `${job.name}@${new Date(now).toISOString()}~unsaved-${randomBytes(3).toString('hex')}`;
+    return this.#track(async () => {
+      try {
+        return await runner.run({ ...job, circuitBreaker: null }, { runId, trigger: 'manual', scheduledAt: now, record: false }, this.#abort.signal);
       } finally {
         await telemetry.flush();
       }

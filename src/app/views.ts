@@ -1,15 +1,15 @@
 import type { Job } from '../domain/job.js';
 import { describeSchedule, nextOccurrence } from '../domain/schedule.js';
 import type { JobState } from '../domain/state.js';
-
-/** Header names whose values are never shown, whatever the job says. */
-const SENSITIVE_HEADERS = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-functions-key|ocp-apim-subscription-key)$/i;
+import { maskHeaders, maskUrl } from '../domain/mask.js';
 
 /** A job as the API shows it: as written (references, not values), with its state and next run. */
 export interface JobView {
   readonly name: string;
   readonly description?: string;
   readonly source: Job['source'];
+  /** API jobs: the revision to send back in `If-Match`. */
+  readonly etag?: string;
   readonly enabled: boolean;
   readonly method: Job['method'];
   readonly url: string;
@@ -27,18 +27,16 @@ export interface JobView {
 /** Builds the API view of a job; `now` (epoch ms) gives the next run. */
 export function jobView(job: Job, state: JobState, now: number): JobView {
   const written = job.definition as { url?: string; headers?: Record<string, string> };
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(written.headers ?? {})) {
-    headers[name] = SENSITIVE_HEADERS.test(name) && !/^\$\{(secret|env):[^}]+\}$/.test(value) ? '***' : value;
-  }
+  const headers = maskHeaders(written.headers ?? {});
   const next = job.enabled ? nextOccurrence(job.schedule, now) : undefined;
   return {
     name: job.name,
     ...(job.description === undefined ? {} : { description: job.description }),
     source: job.source,
+    ...(job.revision === undefined ? {} : { etag: job.revision }),
     enabled: job.enabled,
     method: job.method,
-    url: written.url ?? job.url,
+    url: maskUrl(written.url ?? job.url),
     schedule: describeSchedule(job.schedule),
     nextRunAt: next === undefined ? null : new Date(next).toISOString(),
     tags: job.tags,

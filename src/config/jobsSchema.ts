@@ -37,7 +37,8 @@ export const circuitBreakerSchema = z
   ])
   .describe('Circuit breaker; `false` turns it off. While open, runs are recorded as skipped (circuit-open).');
 
-const jsonValue: z.ZodType<unknown> = z.lazy(() =>
+/** Any JSON value (a request body given as JSON). */
+export const jsonValue: z.ZodType<unknown> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
 );
 

@@ -6,6 +6,8 @@ import type { Env } from './substitute.js';
 
 /** The dispatcher timer's schedule when `PULSECHECK_TICK_SCHEDULE` is not set: every 10 seconds. */
 export const DEFAULT_TICK_SCHEDULE = '*/10 * * * * *';
+/** The retention timer's schedule when `PULSECHECK_RETENTION_SCHEDULE` is not set: hourly, at minute 17. */
+export const DEFAULT_RETENTION_SCHEDULE = '0 17 * * * *';
 
 const integer = (min: number, max: number, fallback: number) =>
   z
@@ -54,6 +56,17 @@ const settingsSchema = z.object({
     .optional(),
   PULSECHECK_RUN_LOCATION: z.string().optional(),
   REGION_NAME: z.string().optional(),
+  // Durable state (issue 4): identity-based storage, retention, the jobs file from a blob.
+  AzureWebJobsStorage__accountName: z.string().regex(/^[a-z0-9]{3,24}$/, 'must be a storage account name (3-24 lower-case letters and digits)').optional(),
+  AzureWebJobsStorage__tableServiceUri: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  AzureWebJobsStorage__credential: z.enum(['managedidentity'], { error: 'must be "managedidentity" (or unset)' }).optional(),
+  AzureWebJobsStorage__clientId: z.string().min(1).optional(),
+  PULSECHECK_TABLE_PREFIX: text('Pulsecheck').pipe(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,40}$/, 'must be letters and digits, starting with a letter')),
+  PULSECHECK_RETENTION_DAYS: integer(1, 3_650, 30),
+  PULSECHECK_RETENTION_SCHEDULE: text(DEFAULT_RETENTION_SCHEDULE).refine((value) => typeof compileCron(value, 'UTC') !== 'string', {
+    message: 'must be NCRONTAB with 5 or 6 fields, e.g. "0 17 * * * *"',
+  }),
+  PULSECHECK_JOBS_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of a blob' }).optional(),
 });
 
 export interface Settings {
@@ -71,6 +84,26 @@ export interface Settings {
   readonly logFormat: 'json' | 'pretty' | undefined;
   /** Reported with every run: `PULSECHECK_RUN_LOCATION`, else Azure's `REGION_NAME`, else `local`. */
   readonly location: string;
+  /** Identity-based storage (`AzureWebJobsStorage__accountName` …), used when there is no connection string. */
+  readonly storageIdentity: StorageIdentity | undefined;
+  /** Prefix of the Table Storage table names. */
+  readonly tablePrefix: string;
+  /** Run history older than this many days is deleted. */
+  readonly retentionDays: number;
+  readonly retentionSchedule: string;
+  /** URL of a blob holding the jobs file, re-read by ETag; instead of `jobsFile` when set. */
+  readonly jobsUrl: string | undefined;
+}
+
+/** The storage account reached with an Entra ID identity (managed identity in Azure). */
+export interface StorageIdentity {
+  readonly accountName: string;
+  /** Default `https://<account>.table.core.windows.net`. */
+  readonly tableServiceUri: string;
+  /** `managedidentity`: ManagedIdentityCredential; otherwise DefaultAzureCredential. */
+  readonly credential: 'managedidentity' | undefined;
+  /** Client id of a user-assigned managed identity. */
+  readonly clientId: string | undefined;
 }
 
 /** Reads the settings from an environment; every bad value is reported at once. */
@@ -87,7 +120,7 @@ export function loadSettings(env: Env): Settings {
   }
   const s = parsed.data;
   return {
-    storageConnection: s.AzureWebJobsStorage,
+    storageConnection: s.AzureWebJobsStorage?.trim() || undefined,
     jobsFile: s.PULSECHECK_JOBS_FILE,
     tickSchedule: s.PULSECHECK_TICK_SCHEDULE,
     dispatch: s.PULSECHECK_DISPATCH,
@@ -98,5 +131,18 @@ export function loadSettings(env: Env): Settings {
     logLevel: s.PULSECHECK_LOG_LEVEL,
     logFormat: s.PULSECHECK_LOG_FORMAT,
     location: s.PULSECHECK_RUN_LOCATION?.trim() || s.REGION_NAME?.trim() || 'local',
+    storageIdentity:
+      s.AzureWebJobsStorage__accountName || s.AzureWebJobsStorage__tableServiceUri
+      ? {
+          accountName: s.AzureWebJobsStorage__accountName ?? new URL(s.AzureWebJobsStorage__tableServiceUri as string).hostname.split('.')[0] ?? '',
+          tableServiceUri: s.AzureWebJobsStorage__tableServiceUri ?? `https://${s.AzureWebJobsStorage__accountName}.table.core.windows.net`,
+          credential: s.AzureWebJobsStorage__credential,
+          clientId: s.AzureWebJobsStorage__clientId,
+        }
+      : undefined,
+    tablePrefix: s.PULSECHECK_TABLE_PREFIX,
+    retentionDays: s.PULSECHECK_RETENTION_DAYS,
+    retentionSchedule: s.PULSECHECK_RETENTION_SCHEDULE,
+    jobsUrl: s.PULSECHECK_JOBS_URL,
   };
 }

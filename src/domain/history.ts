@@ -20,8 +20,9 @@ export const timeOfKey = (key: string): number => MAX_MS - Number(key.slice(0, 1
 export const runKey = (run: Pick<Run, 'scheduledAt' | 'runId'>): string =>
   `${invertedTime(Date.parse(run.scheduledAt))}_${run.runId}`;
 
-/** Keys are 13 digits, `_`, then an id of printable characters without `/ \ # ?` (Table key rules). */
-const KEY = /^\d{13}_[^/\\#?\u0000-\u001f\u007f-\u009f]{1,200}$/;
+/** Keys are 13 digits, `_`, then an id of visible ASCII characters other than `/ \ # ?` (Table key rules). */
+const KEY = /^\d{13}_[!-~]{1,200}$/;
+const FORBIDDEN_IN_KEY = /[/\\#?]/;
 
 /** A page of a list, newest first; `nextCursor` continues it and is absent on the last page. */
 export interface Page<T> {
@@ -50,7 +51,7 @@ export function decodeCursor(cursor: string): string | undefined {
     return undefined;
   }
   const key = text.startsWith('v1:') ? text.slice(3) : undefined;
-  return key !== undefined && KEY.test(key) ? key : undefined;
+  return key !== undefined && KEY.test(key) && !FORBIDDEN_IN_KEY.test(key) ? key : undefined;
 }
 
 /**

@@ -49,4 +49,6 @@ export interface Job {
   readonly source: JobSource;
   /** The job exactly as written (references such as `${env:X}` unresolved): what the API shows. */
   readonly definition: Readonly<Record<string, unknown>>;
+  /** API jobs: the stored revision, shown as the HTTP `ETag`. */
+  readonly revision?: string;
 }

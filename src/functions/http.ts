@@ -1,5 +1,7 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { isPulsecheckError, type ErrorCode } from '../domain/errors.js';
+import type { IfMatch } from '../app/jobAdmin.js';
+import type { Actor } from '../domain/audit.js';
+import { PulsecheckError, isPulsecheckError, type ErrorCode } from '../domain/errors.js';
 
 /** The one mapping from error codes to HTTP statuses. */
 const STATUS: Record<ErrorCode, number> = {
@@ -65,4 +67,74 @@ export function handle(
       return problem(error);
     }
   };
+}
+
+// ---- request bodies, revisions and callers (management API) ----
+
+/** Largest request body accepted, in bytes (413 above it): 1 MiB. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The request's JSON body. 415 unless the content type is JSON (`application/json` or `+json`),
+ * 413 over `MAX_BODY_BYTES`, 400 when it is missing or not valid JSON.
+ */
+export async function readJsonBody(request: HttpRequest): Promise<unknown> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
+    throw new PulsecheckError('unsupported_media_type', `the body must be JSON (content-type: application/json), not ${type === '' ? 'untyped' : `"${type.slice(0, 100)}"`}`);
+  }
+  const length = Number(request.headers.get('content-length') ?? 0);
+  if (length > MAX_BODY_BYTES) throw tooLarge();
+  const bytes = Buffer.from(await request.arrayBuffer());
+  if (bytes.length > MAX_BODY_BYTES) throw tooLarge();
+  if (bytes.length === 0) throw new PulsecheckError('validation_failed', 'a JSON body is required', [{ path: '', message: 'the body is empty (expected a JSON object)' }]);
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    const message = `the body is not valid JSON: ${(error as Error).message}`;
+    throw new PulsecheckError('validation_failed', message, [{ path: '', message }]);
+  }
+}
+
+const tooLarge = () => new PulsecheckError('payload_too_large', `the request body is over ${MAX_BODY_BYTES} bytes`);
+
+/** `If-Match` as the use cases take it: `*`, or the listed revisions (quotes and `W/` removed). */
+export function ifMatchOf(request: HttpRequest): IfMatch | undefined {
+  const header = request.headers.get('if-match');
+  if (header === null || header.trim() === '') return undefined;
+  if (header.trim() === '*') return { any: true };
+  const etags = [...header.matchAll(/(?:W\/)?"([^"]*)"|([^\s,"]+)/g)].map((m) => m[1] ?? m[2] ?? '');
+  return { etags };
+}
+
+/** A revision as an HTTP `ETag` value. */
+export const etagHeader = (revision: string): string => `"${revision}"`;
+
+/**
+ * Who makes a request: the App Service Authentication principal (its headers are set by the
+ * platform, which removes any a client sends, only when authentication is on), else `function key`
+ * when one was presented (the Functions host does not pass the key's name to Node.js workers; it
+ * only adds it as a claim for .NET), else `anonymous`. Never the key itself. The principal headers
+ * are parsed here rather than with `request.user`, which throws when one of them is missing.
+ */
+export function actorOf(request: HttpRequest): Actor {
+  const name = request.headers.get('x-ms-client-principal-name');
+  if (name) return { name: name.slice(0, 256), via: 'app-service-auth' };
+  const principal = request.headers.get('x-ms-client-principal');
+  if (principal) {
+    const claims = decodePrincipal(principal);
+    const claim = claims.find((c) => /(^name$|\/name$|preferred_username|\/upn$|emailaddress$)/.test(c.typ));
+    if (claim) return { name: claim.val.slice(0, 256), via: 'app-service-auth' };
+  }
+  if (request.headers.has('x-functions-key') || request.query.has('code')) return { name: 'function key', via: 'function-key' };
+  return { name: 'anonymous', via: 'none' };
+}
+
+function decodePrincipal(header: string): Array<{ typ: string; val: string }> {
+  try {
+    const parsed = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { claims?: Array<{ typ?: unknown; val?: unknown }> };
+    return (parsed.claims ?? []).flatMap((c) => (typeof c.typ === 'string' && typeof c.val === 'string' ? [{ typ: c.typ, val: c.val }] : []));
+  } catch {
+    return [];
+  }
 }

@@ -70,7 +70,7 @@ describe('CheckRunner: the whole policy against a real target', () => {
       ],
     });
     expect(run.error).toBeUndefined();
-    expect(await store.listRuns('target', 10)).toEqual([run]);
+    expect(await store.listRuns('target', { limit: 10 })).toEqual([run]);
     expect((await store.loadState('target'))?.health).toBe('UP');
     expect(telemetry.runs).toEqual([run]);
     expect(telemetry.health.map((e) => `${e.from}->${e.to}`)).toEqual(['UNKNOWN->UP']);

@@ -89,7 +89,8 @@ describe('pulsecheck start (the local host)', () => {
   it.each([
     ['GET', '/jobs/nope', 404, 'not_found'],
     ['POST', '/jobs/nope/run', 404, 'not_found'],
-    ['DELETE', '/jobs/target', 405, 'method_not_allowed'],
+    ['PATCH', '/jobs/target', 405, 'method_not_allowed'],
+    ['DELETE', '/jobs/target', 409, 'conflict'],
     ['GET', '/nothing-here', 404, 'not_found'],
   ])('%s %s → %i problem+json', async (method, path, status, code) => {
     const response = await fetch(`${api}${path}`, { method });

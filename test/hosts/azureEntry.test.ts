@@ -61,11 +61,29 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
   });
 
   it('registers exactly the functions of the registry', () => {
-    expect(registrations.map((r) => r.metadata.name).sort()).toEqual(['dispatcher', 'getJob', 'health', 'listJobs', 'runJob']);
+    expect(registrations.map((r) => r.metadata.name).sort()).toEqual([
+      'createJob',
+      'deleteJob',
+      'dispatcher',
+      'getJob',
+      'health',
+      'listAudit',
+      'listJobs',
+      'listRuns',
+      'openApi',
+      'replaceJob',
+      'retention',
+      'runJob',
+      'runUnsaved',
+    ]);
   });
 
   it('binds the dispatcher timer to the default schedule when the setting is absent', () => {
     expect(trigger('dispatcher')).toMatchObject({ type: 'timerTrigger', direction: 'in', schedule: '*/10 * * * * *', useMonitor: true });
+  });
+
+  it('binds the retention timer to its default schedule (hourly at minute 17)', () => {
+    expect(trigger('retention')).toMatchObject({ type: 'timerTrigger', direction: 'in', schedule: '0 17 * * * *' });
   });
 
   it.each([
@@ -73,6 +91,13 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
     ['listJobs', ['GET'], 'jobs', 'function'],
     ['getJob', ['GET'], 'jobs/{name}', 'function'],
     ['runJob', ['POST'], 'jobs/{name}/run', 'function'],
+    ['createJob', ['POST'], 'jobs', 'function'],
+    ['replaceJob', ['PUT'], 'jobs/{name}', 'function'],
+    ['deleteJob', ['DELETE'], 'jobs/{name}', 'function'],
+    ['listRuns', ['GET'], 'jobs/{name}/runs', 'function'],
+    ['runUnsaved', ['POST'], 'runs', 'function'],
+    ['listAudit', ['GET'], 'audit', 'function'],
+    ['openApi', ['GET'], 'openapi.json', 'anonymous'],
   ])('binds %s to %j %s with auth level %s and an HTTP output', (name, methods, route, authLevel) => {
     expect(trigger(name)).toMatchObject({ type: 'httpTrigger', direction: 'in', methods, route, authLevel });
     const output = Object.entries(byName(name).metadata.bindings).find(([, b]) => b.direction === 'out');

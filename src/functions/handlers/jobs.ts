@@ -1,13 +1,16 @@
 import type { HttpHandler } from '@azure/functions';
 import type { Pulsecheck } from '../../app/pulsecheck.js';
-import { handle, json } from '../http.js';
+import { etagHeader, handle, json } from '../http.js';
 
 /** GET /api/jobs: every job with its current state. */
 export const listJobs = (app: Pulsecheck): HttpHandler => handle(async () => json({ jobs: await app.listJobs() }));
 
-/** GET /api/jobs/{name}: one job with its current state. */
+/** GET /api/jobs/{name}: one job with its current state (and, for API jobs, its ETag). */
 export const getJob = (app: Pulsecheck): HttpHandler =>
-  handle(async (request) => json(await app.getJob(request.params.name ?? '')));
+  handle(async (request) => {
+    const view = await app.getJob(request.params.name ?? '');
+    return json(view, 200, view.etag === undefined ? {} : { etag: etagHeader(view.etag) });
+  });
 
 /** POST /api/jobs/{name}/run: runs the job now and returns the run. */
 export const runJob = (app: Pulsecheck): HttpHandler =>

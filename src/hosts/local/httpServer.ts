@@ -3,15 +3,12 @@ import azure from '@azure/functions';
 import type { Pulsecheck } from '../../app/pulsecheck.js';
 import type { Logger } from '../../app/ports/index.js';
 import { PulsecheckError } from '../../domain/errors.js';
-import { problem } from '../../functions/http.js';
+import { MAX_BODY_BYTES, problem } from '../../functions/http.js';
 import type { HttpFunction } from '../../functions/registry.js';
 import { invocationContext } from './context.js';
 
 // @azure/functions is CommonJS: from ESM only `app` is a named export.
 const { HttpRequest, HttpResponse } = azure;
-
-/** Largest request body accepted, in bytes (as the API documents). */
-export const MAX_BODY_BYTES = 1024 * 1024;
 
 interface Route {
   readonly fn: HttpFunction;

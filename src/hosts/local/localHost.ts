@@ -1,11 +1,14 @@
 import { createServer, type RequestListener, type ServerResponse } from 'node:http';
 import { setTimeout } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { loadSettings } from '../../config/settings.js';
 import { buildDeps, type BuildOptions, type Deps } from '../../composition.js';
 import { registry, type HttpFunction } from '../../functions/registry.js';
 import { requestListener } from './httpServer.js';
+import { DEFAULT_PORTS, isListening, startAzurite, type AzuriteOptions, type RunningAzurite } from './azurite.js';
 import { localEnv } from './localSettings.js';
+import type { Settings } from '../../config/settings.js';
 import { TimerRunner } from './timerRunner.js';
 
 export interface LocalHostOptions extends Omit<BuildOptions, 'env' | 'baseDir'> {
@@ -15,6 +18,8 @@ export interface LocalHostOptions extends Omit<BuildOptions, 'env' | 'baseDir'> 
   readonly env?: NodeJS.ProcessEnv;
   /** Interface to listen on. Default 127.0.0.1. */
   readonly hostname?: string;
+  /** Ports of the embedded Azurite (`UseDevelopmentStorage=true`). Default 10000-10002, as func start expects. */
+  readonly azurite?: Pick<AzuriteOptions, 'ports'>;
 }
 
 export interface LocalHost {
@@ -32,7 +37,7 @@ export interface LocalHost {
 export async function startLocalHost(options: LocalHostOptions = {}): Promise<LocalHost> {
   const dir = options.dir ?? process.cwd();
   const env = localEnv(dir, options.env);
-  const settings = loadSettings(env);
+  let settings = loadSettings(env);
   const hostname = options.hostname ?? '127.0.0.1';
 
   // Listen first: with port 0 the real port is only known now, and jobs may use it through
@@ -53,12 +58,17 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   env.WEBSITE_HOSTNAME ??= `${hostname}:${port}`;
 
   let deps: Deps;
+  let azurite: RunningAzurite | undefined;
   try {
-    deps = buildDeps(settings, { ...options, env, baseDir: dir });
+    azurite = options.store ? undefined : await embeddedAzurite(settings, dir, options.azurite?.ports);
+    if (azurite) settings = { ...settings, storageConnection: azurite.connectionString };
+    deps = buildDeps(settings, { watchJobsFile: true, ...options, env, baseDir: dir });
   } catch (error) {
     server.close();
+    await azurite?.stop();
     throw error;
   }
+  if (azurite) deps.logger.info({ endpoints: azurite.endpoints }, `Azurite started for UseDevelopmentStorage=true (data in ${join(dir, '.azurite')})`);
   const http = registry.filter((fn): fn is HttpFunction => fn.trigger === 'http');
   listener = requestListener(http, deps.app, deps.logger);
 
@@ -85,6 +95,23 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
         server.closeAllConnections();
         await closed;
         await deps.close();
+        await azurite?.stop();
       })()),
   };
+}
+
+/**
+ * With `AzureWebJobsStorage=UseDevelopmentStorage=true`, Azurite must listen on 127.0.0.1:10000-10002:
+ * if nothing does, it is started here (data under `.azurite/` in the app folder) and stopped with
+ * the host; if an Azurite already runs there, it is used.
+ */
+async function embeddedAzurite(settings: Settings, dir: string, ports: AzuriteOptions['ports'] = DEFAULT_PORTS): Promise<RunningAzurite | undefined> {
+  if (!settings.storageConnection || !/UseDevelopmentStorage=true/i.test(settings.storageConnection)) return undefined;
+  const busy = await Promise.all([ports.blob, ports.queue, ports.table].map((port) => isListening(port)));
+  if (busy[2]) return undefined;
+  if (busy.some(Boolean)) {
+    throw new Error(`UseDevelopmentStorage=true needs ports ${ports.blob}-${ports.table} on 127.0.0.1 for Azurite, but some are in use by something else`);
+  }
+  // The returned connection string names the real ports (the default ones unless a test chose others).
+  return startAzurite({ ports, location: join(dir, '.azurite') });
 }

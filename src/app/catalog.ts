@@ -1,0 +1,99 @@
+import type { Issue } from '../domain/errors.js';
+import type { Job } from '../domain/job.js';
+import type { ComponentHealth, ConfigJobSource, JobCatalog, JobRepository, Logger, StoredJob } from './ports/index.js';
+
+/** Turns a stored definition into a job (config/compileJob.ts, injected by the composition root). */
+export type CompileJob = (definition: Readonly<Record<string, unknown>>) => { job?: Job; issues: readonly Issue[] };
+
+export interface CatalogDeps {
+  readonly config: ConfigJobSource;
+  readonly repository: JobRepository;
+  readonly compile: CompileJob;
+  readonly logger: Logger;
+}
+
+interface Compiled {
+  readonly etag: string;
+  readonly job?: Job;
+  readonly issues: readonly Issue[];
+}
+
+/**
+ * Every job: those of the jobs file (read-only through the API) and those created through the API.
+ * A stored job is compiled once per revision, so its policies (built per job object) are kept
+ * between ticks. If storage cannot be read, the API jobs last read are used and health says so.
+ * A file job and an API job never share a name: the API refuses it, and should a new jobs file
+ * bring one, the file's job wins and health reports the API job as shadowed.
+ */
+export class Catalog implements JobCatalog {
+  readonly #deps: CatalogDeps;
+  readonly #compiled = new Map<string, Compiled>();
+  #problems: string[] = [];
+  #storageError: string | undefined;
+
+  constructor(deps: CatalogDeps) {
+    this.#deps = deps;
+  }
+
+  async list(): Promise<readonly Job[]> {
+    const config = await this.#deps.config.list();
+    const taken = new Set(config.map((job) => job.name.toLowerCase()));
+    const problems: string[] = [];
+    const api: Job[] = [];
+    const stored = await this.#stored();
+    const names = new Set(stored.map((job) => job.name.toLowerCase()));
+    for (const key of this.#compiled.keys()) if (!names.has(key)) this.#compiled.delete(key);
+    for (const entry of stored) {
+      const compiled = this.#compile(entry);
+      if (taken.has(entry.name.toLowerCase())) problems.push(`API job "${entry.name}" is shadowed by the jobs file job of the same name`);
+      else if (compiled.job) api.push(compiled.job);
+      else problems.push(`API job "${entry.name}" is invalid: ${compiled.issues.map((i) => i.message).join('; ')}`);
+    }
+    this.#problems = problems;
+    return [...config, ...api];
+  }
+
+  async get(name: string): Promise<Job | undefined> {
+    const lower = name.toLowerCase();
+    const config = (await this.#deps.config.list()).find((job) => job.name.toLowerCase() === lower);
+    if (config) return config;
+    const stored = await this.#deps.repository.getJob(name);
+    return stored && this.#compile(stored).job;
+  }
+
+  /** The jobs-file job named `name` (ignoring case), if any. */
+  async configJob(name: string): Promise<Job | undefined> {
+    const lower = name.toLowerCase();
+    return (await this.#deps.config.list()).find((job) => job.name.toLowerCase() === lower);
+  }
+
+  /** The jobs file's reload state, and API jobs that cannot run. */
+  health(): ComponentHealth {
+    const config = this.#deps.config.health();
+    const problems = [...this.#problems, ...(this.#storageError ? [this.#storageError] : [])];
+    if (problems.length === 0) return config;
+    return { ...config, status: config.status === 'ok' ? 'degraded' : config.status, problems };
+  }
+
+  async #stored(): Promise<readonly StoredJob[]> {
+    try {
+      const stored = await this.#deps.repository.listJobs();
+      this.#storageError = undefined;
+      return stored;
+    } catch (error) {
+      this.#storageError = `API jobs could not be read from storage; using the last ones read (${(error as Error).message.split('\n')[0]})`;
+      this.#deps.logger.warn({ err: error }, 'API jobs could not be read; using the last ones read');
+      return [...this.#compiled.values()].flatMap((c) => (c.job ? [{ name: c.job.name, definition: c.job.definition, etag: c.etag, createdAt: '', updatedAt: '' }] : []));
+    }
+  }
+
+  #compile(stored: StoredJob): Compiled {
+    const key = stored.name.toLowerCase();
+    const cached = this.#compiled.get(key);
+    if (cached?.etag === stored.etag) return cached;
+    const { job, issues } = this.#deps.compile(stored.definition);
+    const compiled: Compiled = { etag: stored.etag, issues, ...(job ? { job: { ...job, revision: stored.etag } } : {}) };
+    this.#compiled.set(key, compiled);
+    return compiled;
+  }
+}

@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import type { Actor, AuditAction, AuditEntry } from '../domain/audit.js';
+import { auditKey } from '../domain/audit.js';
+import { PulsecheckError, notFound, preconditionFailed } from '../domain/errors.js';
+import { decodeCursor, runKey, toPage, type Page } from '../domain/history.js';
+import type { Job } from '../domain/job.js';
+import { maskDefinition } from '../domain/mask.js';
+import type { Run } from '../domain/run.js';
+import { INITIAL_STATE } from '../domain/state.js';
+import type { Catalog, CompileJob } from './catalog.js';
+import type { Clock, StateStore, StoredJob } from './ports/index.js';
+import { jobView, type JobView } from './views.js';
+
+/** `If-Match`: any revision (`*`), or one of these. */
+export type IfMatch = { readonly any: true } | { readonly etags: readonly string[] };
+
+export interface JobAdminDeps {
+  readonly catalog: Catalog;
+  readonly store: StateStore;
+  readonly clock: Clock;
+  readonly compile: CompileJob;
+  /** The jobs file as users know it (e.g. `jobs.config.json`), for messages. */
+  readonly jobsFile: string;
+  /** Run history older than this many days is deleted by the retention timer. */
+  readonly retentionDays: number;
+}
+
+/** Largest page of history or audit. */
+export const MAX_PAGE = 1_000;
+/** Runs deleted per store call; the retention timer makes at most `RETENTION_BATCHES` calls per invocation. */
+const RETENTION_BATCH = 1_000;
+const RETENTION_BATCHES = 50;
+
+/**
+ * Use cases of the management API: CRUD of API-defined jobs with revisions and an audit entry per
+ * change, run history and audit pages, and run retention. Jobs of the jobs file are read-only here.
+ */
+export class JobAdmin {
+  readonly #deps: JobAdminDeps;
+
+  constructor(deps: JobAdminDeps) {
+    this.#deps = deps;
+  }
+
+  async create(definition: Readonly<Record<string, unknown>> & { name: string }, actor: Actor): Promise<JobView> {
+    const { store, clock } = this.#deps;
+    await this.#notInFile(definition.name);
+    const job = this.compile(definition);
+    const now = new Date(clock.now()).toISOString();
+    const stored = await store.createJob({ name: job.name, definition, etag: newRevision(), createdAt: now, updatedAt: now });
+    await this.#audit('job.create', stored.name, actor, null, stored.definition);
+    return this.#view({ ...job, revision: stored.etag });
+  }
+
+  async replace(name: string, definition: Readonly<Record<string, unknown>> & { name: string }, ifMatch: IfMatch | undefined, actor: Actor): Promise<JobView> {
+    const { store, clock } = this.#deps;
+    await this.#notInFile(name);
+    const current = await this.#current(name);
+    if (definition.name.toLowerCase() !== current.name.toLowerCase()) {
+      throw new PulsecheckError('validation_failed', `name "${definition.name}" does not match the job in the URL ("${current.name}"); a job cannot be renamed`, [
+        { path: 'name', message: `name must be "${current.name}" (the job in the URL); to rename, create a new job and delete this one` },
+      ]);
+    }
+    const expected = expectedRevision(current, ifMatch);
+    const written = { ...definition, name: current.name };
+    const job = this.compile(written);
+    const stored = await store.replaceJob({ ...current, definition: written, etag: newRevision(), updatedAt: new Date(clock.now()).toISOString() }, expected);
+    await this.#audit('job.update', current.name, actor, current.definition, stored.definition);
+    return this.#view({ ...job, revision: stored.etag });
+  }
+
+  async remove(name: string, ifMatch: IfMatch | undefined, actor: Actor): Promise<void> {
+    const { store } = this.#deps;
+    await this.#notInFile(name);
+    const current = await this.#current(name);
+    await store.deleteJob(current.name, expectedRevision(current, ifMatch));
+    await store.forgetJob(current.name);
+    await this.#audit('job.delete', current.name, actor, current.definition, null);
+  }
+
+  /** A page of a job's runs, newest first. */
+  async history(name: string, limit: number, cursor: string | undefined): Promise<Page<Run>> {
+    const job = await this.#deps.catalog.get(name);
+    if (!job) throw notFound(`job "${name}"`);
+    const after = cursor === undefined ? undefined : decodeCursorOrThrow(cursor);
+    const runs = await this.#deps.store.listRuns(job.name, { limit: limit + 1, ...(after === undefined ? {} : { after }) });
+    return toPage(runs, limit, runKey);
+  }
+
+  /** A page of the audit log, newest first. */
+  async auditLog(limit: number, cursor: string | undefined): Promise<Page<AuditEntry>> {
+    const after = cursor === undefined ? undefined : decodeCursorOrThrow(cursor);
+    const entries = await this.#deps.store.listAudit({ limit: limit + 1, ...(after === undefined ? {} : { after }) });
+    return toPage(entries, limit, auditKey);
+  }
+
+  /**
+   * Deletes runs older than the retention period, in batches of 1 000, at most 50 000 per call (the
+   * next call goes on). Returns how many it deleted.
+   */
+  async applyRetention(): Promise<{ deleted: number; before: string; complete: boolean }> {
+    const { store, clock, retentionDays } = this.#deps;
+    const before = clock.now() - retentionDays * 86_400_000;
+    let deleted = 0;
+    for (let batch = 0; batch < RETENTION_BATCHES; batch++) {
+      const count = await store.deleteRunsBefore(before, RETENTION_BATCH);
+      deleted += count;
+      if (count < RETENTION_BATCH) return { deleted, before: new Date(before).toISOString(), complete: true };
+    }
+    return { deleted, before: new Date(before).toISOString(), complete: false };
+  }
+
+  /** Compiles a definition or rejects it with every problem (400). */
+  compile(definition: Readonly<Record<string, unknown>>): Job {
+    const { job, issues } = this.#deps.compile(definition);
+    if (!job) {
+      throw new PulsecheckError('validation_failed', `the job is invalid:\n${issues.map((i) => `  - ${i.message}`).join('\n')}`, issues);
+    }
+    return job;
+  }
+
+  async #notInFile(name: string): Promise<void> {
+    const job = await this.#deps.catalog.configJob(name);
+    if (job) {
+      throw new PulsecheckError(
+        'conflict',
+        `job "${job.name}" is defined in ${this.#deps.jobsFile} and is read-only through the API; change it in the file (or use another name)`,
+      );
+    }
+  }
+
+  async #current(name: string): Promise<StoredJob> {
+    const current = await this.#deps.store.getJob(name);
+    if (!current) throw notFound(`job "${name}"`);
+    return current;
+  }
+
+  async #view(job: Job): Promise<JobView> {
+    return jobView(job, (await this.#deps.store.loadState(job.name)) ?? INITIAL_STATE, this.#deps.clock.now());
+  }
+
+  async #audit(action: AuditAction, job: string, actor: Actor, before: StoredJob['definition'] | null, after: StoredJob['definition'] | null): Promise<void> {
+    await this.#deps.store.recordAudit({
+      id: randomUUID(),
+      at: new Date(this.#deps.clock.now()).toISOString(),
+      actor,
+      action,
+      job,
+      before: before && maskDefinition(before),
+      after: after && maskDefinition(after),
+    });
+  }
+}
+
+/** A new opaque revision (the ETag of the next version). */
+const newRevision = () => randomUUID().replace(/-/g, '').slice(0, 20);
+
+/** The revision a conditional write must find: the current one if `If-Match` allows it. */
+function expectedRevision(current: StoredJob, ifMatch: IfMatch | undefined): string {
+  if (ifMatch === undefined || 'any' in ifMatch || ifMatch.etags.includes(current.etag)) return current.etag;
+  throw preconditionFailed(`job "${current.name}"`);
+}
+
+function decodeCursorOrThrow(cursor: string): string {
+  const key = decodeCursor(cursor);
+  if (key === undefined) {
+    throw new PulsecheckError('validation_failed', 'cursor is not valid (use the nextCursor of a previous page as it is)', [
+      { path: 'cursor', message: 'cursor must be the nextCursor of a previous page, unchanged' },
+    ]);
+  }
+  return key;
+}

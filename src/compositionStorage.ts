@@ -1,0 +1,67 @@
+import { isAbsolute, resolve } from 'node:path';
+import type { TokenCredential } from '@azure/core-auth';
+import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
+import { BlobJobCatalog } from './adapters/blob-catalog/blobCatalog.js';
+import { FileJobCatalog } from './adapters/file-catalog/fileCatalog.js';
+import { MemoryStore } from './adapters/memory-store/memoryStore.js';
+import { TableStore } from './adapters/table-store/tableStore.js';
+import type { CompileJob } from './app/catalog.js';
+import type { ConfigJobSource, Logger, StateStore } from './app/ports/index.js';
+import { compileJob } from './config/compileJob.js';
+import { parseJobsFile } from './config/jobsFile.js';
+import type { JobInput } from './config/jobsSchema.js';
+import type { Settings, StorageIdentity } from './config/settings.js';
+import type { Env } from './config/substitute.js';
+
+/**
+ * The composition root's storage half (issue 4): which store, which jobs-file source, and how API
+ * jobs are compiled. Kept apart from composition.ts so that file stays a short wiring list.
+ */
+
+/**
+ * Table Storage when `AzureWebJobsStorage` is a connection string or an identity-based account is
+ * configured; otherwise the memory store (history and API jobs are then lost on restart, and
+ * `/api/health` says so). A credential is created only for identity-based settings.
+ */
+export function storeFor(settings: Settings, logger: Logger): StateStore {
+  const common = { logger, tablePrefix: settings.tablePrefix };
+  if (settings.storageConnection) return new TableStore({ ...common, connection: { connectionString: settings.storageConnection } });
+  if (settings.storageIdentity) {
+    const endpoint = settings.storageIdentity.tableServiceUri;
+    return new TableStore({ ...common, connection: { endpoint, credential: credentialFor(settings.storageIdentity) } });
+  }
+  return new MemoryStore();
+}
+
+/** ManagedIdentityCredential when asked for (or a client id is given), else DefaultAzureCredential. */
+export function credentialFor(identity: StorageIdentity): TokenCredential {
+  if (identity.clientId) return new ManagedIdentityCredential({ clientId: identity.clientId });
+  if (identity.credential === 'managedidentity') return new ManagedIdentityCredential();
+  return new DefaultAzureCredential();
+}
+
+export interface ConfigSourceOptions {
+  readonly env: Env;
+  readonly baseDir: string;
+  readonly logger: Logger;
+  /** Watch the local jobs file for changes (the local host). */
+  readonly watch: boolean;
+}
+
+/** The jobs file: a blob (`PULSECHECK_JOBS_URL`) or a local file, watched when asked. */
+export function configSourceFor(settings: Settings, options: ConfigSourceOptions): ConfigJobSource {
+  const { env, baseDir, logger } = options;
+  if (settings.jobsUrl) {
+    const name = new URL(settings.jobsUrl).pathname.split('/').pop() || 'jobs blob';
+    const credential = settings.storageIdentity ? credentialFor(settings.storageIdentity) : undefined;
+    return new BlobJobCatalog({ url: settings.jobsUrl, ...(credential ? { credential } : {}), logger, parse: (text) => parseJobsFile(text, env, name) });
+  }
+  const path = isAbsolute(settings.jobsFile) ? settings.jobsFile : resolve(baseDir, settings.jobsFile);
+  return new FileJobCatalog(path, (text) => parseJobsFile(text, env, settings.jobsFile), { watch: options.watch, logger });
+}
+
+/** Compiles an API job's stored definition exactly as a job of the jobs file (no `defaults`). */
+export const compileApiJob =
+  (env: Env): CompileJob =>
+  (definition) =>
+    compileJob(definition as JobInput, {}, { env, source: 'api', where: '', pathPrefix: '' });

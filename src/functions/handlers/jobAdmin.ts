@@ -1,0 +1,35 @@
+import type { HttpHandler } from '@azure/functions';
+import type { Pulsecheck } from '../../app/pulsecheck.js';
+import { parseJobBody } from '../../config/apiSchemas.js';
+import { actorOf, etagHeader, handle, ifMatchOf, json, readJsonBody } from '../http.js';
+
+/** POST /api/jobs: creates an API job; 201 with Location and ETag. */
+export const createJob = (app: Pulsecheck): HttpHandler =>
+  handle(async (request) => {
+    const definition = parseJobBody(await readJsonBody(request));
+    const view = await app.jobs.create(definition, actorOf(request));
+    return json(view, 201, { location: `/api/jobs/${encodeURIComponent(view.name)}`, etag: etagHeader(view.etag ?? '') });
+  });
+
+/** PUT /api/jobs/{name}: replaces an API job; `If-Match` makes it conditional (412 when stale). */
+export const replaceJob = (app: Pulsecheck): HttpHandler =>
+  handle(async (request) => {
+    const name = request.params.name ?? '';
+    const definition = parseJobBody(await readJsonBody(request), { name });
+    const view = await app.jobs.replace(name, definition, ifMatchOf(request), actorOf(request));
+    return json(view, 200, { etag: etagHeader(view.etag ?? '') });
+  });
+
+/** DELETE /api/jobs/{name}: deletes an API job; 204. */
+export const deleteJob = (app: Pulsecheck): HttpHandler =>
+  handle(async (request) => {
+    await app.jobs.remove(request.params.name ?? '', ifMatchOf(request), actorOf(request));
+    return { status: 204 };
+  });
+
+/** POST /api/runs: runs an unsaved job definition once; the run is returned, not recorded. */
+export const runUnsaved = (app: Pulsecheck): HttpHandler =>
+  handle(async (request) => {
+    const definition = parseJobBody(await readJsonBody(request), { name: 'unsaved' });
+    return json(await app.runUnsaved(app.jobs.compile(definition)));
+  });

@@ -1,0 +1,10 @@
+import type { HttpHandler } from '@azure/functions';
+import type { Pulsecheck } from '../../app/pulsecheck.js';
+import { handle, json } from '../http.js';
+import { openApiDocument } from '../openapi.js';
+
+/** GET /api/openapi.json: the API description, generated once from the zod schemas. */
+export const openApi = (app: Pulsecheck): HttpHandler => {
+  let document: object | undefined;
+  return handle(async () => json((document ??= openApiDocument(app.version))));
+};

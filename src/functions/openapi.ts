@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import {
+  PAGE,
+  auditPageSchema,
+  healthSchema,
+  jobListSchema,
+  jobViewSchema,
+  pageQuery,
+  problemSchema,
+  runPageSchema,
+  runSchema,
+} from '../config/apiSchemas.js';
+import { jobSchema, jsonValue } from '../config/jobsSchema.js';
+import { MAX_BODY_BYTES } from './http.js';
+
+type Json = Record<string, unknown>;
+
+/** The component schemas, generated from the zod schemas the API validates and answers with. */
+function componentSchemas(): Json {
+  const registry = z.registry<{ id: string }>();
+  registry.add(jsonValue, { id: 'JsonValue' });
+  registry.add(jobSchema, { id: 'JobDefinition' });
+  registry.add(runSchema, { id: 'Run' });
+  registry.add(jobViewSchema, { id: 'Job' });
+  registry.add(jobListSchema, { id: 'JobList' });
+  registry.add(runPageSchema, { id: 'RunPage' });
+  registry.add(auditPageSchema, { id: 'AuditPage' });
+  registry.add(problemSchema, { id: 'Problem' });
+  registry.add(healthSchema, { id: 'Health' });
+  const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, io: 'input', unrepresentable: 'any' });
+  // Each schema is embedded in the document: its own `$schema` and `$id` do not belong there.
+  return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]));
+}
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+const content = (id: string, type = 'application/json') => ({ content: { [type]: { schema: ref(id) } } });
+const ok = (description: string, id: string, headers?: Json) => ({ description, ...content(id), ...(headers ? { headers } : {}) });
+const problem = (description: string) => ({ description, ...content('Problem', 'application/problem+json') });
+
+const ERRORS: Record<number, string> = {
+  400: 'Rejected input: `issues` names each field and what was expected',
+  404: 'No such job',
+  409: 'The job is defined in the jobs file (read-only here), or the name is taken',
+  412: 'The job has changed since it was read (`If-Match` does not match its ETag)',
+  413: `The body is over ${MAX_BODY_BYTES} bytes`,
+  415: 'The body is not JSON (`content-type: application/json`)',
+  500: 'A fault of Pulsecheck; details are only in its log',
+  503: 'Shutting down',
+};
+const errors = (...statuses: number[]) => Object.fromEntries([...statuses, 500].map((s) => [String(s), problem(ERRORS[s] as string)]));
+
+const etag = { ETag: { description: 'Revision of the job, for `If-Match`', schema: { type: 'string' } } };
+const name = { name: 'name', in: 'path', required: true, description: 'Job name (ignoring case)', schema: { type: 'string' } };
+const ifMatch = { name: 'If-Match', in: 'header', required: false, description: 'Write only if the job is still at this ETag (`*`: any)', schema: { type: 'string' } };
+const queryParams = Object.entries(z.toJSONSchema(pageQuery, { io: 'input' }).properties ?? {}).map(([key, schema]) => ({
+  name: key,
+  in: 'query',
+  required: false,
+  description: (schema as Json).description,
+  schema: key === 'limit' ? { type: 'integer', minimum: 1, maximum: PAGE.max, default: PAGE.default } : { type: 'string' },
+}));
+const jobBody = (description: string) => ({ required: true, description, ...content('JobDefinition') });
+
+/** The OpenAPI 3.1 description of every HTTP function (a test checks it covers the registry). */
+export function openApiDocument(version: string): Json {
+  const secured = { security: [{ functionKey: [] }, { functionKeyQuery: [] }] };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Pulsecheck',
+      version,
+      description:
+        'HTTP health checks as code. Errors are `application/problem+json` with a stable `code`. ' +
+        'A known route called with another method answers 405 with an `Allow` header on the local host (in Azure the Functions host answers 404).',
+    },
+    servers: [{ url: '/api' }],
+    paths: {
+      '/health': { get: { operationId: 'health', summary: "The app's own health", responses: { 200: ok('Health; 200 even when degraded', 'Health') } } },
+      '/jobs': {
+        get: { operationId: 'listJobs', summary: 'Every job with its state', ...secured, responses: { 200: ok('The jobs', 'JobList'), ...errors() } },
+        post: {
+          operationId: 'createJob',
+          summary: 'Create a job (source `api`)',
+          ...secured,
+          requestBody: jobBody('The job, as in the jobs file'),
+          responses: { 201: ok('Created', 'Job', { ...etag, Location: { description: 'URL of the job', schema: { type: 'string' } } }), ...errors(400, 409, 413, 415) },
+        },
+      },
+      '/jobs/{name}': {
+        parameters: [name],
+        get: { operationId: 'getJob', summary: 'One job with its state', ...secured, responses: { 200: ok('The job', 'Job', etag), ...errors(404) } },
+        put: {
+          operationId: 'replaceJob',
+          summary: 'Replace an API job',
+          ...secured,
+          parameters: [ifMatch],
+          requestBody: jobBody('The whole new definition; `name` may be left out'),
+          responses: { 200: ok('Replaced', 'Job', etag), ...errors(400, 404, 409, 412, 413, 415) },
+        },
+        delete: { operationId: 'deleteJob', summary: 'Delete an API job', ...secured, parameters: [ifMatch], responses: { 204: { description: 'Deleted' }, ...errors(404, 409, 412) } },
+      },
+      '/jobs/{name}/run': {
+        parameters: [name],
+        post: { operationId: 'runJob', summary: 'Run a job now (trigger `manual`, recorded)', ...secured, responses: { 200: ok('The run', 'Run'), ...errors(404, 503) } },
+      },
+      '/jobs/{name}/runs': {
+        parameters: [name],
+        get: { operationId: 'listRuns', summary: "A page of the job's runs, newest first", ...secured, parameters: queryParams, responses: { 200: ok('A page of runs', 'RunPage'), ...errors(400, 404) } },
+      },
+      '/runs': {
+        post: {
+          operationId: 'runUnsaved',
+          summary: 'Run an unsaved job definition once (not recorded)',
+          ...secured,
+          requestBody: jobBody('A job definition; `name` may be left out'),
+          responses: { 200: ok('The run', 'Run'), ...errors(400, 413, 415, 503) },
+        },
+      },
+      '/audit': {
+        get: { operationId: 'listAudit', summary: 'A page of the audit log, newest first', ...secured, parameters: queryParams, responses: { 200: ok('A page of changes', 'AuditPage'), ...errors(400) } },
+      },
+      '/openapi.json': { get: { operationId: 'openApi', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } } },
+    },
+    components: {
+      schemas: componentSchemas(),
+      responses: { MethodNotAllowed: problem('Known route, other method (the `Allow` header lists the methods)') },
+      securitySchemes: {
+        functionKey: { type: 'apiKey', in: 'header', name: 'x-functions-key' },
+        functionKeyQuery: { type: 'apiKey', in: 'query', name: 'code' },
+      },
+    },
+  };
+}
