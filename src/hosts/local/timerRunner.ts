@@ -3,6 +3,8 @@ import type { TimerHandler } from '@azure/functions';
 import type { Logger } from '../../app/ports/index.js';
 import { invocationContext } from './context.js';
 
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /**
  * Fires a timer function like the Functions host does: at each occurrence of its NCRONTAB schedule
  * (UTC), never two invocations at once; an occurrence missed while the previous invocation ran fires
@@ -38,8 +40,14 @@ export class TimerRunner {
   #scheduleNext(after: Date): void {
     if (this.#stopped) return;
     const next = this.#cron.nextRun(after);
-    if (!next) return;
-    this.#timer = setTimeout(() => this.#fire(next, false), Math.max(0, next.getTime() - Date.now()));
+    if (next) this.#arm(next);
+  }
+
+  /** Fires at `next`. setTimeout fires at once past 2^31-1 ms (24.8 days): longer waits are chained. */
+  #arm(next: Date): void {
+    const delay = next.getTime() - Date.now();
+    this.#timer =
+      delay > MAX_TIMEOUT_MS ? setTimeout(() => this.#arm(next), MAX_TIMEOUT_MS) : setTimeout(() => this.#fire(next, false), Math.max(0, delay));
   }
 
   #fire(scheduled: Date, isPastDue: boolean): void {
