@@ -170,7 +170,11 @@ export class CheckRunner {
    * this process wrote last; when another instance changed it, the breaker is rebuilt from it.
    */
   async #breaker(job: Job, policies: JobPolicies): Promise<CachedBreaker> {
-    const stored = await this.#deps.store.loadCircuit(job.name);
+    // If the store cannot be read, the breaker this process has goes on: the check still runs.
+    const stored = await this.#deps.store.loadCircuit(job.name).catch((error: unknown) => {
+      this.#deps.logger.warn({ err: error, job: job.name }, 'circuit state could not be read; using the one in memory');
+      return policies.breaker?.serialized;
+    });
     if (!policies.breaker || policies.breaker.serialized !== stored) {
       const onChange = (state: CircuitState) => this.#deps.telemetry.circuitChanged(job.name, state);
       const policy = breakerPolicy(job.circuitBreaker as CircuitBreakerSpec, stored, isFailedOutcome, onChange);

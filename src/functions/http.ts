@@ -98,10 +98,11 @@ export async function readJsonBody(request: HttpRequest): Promise<unknown> {
 
 const tooLarge = () => new PulsecheckError('payload_too_large', `the request body is over ${MAX_BODY_BYTES} bytes`);
 
-/** `If-Match` as the use cases take it: `*`, or the listed revisions (quotes and `W/` removed). */
+/** `If-Match` as the use cases take it: absent, `*`, or the listed revisions (quotes and `W/` removed). */
 export function ifMatchOf(request: HttpRequest): IfMatch | undefined {
   const header = request.headers.get('if-match');
-  if (header === null || header.trim() === '') return undefined;
+  // Present but empty or unparsable matches no revision (412), it is not the same as absent.
+  if (header === null) return undefined;
   if (header.trim() === '*') return { any: true };
   const etags = [...header.matchAll(/(?:W\/)?"([^"]*)"|([^\s,"]+)/g)].map((m) => m[1] ?? m[2] ?? '');
   return { etags };

@@ -1,5 +1,6 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../src/adapters/memory-store/memoryStore.js';
 import { registry } from '../../src/functions/registry.js';
 import type { Run } from '../../src/domain/run.js';
 import { startApi, type ApiHost } from '../support/api.js';
@@ -217,5 +218,26 @@ describe('management API on Table Storage (Azurite)', () => {
     const health = (await (await api.call('GET', '/health')).json()) as { checks: Record<string, { status: string; detail: string }> };
     expect(health.checks.storage).toMatchObject({ status: 'ok', detail: expect.stringContaining('Table Storage') });
     expect(health.checks.jobsFile).toMatchObject({ status: 'ok', jobs: 1 });
+  });
+});
+
+describe('a fault of Pulsecheck itself', () => {
+  it('is a 500 problem without internals; the log has the details', async () => {
+    class BrokenAudit extends MemoryStore {
+      override async listAudit(): Promise<never> {
+        throw new Error('audit table exploded at 10.1.2.3 with key s3cr3t');
+      }
+    }
+    const api = await startApi({ jobs: [] }, {}, new BrokenAudit());
+    try {
+      const response = await api.call('GET', '/audit');
+      expect(response.status).toBe(500);
+      const text = await response.text();
+      expect(JSON.parse(text)).toMatchObject({ status: 500, code: 'internal', detail: 'Pulsecheck failed to handle the request; details are in its log.' });
+      expect(text).not.toMatch(/10\.1\.2\.3|s3cr3t|exploded/);
+      expect(JSON.stringify(api.logger.records)).toContain('audit table exploded');
+    } finally {
+      await api.host.stop();
+    }
   });
 });

@@ -24,6 +24,8 @@ export interface TableStoreOptions {
    * instance's changes show after at most this. Default 5 000.
    */
   readonly cacheTtlMs?: number;
+  /** Retries of each request by the SDK (exponential backoff). Default the SDK's, 3. */
+  readonly maxRetries?: number;
 }
 
 /**
@@ -57,7 +59,7 @@ export class TableStore implements StateStore {
   #allEntitiesAt = 0;
 
   constructor(options: TableStoreOptions) {
-    this.#tables = new Tables(options.connection, options.tablePrefix ?? 'Pulsecheck', ['Jobs', STATE, AUDIT, ...RUNS]);
+    this.#tables = new Tables(options.connection, options.tablePrefix ?? 'Pulsecheck', ['Jobs', STATE, AUDIT, ...RUNS], options.maxRetries);
     this.#ttl = options.cacheTtlMs ?? 5_000;
     this.#logger = options.logger;
     this.#jobs = new JobsTable(this.#tables, this.#ttl);

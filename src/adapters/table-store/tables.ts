@@ -22,8 +22,11 @@ export class Tables {
   readonly #clients = new Map<string, TableClient>();
   #ready: Promise<void> | undefined;
 
-  /** `names` are the tables to create, without the prefix. */
-  constructor(connection: TableConnection, prefix: string, names: readonly string[]) {
+  readonly #retryOptions: { maxRetries: number } | undefined;
+
+  /** `names` are the tables to create, without the prefix; `maxRetries` overrides the SDK's 3. */
+  constructor(connection: TableConnection, prefix: string, names: readonly string[], maxRetries?: number) {
+    this.#retryOptions = maxRetries === undefined ? undefined : { maxRetries };
     if (!/^[A-Za-z][A-Za-z0-9]{0,50}$/.test(prefix)) throw new Error(`table prefix "${prefix}" must be letters and digits, starting with a letter`);
     this.#connection = connection;
     this.#prefix = prefix;
@@ -37,14 +40,18 @@ export class Tables {
     if (!client) {
       const connection = this.#connection;
       if ('endpoint' in connection) {
-        client = new TableClient(connection.endpoint, full, connection.credential, { allowInsecureConnection: connection.endpoint.startsWith('http:') });
+        client = new TableClient(connection.endpoint, full, connection.credential, this.#clientOptions(connection.endpoint.startsWith('http:')));
       } else {
         const insecure = /(^|;)\s*(DefaultEndpointsProtocol=http|TableEndpoint=http:)/i.test(connection.connectionString);
-        client = TableClient.fromConnectionString(connection.connectionString, full, { allowInsecureConnection: insecure });
+        client = TableClient.fromConnectionString(connection.connectionString, full, this.#clientOptions(insecure));
       }
       this.#clients.set(full, client);
     }
     return client;
+  }
+
+  #clientOptions(allowInsecureConnection: boolean) {
+    return { allowInsecureConnection, ...(this.#retryOptions ? { retryOptions: this.#retryOptions } : {}) };
   }
 
   /** Runs `operation` once the tables exist. */

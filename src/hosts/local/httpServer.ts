@@ -61,7 +61,12 @@ async function serve(routes: readonly Route[], req: IncomingMessage, res: Server
     return write(res, problem(new PulsecheckError('payload_too_large', `the request body is over ${MAX_BODY_BYTES} bytes`)));
   }
   const values = route.pattern.exec(url.pathname)?.slice(1) ?? [];
-  const params = Object.fromEntries(route.params.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]));
+  let params: Record<string, string>;
+  try {
+    params = Object.fromEntries(route.params.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]));
+  } catch {
+    return write(res, problem(new PulsecheckError('validation_failed', `the path ${url.pathname} is not valid percent-encoding`)));
+  }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
