@@ -57,7 +57,8 @@ export class Catalog implements JobCatalog {
     const lower = name.toLowerCase();
     const config = (await this.#deps.config.list()).find((job) => job.name.toLowerCase() === lower);
     if (config) return config;
-    const stored = await this.#deps.repository.getJob(name);
+    // From the list (cached by the store for a few seconds): `GET …/runs` must not cost a read.
+    const stored = (await this.#stored()).find((job) => job.name.toLowerCase() === lower);
     return stored && this.#compile(stored).job;
   }
 

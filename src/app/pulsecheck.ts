@@ -7,7 +7,7 @@ import type { Dispatcher, TickReport } from './dispatcher.js';
 import type { JobAdmin } from './jobAdmin.js';
 import type { Job } from '../domain/job.js';
 import type { Clock, ComponentHealth, HealthContributor, JobCatalog, StateStore, Telemetry } from './ports/index.js';
-import { jobView, type JobView } from './views.js';
+import { jobView, jobViewJson, type JobView } from './views.js';
 
 export interface PulsecheckDeps {
   readonly catalog: JobCatalog;
@@ -46,6 +46,7 @@ export class Pulsecheck {
   /** Aborted when the shutdown grace period ends: runs in flight are cut short. */
   readonly #abort = new AbortController();
   readonly #busy = new Set<Promise<unknown>>();
+  #lastList: { parts: string[]; text: string } | undefined;
 
   /** Job CRUD, history, audit and retention. */
   readonly jobs: JobAdmin;
@@ -95,11 +96,19 @@ export class Pulsecheck {
     return promise;
   }
 
-  async listJobs(): Promise<JobView[]> {
+  /**
+   * Every job with its state, as the JSON text `{ "jobs": [JobView, …] }` (see `jobViewJson`); the
+   * same text as last time when no job's part changed.
+   */
+  async listJobsJson(): Promise<string> {
     const { catalog, store, clock } = this.#deps;
     const [jobs, states] = await Promise.all([catalog.list(), store.loadStates()]);
     const now = clock.now();
-    return jobs.map((job) => jobView(job, states.get(job.name) ?? INITIAL_STATE, now));
+    const parts = jobs.map((job) => jobViewJson(job, states.get(job.name) ?? INITIAL_STATE, now));
+    const last = this.#lastList;
+    if (last && last.parts.length === parts.length && parts.every((part, i) => part === last.parts[i])) return last.text;
+    this.#lastList = { parts, text: `{"jobs":[${parts.join(',')}]}` };
+    return this.#lastList.text;
   }
 
   async getJob(name: string): Promise<JobView> {

@@ -18,7 +18,11 @@ export const timeOfKey = (key: string): number => MAX_MS - Number(key.slice(0, 1
 
 /** Sort key of a run: newest `scheduledAt` first, then by run id (unique per job). */
 export const runKey = (run: Pick<Run, 'scheduledAt' | 'runId'>): string =>
-  `${invertedTime(Date.parse(run.scheduledAt))}_${run.runId}`;
+  `${invertedTime(Date.parse(run.scheduledAt))}_${keySafe(run.runId)}`;
+
+/** `id` without the characters Table keys forbid (`/ \ # ?`, controls), percent-encoded so keys stay unique. */
+const keySafe = (id: string): string =>
+  id.replace(/[^!-~]|[/\\#?%]/g, (c) => encodeURIComponent(c));
 
 /** Keys are 13 digits, `_`, then an id of visible ASCII characters other than `/ \ # ?` (Table key rules). */
 const KEY = /^\d{13}_[!-~]{1,200}$/;

@@ -141,11 +141,23 @@ export function describeStateStore(name: string, factory: StoreFactory): void {
       expect(new Set(listed.map((r) => r.runId)).size).toBe(23);
     });
 
-    it('deletes old runs in bounded batches and keeps the recent ones', async () => {
+    it('pages runs across minutes written in several batches, out of order', async () => {
       const store = await create();
-      for (let i = 0; i < 30; i++) await store.recordRun(run(`job${i % 3}`, T0 + i * 1_000));
+      const all = Array.from({ length: 30 }, (_, i) => run('series', T0 + i * 20_000));
+      const order = [...all.keys()].sort((a, b) => ((a * 7) % 30) - ((b * 7) % 30));
+      for (const [n, i] of order.entries()) {
+        await store.recordRun(all[i] as Run);
+        if (n % 2 === 1) await store.flush();
+      }
+      const pages = await pageAll((after) => store.listRuns('series', { limit: 4, ...(after ? { after } : {}) }), 4, runKey);
+      expect(pages.flat().map((r) => r.scheduledAt)).toEqual([...all].reverse().map((r) => r.scheduledAt));
+    });
+
+    it('deletes old runs in bounded batches and keeps the recent ones (cutoff on a minute)', async () => {
+      const store = await create();
+      for (let i = 0; i < 30; i++) await store.recordRun(run(`job${i % 3}`, T0 + i * 60_000));
       await store.flush();
-      const cutoff = T0 + 20_000;
+      const cutoff = T0 + 20 * 60_000;
       expect(await store.deleteRunsBefore(cutoff, 8)).toBe(8);
       expect(await store.deleteRunsBefore(cutoff, 8)).toBe(8);
       expect(await store.deleteRunsBefore(cutoff, 8)).toBe(4);

@@ -108,10 +108,10 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
     const request = new azure.HttpRequest({ method: 'GET', url: 'http://localhost/api/health' });
     const response = (await byName('health').handler(request, new azure.InvocationContext())) as {
       status: number;
-      jsonBody: { status: string; jobs: number };
+      body: string;
     };
     expect(response.status).toBe(200);
-    expect(response.jsonBody).toMatchObject({ status: 'ok', jobs: 1 });
+    expect(JSON.parse(response.body)).toMatchObject({ status: 'ok', jobs: 1 });
   });
 
   it('registers handlers that work: GET /api/jobs/{name} maps a missing job to a 404 problem', async () => {

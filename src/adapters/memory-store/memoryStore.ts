@@ -140,25 +140,25 @@ export class MemoryStore implements StateStore {
     return entries;
   }
 
+  // Jobs are stored as frozen copies and handed out as they are: listing 1 000 jobs copies nothing.
   async listJobs(): Promise<StoredJob[]> {
-    return [...this.#jobs.values()].map((job) => structuredClone(job));
+    return [...this.#jobs.values()];
   }
 
   async getJob(name: string): Promise<StoredJob | undefined> {
-    const job = this.#jobs.get(name.toLowerCase());
-    return job && structuredClone(job);
+    return this.#jobs.get(name.toLowerCase());
   }
 
   async createJob(job: StoredJob): Promise<StoredJob> {
     if (this.#jobs.has(job.name.toLowerCase())) throw new PulsecheckError('conflict', `a job named "${job.name}" already exists`);
-    this.#jobs.set(job.name.toLowerCase(), structuredClone(job));
-    return structuredClone(job);
+    this.#jobs.set(job.name.toLowerCase(), frozenCopy(job));
+    return job;
   }
 
   async replaceJob(job: StoredJob, expectedEtag: string): Promise<StoredJob> {
     this.#current(job.name, expectedEtag);
-    this.#jobs.set(job.name.toLowerCase(), structuredClone(job));
-    return structuredClone(job);
+    this.#jobs.set(job.name.toLowerCase(), frozenCopy(job));
+    return job;
   }
 
   async deleteJob(name: string, expectedEtag: string): Promise<void> {
@@ -181,6 +181,18 @@ export class MemoryStore implements StateStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/** A deep copy that cannot be changed, so it can be handed out without copying again. */
+function frozenCopy<T>(value: T): T {
+  const freeze = (v: unknown): unknown => {
+    if (v !== null && typeof v === 'object') {
+      for (const child of Object.values(v)) freeze(child);
+      Object.freeze(v);
+    }
+    return v;
+  };
+  return freeze(structuredClone(value)) as T;
 }
 
 /** Where `key` goes in keys sorted descending (oldest-first append order of newest-first keys). */

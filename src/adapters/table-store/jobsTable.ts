@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { odata } from '@azure/data-tables';
 import type { JobRepository, StoredJob } from '../../app/ports/index.js';
 import { PulsecheckError, notFound, preconditionFailed } from '../../domain/errors.js';
@@ -5,14 +6,23 @@ import { pack, statusOf, unpack } from './entities.js';
 import type { Entity, Tables } from './tables.js';
 
 const TABLE = 'Jobs';
+/** The row every write changes (partition `meta`): readers reload the list only when it changed. */
+const VERSION = { partitionKey: 'meta', rowKey: 'version' } as const;
+/** The whole list is read again at least this often, whatever the version row says, in ms. */
+const FULL_RELOAD_MS = 5 * 60_000;
 
 /**
  * API-defined jobs in `<prefix>Jobs`: partition `job`, row key = the lower-cased name (names are
  * unique ignoring case). The revision the API shows as ETag is a property; writes are conditional on
  * the entity's own ETag, so two writers that read the same revision cannot both succeed.
+ *
+ * The list is cached: every `ttlMs` one point read of a version row (changed by every write, on any
+ * instance) tells whether to read the list again. Reading 1 000 jobs every few seconds would cost
+ * far more (and stalls Azurite, which serves one request at a time).
  */
 export class JobsTable implements JobRepository {
-  #cache: { jobs: StoredJob[]; at: number } | undefined;
+  #cache: { jobs: StoredJob[]; version: string | undefined; checkedAt: number; loadedAt: number } | undefined;
+  #refreshing: Promise<StoredJob[]> | undefined;
 
   /** `ttlMs`: how long the list is reused (other instances' writes show after at most this). */
   constructor(
@@ -21,12 +31,40 @@ export class JobsTable implements JobRepository {
   ) {}
 
   async listJobs(): Promise<StoredJob[]> {
-    const now = Date.now();
-    if (!this.#cache || now - this.#cache.at > this.ttlMs) {
+    const cache = this.#cache;
+    if (!cache) return [...(await this.#refresh())];
+    // Stale while revalidating: one check at a time; callers never wait for it.
+    if (Date.now() - cache.checkedAt > this.ttlMs) void this.#refresh().catch(() => undefined);
+    // Frozen, so handed out without copying (listing 1 000 jobs is on the hot path of GET /api/jobs).
+    return [...cache.jobs];
+  }
+
+  #refresh(): Promise<StoredJob[]> {
+    this.#refreshing ??= (async () => {
+      const started = Date.now();
+      const version = await this.#version();
+      const cache = this.#cache;
+      if (cache && cache.version === version && started - cache.loadedAt < FULL_RELOAD_MS) {
+        cache.checkedAt = started;
+        return cache.jobs;
+      }
       const entities = await this.tables.query(TABLE, odata`PartitionKey eq 'job'`);
-      this.#cache = { jobs: entities.map(storedJob), at: now };
-    }
-    return this.#cache.jobs.map((job) => structuredClone(job));
+      const jobs = entities.map((entity) => Object.freeze(storedJob(entity)));
+      this.#cache = { jobs, version, checkedAt: started, loadedAt: started };
+      return jobs;
+    })().finally(() => (this.#refreshing = undefined));
+    return this.#refreshing;
+  }
+
+  async #version(): Promise<string | undefined> {
+    const entity = await this.tables.orUndefined(() => this.tables.table(TABLE).getEntity<Record<string, unknown>>(VERSION.partitionKey, VERSION.rowKey));
+    return entity ? String(entity.token) : undefined;
+  }
+
+  /** After every write: readers everywhere notice at their next check. */
+  async #changed(): Promise<void> {
+    this.#cache = undefined;
+    await this.tables.call(() => this.tables.table(TABLE).upsertEntity({ ...VERSION, token: randomBytes(8).toString('hex') }, 'Replace'));
   }
 
   async getJob(name: string): Promise<StoredJob | undefined> {
@@ -40,9 +78,8 @@ export class JobsTable implements JobRepository {
     } catch (error) {
       if (statusOf(error) === 409) throw new PulsecheckError('conflict', `a job named "${job.name}" already exists`);
       throw error;
-    } finally {
-      this.#cache = undefined;
     }
+    await this.#changed();
     return job;
   }
 
@@ -77,9 +114,8 @@ export class JobsTable implements JobRepository {
       if (statusOf(error) === 412) throw preconditionFailed(`job "${name}"`);
       if (statusOf(error) === 404) throw notFound(`job "${name}"`);
       throw error;
-    } finally {
-      this.#cache = undefined;
     }
+    await this.#changed();
   }
 }
 

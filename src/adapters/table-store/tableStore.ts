@@ -1,11 +1,13 @@
 import { odata } from '@azure/data-tables';
 import type { ComponentHealth, Logger, StateStore, StoredJob } from '../../app/ports/index.js';
 import { auditKey, type AuditEntry } from '../../domain/audit.js';
-import { runKey, type PageRequest } from '../../domain/history.js';
+import type { PageRequest } from '../../domain/history.js';
 import type { Cursors } from '../../domain/plan.js';
 import type { Run } from '../../domain/run.js';
 import type { JobState } from '../../domain/state.js';
+import { randomBytes } from 'node:crypto';
 import { chunks, inParallel, pack, shardOf, unpack } from './entities.js';
+import { PageCollector, byMinute, minuteEnd, minuteOfKey } from './series.js';
 import { JobsTable } from './jobsTable.js';
 import { Tables, type Entity, type TableConnection } from './tables.js';
 import { WriteBehind, type JobEntity } from './writeBehind.js';
@@ -33,7 +35,7 @@ export interface TableStoreOptions {
  * history is one partition wherever it is), but Azurite scans a whole table for every query, so local
  * history queries stay fast with large histories. Changing it would hide existing history: it is fixed.
  */
-export const RUN_TABLES = 8;
+export const RUN_TABLES = 64;
 const RUNS = Array.from({ length: RUN_TABLES }, (_, i) => `Runs${i}`);
 const STATE = 'State';
 const AUDIT = 'Audit';
@@ -42,7 +44,8 @@ const AUDIT = 'Audit';
  * Azure Table Storage (or Azurite):
  * - `<prefix>Jobs`: API-defined jobs (JobsTable);
  * - `<prefix>State`: partition `job` (each job's state and circuit, row key = name) and `dispatcher`;
- * - `<prefix>Runs0…7`: run history, partition = job name, row key = `runKey` (newest first);
+ * - `<prefix>Runs0…63`: run history, partition = job name, one entity per minute of runs written
+ *   together (series.ts), newest first;
  * - `<prefix>Audit`: partition `audit`, row key = `auditKey` (newest first).
  * Runs and job state are written behind (WriteBehind) and read back through a short cache;
  * everything else is written through.
@@ -57,6 +60,7 @@ export class TableStore implements StateStore {
   readonly #ttl: number;
   readonly #entities = new Map<string, { value: JobEntity; at: number }>();
   #allEntitiesAt = 0;
+  #refreshingStates: Promise<void> | undefined;
 
   constructor(options: TableStoreOptions) {
     this.#tables = new Tables(options.connection, options.tablePrefix ?? 'Pulsecheck', ['Jobs', STATE, AUDIT, ...RUNS], options.maxRetries);
@@ -67,7 +71,7 @@ export class TableStore implements StateStore {
       logger: options.logger,
       ...(options.maxPendingRuns === undefined ? {} : { maxPendingRuns: options.maxPendingRuns }),
       writers: {
-        runs: (job, runs) => this.#tables.submit(runsTable(job), runs.map((run) => ['upsert', runEntity(run), 'Replace'])),
+        runs: (job, runs) => this.#writeSeries(job, runs),
         jobEntities: (entities) =>
           this.#tables.submit(
             STATE,
@@ -100,19 +104,31 @@ export class TableStore implements StateStore {
   }
 
   async loadStates(): Promise<ReadonlyMap<string, JobState>> {
-    const now = Date.now();
-    if (now - this.#allEntitiesAt > this.#ttl) {
-      for (const entity of await this.#tables.query(STATE, odata`PartitionKey eq 'job'`)) {
-        this.#entities.set(entity.rowKey, { value: jobEntity(entity), at: now });
-      }
-      this.#allEntitiesAt = now;
-    }
+    // Stale while revalidating, one read at a time: only the very first call waits for storage.
+    if (this.#allEntitiesAt === 0) await this.#refreshStates();
+    else if (Date.now() - this.#allEntitiesAt > this.#ttl) void this.#refreshStates().catch(() => undefined);
     const states = new Map<string, JobState>();
-    for (const [job, { value }] of this.#entities) {
-      const state = this.#writer.pendingEntityOf(job)?.state ?? value.state;
+    for (const [job, { value }] of this.#entities) if (value.state) states.set(job, value.state);
+    for (const job of this.#writer.pendingEntityJobs()) {
+      const state = this.#writer.pendingEntityOf(job)?.state;
       if (state) states.set(job, state);
     }
     return states;
+  }
+
+  #refreshStates(): Promise<void> {
+    const started = Date.now();
+    this.#refreshingStates ??= this.#tables
+      .query(STATE, odata`PartitionKey eq 'job'`)
+      .then((entities) => {
+        for (const entity of entities) {
+          // A state this instance set after the read began is newer than what the read returned.
+          if ((this.#entities.get(entity.rowKey)?.at ?? 0) < started) this.#entities.set(entity.rowKey, { value: jobEntity(entity), at: started });
+        }
+        this.#allEntitiesAt = started;
+      })
+      .finally(() => (this.#refreshingStates = undefined));
+    return this.#refreshingStates;
   }
 
   async forgetJob(job: string): Promise<void> {
@@ -134,8 +150,9 @@ export class TableStore implements StateStore {
   }
 
   #remember(job: string, change: JobEntity): void {
+    // Only an entity read before is completed here; otherwise the pending change stands in until written.
     const cached = this.#entities.get(job);
-    this.#entities.set(job, { value: { ...cached?.value, ...change }, at: cached?.at ?? 0 });
+    if (cached) this.#entities.set(job, { value: { ...cached.value, ...change }, at: Date.now() });
     this.#writer.setEntity(job, change);
   }
 
@@ -165,25 +182,49 @@ export class TableStore implements StateStore {
     return this.#writer.addRun(run);
   }
 
-  async listRuns(job: string, page: PageRequest): Promise<Run[]> {
-    const filter =
-      page.after === undefined
-        ? odata`PartitionKey eq ${job} and RowKey ge '0'`
-        : odata`PartitionKey eq ${job} and RowKey gt ${page.after}`;
-    const stored = (await this.#tables.query(runsTable(job), filter, page.limit)).map((e) => unpack<Run>(e));
-    // Runs not written yet are merged in: a run is listed as soon as it is recorded.
-    const after = page.after ?? '';
-    const pending = this.#writer.pendingRunsOf(job).filter((run) => runKey(run) > after);
-    if (pending.length === 0) return stored;
-    const merged = new Map([...stored, ...pending].map((run) => [runKey(run), run]));
-    return [...merged.keys()].sort().slice(0, page.limit).map((key) => merged.get(key) as Run);
+  /** Writes runs of one job as series entities, one per minute (several when a minute is large). */
+  async #writeSeries(job: string, runs: readonly Run[]): Promise<void> {
+    const entities = [...byMinute(runs)].map(([minute, inMinute]) => ({
+      partitionKey: job,
+      rowKey: `${minute}-${randomBytes(6).toString('hex')}`,
+      minuteEnd: minuteEnd(minute),
+      count: inMinute.length,
+      ...pack(inMinute),
+    }));
+    const table = runsTable(job);
+    if (entities.length === 1) await this.#tables.call(() => this.#tables.table(table).upsertEntity(entities[0] as (typeof entities)[number], 'Replace'));
+    else await this.#tables.submit(table, entities.map((entity) => ['upsert', entity, 'Replace']));
   }
 
+  async listRuns(job: string, page: PageRequest): Promise<Run[]> {
+    const collector = new PageCollector(page.limit, page.after ?? '');
+    // A page after a key starts at that key's minute: earlier entities hold only newer runs.
+    const from = page.after === undefined ? '0' : minuteOfKey(page.after);
+    // An entity usually holds one run (runs of a job are minutes or seconds apart): a page of about
+    // `limit` entities, plus a few to finish the last minute, is normally one request.
+    await this.#tables.scan(runsTable(job), odata`PartitionKey eq ${job} and RowKey ge ${from}`, page.limit + 10, (entity) =>
+      collector.add(entity.rowKey.split('-')[0] as string, unpack<Run[]>(entity)),
+    );
+    // Runs not written yet are merged in: a run is listed as soon as it is recorded.
+    collector.include(this.#writer.pendingRunsOf(job));
+    return collector.page();
+  }
+
+  /**
+   * Deletes whole series entities whose minute ended before `before`: a run can outlive the cutoff
+   * by less than a minute. Stops once about `max` runs are deleted (it may pass it by one entity's runs).
+   */
   async deleteRunsBefore(before: number, max: number): Promise<number> {
     let deleted = 0;
     for (const table of RUNS) {
       if (deleted >= max) break;
-      const old = await this.#tables.query(table, odata`scheduledAt lt ${new Date(before)}`, max - deleted, ['PartitionKey', 'RowKey']);
+      const old: Entity[] = [];
+      let runs = 0;
+      for (const entity of await this.#tables.query(table, odata`minuteEnd lt ${new Date(before)}`, max - deleted, ['PartitionKey', 'RowKey', 'count'])) {
+        if (runs >= max - deleted) break;
+        old.push(entity);
+        runs += Number(entity.count ?? 1);
+      }
       const byJob = new Map<string, Entity[]>();
       for (const entity of old) byJob.set(entity.partitionKey, [...(byJob.get(entity.partitionKey) ?? []), entity]);
       const batches = [...byJob.values()].flatMap((entities) => chunks(entities));
@@ -193,7 +234,7 @@ export class TableStore implements StateStore {
       );
       for (const [i, result] of results.entries()) {
         if (result.status === 'rejected') throw result.reason;
-        deleted += (batches[i] as Entity[]).length;
+        deleted += (batches[i] as Entity[]).reduce((sum, e) => sum + Number(e.count ?? 1), 0);
       }
     }
     return deleted;
@@ -261,8 +302,6 @@ export class TableStore implements StateStore {
 }
 
 const runsTable = (job: string) => RUNS[shardOf(job, RUN_TABLES)] as string;
-
-const runEntity = (run: Run) => ({ partitionKey: run.job, rowKey: runKey(run), scheduledAt: new Date(run.scheduledAt), ...pack(run) });
 
 const jobEntity = (entity: Entity): JobEntity => ({
   ...(typeof entity.state === 'string' ? { state: JSON.parse(entity.state) as JobState } : {}),

@@ -99,6 +99,19 @@ export class Tables {
     });
   }
 
+  /**
+   * Reads entities matching `filter` in key order, `pageSize` per request, until `visit` returns false
+   * (a page close to what the caller needs: every entity in a page is read and sent).
+   */
+  async scan(table: string, filter: string, pageSize: number, visit: (entity: Entity) => boolean): Promise<void> {
+    await this.call(async () => {
+      const pages = this.table(table).listEntities<Record<string, unknown>>({ queryOptions: { filter } }).byPage({ maxPageSize: Math.min(1_000, pageSize) });
+      for await (const page of pages) {
+        for (const entity of page) if (!visit(entity as Entity)) return;
+      }
+    });
+  }
+
   /** The account (or endpoint host) for `/api/health`; never a key. */
   account(): string {
     const connection = this.#connection;

@@ -41,8 +41,9 @@ export interface RunStore {
   /** Up to `limit` runs of a job with a sort key after `after`, newest first. */
   listRuns(job: string, page: PageRequest): Promise<Run[]>;
   /**
-   * Deletes up to `max` runs (of any job) scheduled before `before` (epoch ms), oldest or in any
-   * order; returns how many it deleted. Called repeatedly by the retention timer.
+   * Deletes about `max` runs (of any job) scheduled before `before` (epoch ms), in any order; returns
+   * how many it deleted. A store may keep runs up to a minute older than `before` (the Table store
+   * deletes whole minutes). Called repeatedly by the retention timer until it returns less than `max`.
    */
   deleteRunsBefore(before: number, max: number): Promise<number>;
 }

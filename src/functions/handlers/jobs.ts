@@ -2,8 +2,9 @@ import type { HttpHandler } from '@azure/functions';
 import type { Pulsecheck } from '../../app/pulsecheck.js';
 import { etagHeader, handle, json } from '../http.js';
 
-/** GET /api/jobs: every job with its current state. */
-export const listJobs = (app: Pulsecheck): HttpHandler => handle(async () => json({ jobs: await app.listJobs() }));
+/** GET /api/jobs: every job with its current state (serialised by the app, see `listJobsJson`). */
+export const listJobs = (app: Pulsecheck): HttpHandler =>
+  handle(async () => ({ status: 200, body: await app.listJobsJson(), headers: { 'content-type': 'application/json; charset=utf-8' } }));
 
 /** GET /api/jobs/{name}: one job with its current state (and, for API jobs, its ETag). */
 export const getJob = (app: Pulsecheck): HttpHandler =>

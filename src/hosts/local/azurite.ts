@@ -19,6 +19,8 @@ export interface AzuriteOptions {
 }
 
 export interface RunningAzurite {
+  /** Process id of Azurite. */
+  readonly pid: number;
   /** A connection string for the account, with the real endpoints. */
   readonly connectionString: string;
   readonly endpoints: { readonly blob: string; readonly queue: string; readonly table: string };
@@ -53,6 +55,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     `BlobEndpoint=${endpoints.blob}/${ACCOUNT};QueueEndpoint=${endpoints.queue}/${ACCOUNT};TableEndpoint=${endpoints.table}/${ACCOUNT};`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
+    pid: child.pid as number,
     connectionString,
     endpoints,
     stop: async () => {

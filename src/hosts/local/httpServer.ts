@@ -95,6 +95,12 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 }
 
 async function write(res: ServerResponse, init: ConstructorParameters<typeof HttpResponse>[0], extra: Record<string, string> = {}): Promise<void> {
+  if (init && typeof init.body === 'string' && init.jsonBody === undefined && !init.cookies) {
+    // A body already serialised (GET /api/jobs) is written as it is: HttpResponse would copy it through a web stream.
+    res.writeHead(init.status ?? 200, { ...extra, ...Object.fromEntries(new Headers(init.headers).entries()) });
+    res.end(init.body);
+    return;
+  }
   const response = new HttpResponse(init);
   const body = Buffer.from(await response.arrayBuffer());
   const headers: Record<string, string> = { ...extra };
