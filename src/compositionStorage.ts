@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
-import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
+import type * as Identity from '@azure/identity';
 import { BlobJobCatalog } from './adapters/blob-catalog/blobCatalog.js';
 import { FileJobCatalog } from './adapters/file-catalog/fileCatalog.js';
 import { MemoryStore } from './adapters/memory-store/memoryStore.js';
@@ -35,6 +36,8 @@ export function storeFor(settings: Settings, logger: Logger): StateStore {
 
 /** ManagedIdentityCredential when asked for (or a client id is given), else DefaultAzureCredential. */
 export function credentialFor(identity: StorageIdentity): TokenCredential {
+  // Loaded only for identity-based settings: most deployments never need it.
+  const { DefaultAzureCredential, ManagedIdentityCredential } = createRequire(import.meta.url)('@azure/identity') as typeof Identity;
   if (identity.clientId) return new ManagedIdentityCredential({ clientId: identity.clientId });
   if (identity.credential === 'managedidentity') return new ManagedIdentityCredential();
   return new DefaultAzureCredential();

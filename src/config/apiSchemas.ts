@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PulsecheckError, type Issue } from '../domain/errors.js';
+import { ERROR_CODES, PulsecheckError, type Issue } from '../domain/errors.js';
 import { HTTP_METHODS } from '../domain/job.js';
 import { describeZodIssue } from './issues.js';
 import { jobSchema, type JobInput } from './jobsSchema.js';
@@ -125,18 +125,7 @@ export const problemSchema = z
     type: z.string(),
     title: z.string(),
     status: z.int(),
-    code: z.enum([
-      'config_invalid',
-      'validation_failed',
-      'not_found',
-      'method_not_allowed',
-      'conflict',
-      'precondition_failed',
-      'payload_too_large',
-      'unsupported_media_type',
-      'unavailable',
-      'internal',
-    ]),
+    code: z.enum(ERROR_CODES),
     detail: z.string(),
     issues: z.array(z.object({ path: z.string(), message: z.string() })).optional().describe('One per rejected field'),
   })

@@ -7,17 +7,19 @@
  * `system` errors are our own faults, reported without internals.
  * @see https://github.com/nodejs/undici/blob/main/lib/core/errors.js for the habit of stable codes.
  */
-export type ErrorCode =
-  | 'config_invalid'
-  | 'validation_failed'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'conflict'
-  | 'precondition_failed'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'unavailable'
-  | 'internal';
+export const ERROR_CODES = [
+  'config_invalid',
+  'validation_failed',
+  'not_found',
+  'method_not_allowed',
+  'conflict',
+  'precondition_failed',
+  'payload_too_large',
+  'unsupported_media_type',
+  'unavailable',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** One precise problem with a piece of input: where it is and what was expected. */
 export interface Issue {

@@ -1,5 +1,7 @@
+import { createRequire } from 'node:module';
 import type { TokenCredential } from '@azure/core-auth';
-import { BlobClient } from '@azure/storage-blob';
+import type * as StorageBlob from '@azure/storage-blob';
+import type { BlobClient } from '@azure/storage-blob';
 import type { ComponentHealth, ConfigJobSource, Logger } from '../../app/ports/index.js';
 import { isPulsecheckError } from '../../domain/errors.js';
 import type { Job } from '../../domain/job.js';
@@ -38,6 +40,8 @@ export class BlobJobCatalog implements ConfigJobSource {
   constructor(options: BlobJobCatalogOptions) {
     this.#options = options;
     const sas = new URL(options.url).searchParams.has('sig');
+    // Loaded only when a jobs blob is configured (it costs memory otherwise unused).
+    const { BlobClient } = createRequire(import.meta.url)('@azure/storage-blob') as typeof StorageBlob;
     this.#client = sas || !options.credential ? new BlobClient(options.url) : new BlobClient(options.url, options.credential);
   }
 

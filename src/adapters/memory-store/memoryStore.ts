@@ -21,8 +21,9 @@ interface History {
 
 /**
  * Everything in process memory: the store when no `AzureWebJobsStorage` is configured, and the fake
- * for tests (the contract suite runs against it and the Table store). Lost on restart. Values are
- * copied in and out, as a real store would.
+ * for tests (the contract suite runs against it and the Table store). Lost on restart. API jobs and
+ * audit entries are copied in and out, as a real store would; runs, immutable and on the check path,
+ * are kept as they are.
  */
 export class MemoryStore implements StateStore {
   readonly kind = 'memory';
@@ -88,7 +89,7 @@ export class MemoryStore implements StateStore {
     if (!history) this.#history.set(run.job, (history = { keys: [], runs: new Map() }));
     const key = runKey(run);
     if (history.runs.has(key)) return; // a redelivered occurrence is recorded once
-    history.runs.set(key, structuredClone(run));
+    history.runs.set(key, run); // runs are immutable values: kept as they are, not copied (the check path)
     const { keys } = history;
     // Newest-first keys sort low: a new run is normally the smallest key, appended at the end.
     if (keys.length === 0 || key < (keys[keys.length - 1] as string)) keys.push(key);
@@ -105,7 +106,7 @@ export class MemoryStore implements StateStore {
     const runs: Run[] = [];
     for (let i = history.keys.length - 1; i >= 0 && runs.length < page.limit; i--) {
       const key = history.keys[i] as string;
-      if (page.after === undefined || key > page.after) runs.push(structuredClone(history.runs.get(key) as Run));
+      if (page.after === undefined || key > page.after) runs.push(history.runs.get(key) as Run);
     }
     return runs;
   }

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { odata } from '@azure/data-tables';
 import type { JobRepository, StoredJob } from '../../app/ports/index.js';
 import { PulsecheckError, notFound, preconditionFailed } from '../../domain/errors.js';
 import { pack, statusOf, unpack } from './entities.js';
-import type { Entity, Tables } from './tables.js';
+import { odata, type Entity, type Tables } from './tables.js';
 
 const TABLE = 'Jobs';
 /** The row every write changes (partition `meta`): readers reload the list only when it changed. */

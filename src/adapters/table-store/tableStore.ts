@@ -1,4 +1,3 @@
-import { odata } from '@azure/data-tables';
 import type { ComponentHealth, Logger, StateStore, StoredJob } from '../../app/ports/index.js';
 import { auditKey, type AuditEntry } from '../../domain/audit.js';
 import type { PageRequest } from '../../domain/history.js';
@@ -9,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { chunks, inParallel, pack, shardOf, unpack } from './entities.js';
 import { PageCollector, byMinute, minuteEnd, minuteOfKey } from './series.js';
 import { JobsTable } from './jobsTable.js';
-import { Tables, type Entity, type TableConnection } from './tables.js';
+import { Tables, odata, type Entity, type TableConnection } from './tables.js';
 import { WriteBehind, type JobEntity } from './writeBehind.js';
 
 export type { TableConnection } from './tables.js';

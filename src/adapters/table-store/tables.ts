@@ -1,6 +1,17 @@
+import { createRequire } from 'node:module';
 import type { TokenCredential } from '@azure/core-auth';
-import { TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import type * as DataTables from '@azure/data-tables';
+import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import { statusOf } from './entities.js';
+
+// The SDK is loaded when a store is first used, not when this module is imported: without
+// AzureWebJobsStorage it would cost memory for nothing (the local host's burst budget is 150 MB).
+const require = createRequire(import.meta.url);
+let sdk: typeof DataTables | undefined;
+const dataTables = (): typeof DataTables => (sdk ??= require('@azure/data-tables') as typeof DataTables);
+
+/** OData filter text with values quoted and escaped (the SDK's `odata` tag). */
+export const odata = (strings: TemplateStringsArray, ...values: unknown[]): string => dataTables().odata(strings, ...values);
 
 /** A connection string (`UseDevelopmentStorage=true` for Azurite), or an endpoint and an identity. */
 export type TableConnection =
@@ -40,10 +51,10 @@ export class Tables {
     if (!client) {
       const connection = this.#connection;
       if ('endpoint' in connection) {
-        client = new TableClient(connection.endpoint, full, connection.credential, this.#clientOptions(connection.endpoint.startsWith('http:')));
+        client = new (dataTables().TableClient)(connection.endpoint, full, connection.credential, this.#clientOptions(connection.endpoint.startsWith('http:')));
       } else {
         const insecure = /(^|;)\s*(DefaultEndpointsProtocol=http|TableEndpoint=http:)/i.test(connection.connectionString);
-        client = TableClient.fromConnectionString(connection.connectionString, full, this.#clientOptions(insecure));
+        client = dataTables().TableClient.fromConnectionString(connection.connectionString, full, this.#clientOptions(insecure));
       }
       this.#clients.set(full, client);
     }
