@@ -1,6 +1,11 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { bulkhead } from 'cockatiel';
+import type { TokenCredential } from '@azure/identity';
+import { AzureIdentity, createCredential } from './adapters/azure-identity/azureIdentity.js';
+import { EnvSecretStore } from './adapters/env-secrets/envSecretStore.js';
+import { KeyVaultSecretStore } from './adapters/key-vault/keyVaultSecretStore.js';
+import { UndiciOAuth2Client } from './adapters/oauth2-client/oauth2Client.js';
 import { FileJobCatalog } from './adapters/file-catalog/fileCatalog.js';
 import { LogTelemetry } from './adapters/log-telemetry/logTelemetry.js';
 import { createLogger } from './adapters/log-telemetry/logger.js';
@@ -9,8 +14,10 @@ import { SystemClock } from './adapters/system-clock/systemClock.js';
 import { UndiciProber } from './adapters/undici-prober/prober.js';
 import { CheckRunner } from './app/checkRunner.js';
 import { Dispatcher } from './app/dispatcher.js';
-import type { Clock, JobCatalog, Logger, Prober, StateStore, Telemetry } from './app/ports/index.js';
+import type { Clock, JobCatalog, Logger, ManagedIdentityTokens, OAuth2Client, Prober, SecretStore, StateStore, Telemetry } from './app/ports/index.js';
 import { Pulsecheck } from './app/pulsecheck.js';
+import { RequestAuthorizer } from './app/requestAuth.js';
+import { SecretResolver } from './app/secrets.js';
 import { parseJobsFile } from './config/jobsFile.js';
 import type { Settings } from './config/settings.js';
 import type { Env } from './config/substitute.js';
@@ -24,6 +31,12 @@ export interface Overrides {
   readonly telemetry?: Telemetry;
   readonly logger?: Logger;
   readonly catalog?: JobCatalog;
+  // --- secrets (issue 3) ---
+  readonly secretStore?: SecretStore;
+  readonly oauth2?: OAuth2Client;
+  readonly managedIdentity?: ManagedIdentityTokens;
+  /** Builds the Azure credential for a client ID (`undefined`: the app's own). Default: `createCredential`. */
+  readonly credentialFactory?: (clientId: string | undefined) => TokenCredential;
 }
 
 export interface BuildOptions extends Overrides {
@@ -67,6 +80,26 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   const clock = options.clock ?? new SystemClock();
   const store = options.store ?? new MemoryStore();
   const telemetry = options.telemetry ?? new LogTelemetry(logger);
+  // --- secrets (issue 3): credentials are created on first use only ---
+  const identity = new AzureIdentity(
+    options.credentialFactory ?? ((clientId) => createCredential({ inAzure: settings.azure.inAzure, clientId: clientId ?? settings.azure.clientId })),
+  );
+  const secretStore =
+    options.secretStore ??
+    (settings.keyVault ? new KeyVaultSecretStore({ ...settings.keyVault, credential: identity.credential() }) : new EnvSecretStore(env));
+  const secrets = new SecretResolver(secretStore, clock, {
+    ttlMs: settings.secretTtlMs,
+    unresolvedSettings: settings.unresolvedKeyVaultReferences,
+  });
+  const oauth2 = options.oauth2 ?? new UndiciOAuth2Client();
+  const authorizer = new RequestAuthorizer({ clock, secrets, oauth2, managedIdentity: options.managedIdentity ?? identity });
+  if (settings.unresolvedKeyVaultReferences.length > 0) {
+    logger.warn(
+      { event: 'unresolved-key-vault-references', settings: settings.unresolvedKeyVaultReferences },
+      `settings ${settings.unresolvedKeyVaultReferences.join(', ')} hold Key Vault references the platform could not resolve; their values are not used`,
+    );
+  }
+  // --- end secrets ---
   const runner = new CheckRunner({
     prober,
     clock,
@@ -75,6 +108,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     logger,
     bulkhead: bulkhead(settings.maxConcurrency, settings.maxConcurrency * 64),
     location: settings.location,
+    authorizer,
   });
   const tickSchedule = compileCron(settings.tickSchedule, 'UTC');
   if (typeof tickSchedule === 'string') throw new Error(`PULSECHECK_TICK_SCHEDULE ${tickSchedule}`);
@@ -89,7 +123,8 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     telemetry,
     version: VERSION,
     tickIntervalMs: (nextOccurrence(tickSchedule, firstTick) ?? firstTick + 10_000) - firstTick,
-    contributors: [{ name: 'storage', health: () => ({ status: 'ok', detail: `${store.kind}: history is lost on restart` }) }],
+    contributors: [{ name: 'storage', health: () => ({ status: 'ok', detail: `${store.kind}: history is lost on restart` }) }, secrets],
+    secrets,
   });
-  return { app, settings, logger, close: () => prober.close() };
+  return { app, settings, logger, close: async () => void (await Promise.all([prober.close(), oauth2.close()])) };
 }

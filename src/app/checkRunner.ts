@@ -4,7 +4,8 @@ import { judge, type Attempt, type Verdict } from '../domain/outcome.js';
 import type { Run, RunErrorKind, Trigger } from '../domain/run.js';
 import { INITIAL_STATE, decideState } from '../domain/state.js';
 import { AttemptsPolicy, breakerPolicy } from './policy.js';
-import type { CircuitState, Clock, Logger, ProbeRequest, Prober, StateStore, Telemetry } from './ports/index.js';
+import type { CircuitState, Clock, Logger, Prober, StateStore, Telemetry } from './ports/index.js';
+import { RequestAuthorizer } from './requestAuth.js';
 
 /** Which run this is. */
 export interface RunRequest {
@@ -25,11 +26,14 @@ export interface CheckRunnerDeps {
   readonly bulkhead: BulkheadPolicy;
   /** Reported with every run. */
   readonly location: string;
+  /** Fills in secrets and auth (issue 3). Default: one without a secret store (jobs naming secrets fail). */
+  readonly authorizer?: RequestAuthorizer;
 }
 
 interface Outcome {
   readonly attempts: number;
-  readonly final: Attempt;
+  /** Absent when no request was made (a secret was unavailable). */
+  readonly final?: Attempt;
   readonly verdict: Verdict;
 }
 
@@ -46,7 +50,8 @@ interface JobPolicies {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-const isFailedOutcome = (result: unknown) => (result as Outcome).verdict.status !== 'up';
+// A run that could not call the target (status `error`: a secret was unavailable) says nothing about it.
+const isFailedOutcome = (result: unknown) => (result as Outcome).verdict.status === 'down';
 const NEVER = new AbortController().signal;
 
 /**
@@ -58,9 +63,11 @@ export class CheckRunner {
   readonly #deps: CheckRunnerDeps;
   readonly #running = new Set<string>();
   readonly #policies = new WeakMap<Job, JobPolicies>();
+  readonly #authorizer: RequestAuthorizer;
 
   constructor(deps: CheckRunnerDeps) {
     this.#deps = deps;
+    this.#authorizer = deps.authorizer ?? new RequestAuthorizer({ clock: deps.clock });
   }
 
   /** Checks currently running. */
@@ -128,8 +135,8 @@ export class CheckRunner {
       conditions: verdict.conditions,
     } as Mutable<Run>;
     if (verdict.error) run.error = verdict.error;
-    run.timings = final.timings;
-    if (final.type === 'response' && final.certificateExpiresAt !== undefined) {
+    if (final) run.timings = final.timings;
+    if (final?.type === 'response' && final.certificateExpiresAt !== undefined) {
       run.certificateExpiresAt = new Date(final.certificateExpiresAt).toISOString();
     }
     run.location = this.#deps.location;
@@ -139,17 +146,15 @@ export class CheckRunner {
 
   async #attempts(job: Job, policy: AttemptsPolicy, request: RunRequest, signal: AbortSignal): Promise<Outcome> {
     const { clock, prober } = this.#deps;
-    const probe: Omit<ProbeRequest, 'attempt'> = {
-      url: job.url,
-      method: job.method,
-      headers: job.headers,
-      ...(job.body === undefined ? {} : { body: job.body }),
-      readBody: job.readBody,
-      insecureSkipVerify: job.insecureSkipVerify,
-      runId: request.runId,
-    };
-    const { final, attempts } = await policy.execute((attempt, inner) => prober.probe({ ...probe, attempt }, inner), signal);
-    return { attempts, final, verdict: judge(job.conditions, final, clock.now()) };
+    const { runId } = request;
+    const sent = await this.#authorizer.send(job, (probe, done) =>
+      policy.execute((attempt, inner) => prober.probe({ ...probe, runId, attempt: done + attempt }, inner), signal),
+    );
+    if (!sent.ok) {
+      const error = { kind: 'secret-unavailable', message: sent.message } as const;
+      return { attempts: 0, verdict: { status: 'error', success: false, httpStatus: null, conditions: [], error } };
+    }
+    return { attempts: sent.attempts, final: sent.final, verdict: judge(job.conditions, sent.final, clock.now(), sent.hidden) };
   }
 
   /** Policies are built once per job (a reloaded job is a new object, with new policies). */

@@ -5,6 +5,7 @@ import { INITIAL_STATE } from '../domain/state.js';
 import type { CheckRunner } from './checkRunner.js';
 import type { Dispatcher, TickReport } from './dispatcher.js';
 import type { Clock, ComponentHealth, HealthContributor, JobCatalog, StateStore, Telemetry } from './ports/index.js';
+import { checkSecrets, type SecretCheck, type SecretResolver } from './secrets.js';
 import { jobView, type JobView } from './views.js';
 
 export interface PulsecheckDeps {
@@ -19,6 +20,8 @@ export interface PulsecheckDeps {
   readonly tickIntervalMs: number;
   /** Dependencies that report their own health (store, secrets, telemetry sinks). */
   readonly contributors?: readonly HealthContributor[];
+  /** Resolves the jobs' secrets (issue 3). */
+  readonly secrets?: SecretResolver;
 }
 
 export interface HealthReport {
@@ -149,4 +152,10 @@ export class Pulsecheck {
     };
   }
 
+  /** Reads every secret the jobs reference, fresh (`pulsecheck validate --secrets`); `store` names where from. */
+  async checkSecrets(): Promise<{ store: string; secrets: SecretCheck[] }> {
+    const { catalog, secrets } = this.#deps;
+    if (!secrets) throw new PulsecheckError('unavailable', 'no secret store is configured');
+    return { store: secrets.store.description, secrets: await checkSecrets(await catalog.list(), secrets) };
+  }
 }

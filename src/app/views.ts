@@ -1,9 +1,11 @@
 import type { Job } from '../domain/job.js';
+import { MASK, SENSITIVE_HEADERS } from '../domain/redact.js';
 import { describeSchedule, nextOccurrence } from '../domain/schedule.js';
 import type { JobState } from '../domain/state.js';
 
-/** Header names whose values are never shown, whatever the job says. */
-const SENSITIVE_HEADERS = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-functions-key|ocp-apim-subscription-key)$/i;
+const REFERENCES = /\$\{(secret|env):[^}]+\}/g;
+/** What may stand beside references in a credential header: an auth scheme (`Bearer ${secret:x}`). */
+const SCHEME_ONLY = /^\s*([A-Za-z][A-Za-z0-9-]*\s+)?$/;
 
 /** A job as the API shows it: as written (references, not values), with its state and next run. */
 export interface JobView {
@@ -17,6 +19,8 @@ export interface JobView {
   readonly nextRunAt: string | null;
   readonly tags: Readonly<Record<string, string>>;
   readonly headers: Readonly<Record<string, string>>;
+  /** As written: secret names, never values. */
+  readonly auth: Readonly<Record<string, unknown>>;
   readonly conditions: readonly string[];
   readonly timeoutSeconds: number;
   readonly retry: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number; deadlineSeconds: number };
@@ -26,10 +30,12 @@ export interface JobView {
 
 /** Builds the API view of a job; `now` (epoch ms) gives the next run. */
 export function jobView(job: Job, state: JobState, now: number): JobView {
-  const written = job.definition as { url?: string; headers?: Record<string, string> };
+  const written = job.definition as { url?: string; headers?: Record<string, string>; auth?: Record<string, unknown> };
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(written.headers ?? {})) {
-    headers[name] = SENSITIVE_HEADERS.test(name) && !/^\$\{(secret|env):[^}]+\}$/.test(value) ? '***' : value;
+    // A credential header is shown only when it is references (and a scheme): a literal value is masked.
+    const literal = value.replace(REFERENCES, '');
+    headers[name] = SENSITIVE_HEADERS.has(name.toLowerCase()) && (literal === value || !SCHEME_ONLY.test(literal)) ? MASK : value;
   }
   const next = job.enabled ? nextOccurrence(job.schedule, now) : undefined;
   return {
@@ -43,6 +49,8 @@ export function jobView(job: Job, state: JobState, now: number): JobView {
     nextRunAt: next === undefined ? null : new Date(next).toISOString(),
     tags: job.tags,
     headers,
+    // From `defaults` when the job has none of its own: the compiled auth, secrets by name.
+    auth: written.auth ?? ('secret' in job.auth ? { ...job.auth, secret: job.auth.secret.id } : job.auth),
     conditions: job.conditions.map((c) => c.source),
     timeoutSeconds: job.timeoutMs / 1_000,
     retry: {

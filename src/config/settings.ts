@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isUnresolvedKeyVaultReference } from '../domain/auth.js';
 import { configError } from '../domain/errors.js';
 import { compileCron } from '../domain/schedule.js';
 import { formatPath } from './issues.js';
@@ -54,6 +55,27 @@ const settingsSchema = z.object({
     .optional(),
   PULSECHECK_RUN_LOCATION: z.string().optional(),
   REGION_NAME: z.string().optional(),
+  // --- secrets (issue 3) ---
+  KEY_VAULT_URL: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const url = value?.trim();
+      if (!url) return undefined;
+      if (isUnresolvedKeyVaultReference(url)) {
+        ctx.addIssue({ code: 'custom', message: 'holds a Key Vault reference the platform could not resolve; set the vault URL itself' });
+      } else if (!URL.canParse(url) || new URL(url).protocol !== 'https:') {
+        ctx.addIssue({ code: 'custom', message: `"${url}" must be the vault's https URL, e.g. https://my-vault.vault.azure.net/` });
+      }
+      return url;
+    }),
+  KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: text('false').pipe(z.enum(['true', 'false'], { error: 'must be "true" or "false"' })),
+  PULSECHECK_SECRET_TTL_SECONDS: integer(0, 86_400, 300),
+  AZURE_CLIENT_ID: z.string().optional(),
+  IDENTITY_ENDPOINT: z.string().optional(),
+  MSI_ENDPOINT: z.string().optional(),
+  WEBSITE_INSTANCE_ID: z.string().optional(),
+  // --- end secrets ---
 });
 
 export interface Settings {
@@ -71,6 +93,16 @@ export interface Settings {
   readonly logFormat: 'json' | 'pretty' | undefined;
   /** Reported with every run: `PULSECHECK_RUN_LOCATION`, else Azure's `REGION_NAME`, else `local`. */
   readonly location: string;
+  // --- secrets (issue 3) ---
+  /** `KEY_VAULT_URL`: secrets come from this vault; unset, from `PULSECHECK_SECRET_*` settings. */
+  readonly keyVault: { readonly url: string; readonly disableChallengeResourceVerification: boolean } | undefined;
+  /** How long a secret value is used before it is read again, in ms. Default 300 000. */
+  readonly secretTtlMs: number;
+  /** Running in Azure (a managed identity endpoint or an App Service instance), and `AZURE_CLIENT_ID`. */
+  readonly azure: { readonly inAzure: boolean; readonly clientId: string | undefined };
+  /** Names of settings still holding `@Microsoft.KeyVault(…)`: references the platform failed to resolve. */
+  readonly unresolvedKeyVaultReferences: readonly string[];
+  // --- end secrets ---
 }
 
 /** Reads the settings from an environment; every bad value is reported at once. */
@@ -98,5 +130,15 @@ export function loadSettings(env: Env): Settings {
     logLevel: s.PULSECHECK_LOG_LEVEL,
     logFormat: s.PULSECHECK_LOG_FORMAT,
     location: s.PULSECHECK_RUN_LOCATION?.trim() || s.REGION_NAME?.trim() || 'local',
+    keyVault:
+      s.KEY_VAULT_URL === undefined
+        ? undefined
+        : { url: s.KEY_VAULT_URL, disableChallengeResourceVerification: s.KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION === 'true' },
+    secretTtlMs: s.PULSECHECK_SECRET_TTL_SECONDS * 1_000,
+    azure: {
+      inAzure: Boolean(s.IDENTITY_ENDPOINT || s.MSI_ENDPOINT || s.WEBSITE_INSTANCE_ID),
+      clientId: s.AZURE_CLIENT_ID?.trim() || undefined,
+    },
+    unresolvedKeyVaultReferences: Object.keys(env).filter((name) => isUnresolvedKeyVaultReference(env[name])).sort(),
   };
 }

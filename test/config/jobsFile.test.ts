@@ -142,15 +142,17 @@ describe('jobs file', () => {
 
 describe('substituteEnv', () => {
   it.each([
-    ['${env:A}', { A: '1' }, '1', []],
-    ['x${env:A}y${env:B}', { A: '1', B: '2' }, 'x1y2', []],
-    ['${env:A:-d}', {}, 'd', []],
-    ['${env:A:-d}', { A: '' }, 'd', []],
-    ['${env:A}', {}, '', ['A']],
-    ['${secret:token}', {}, '${secret:token}', []],
-    ['$env:A', { A: '1' }, '$env:A', []],
-  ])('%s with %o → %s', (text, env, expected, missing) => {
-    expect(substituteEnv(text, env)).toEqual({ text: expected, missing });
+    ['${env:A}', { A: '1' }, '1', [], []],
+    ['x${env:A}y${env:B}', { A: '1', B: '2' }, 'x1y2', [], []],
+    ['${env:A:-d}', {}, 'd', [], []],
+    ['${env:A:-d}', { A: '' }, 'd', [], []],
+    ['${env:A}', {}, '', ['A'], []],
+    ['${secret:token}', {}, '${secret:token}', [], []],
+    ['$env:A', { A: '1' }, '$env:A', [], []],
+    // An App Service Key Vault reference the platform left unresolved is never used, not even for a fallback.
+    ['${env:A:-d}', { A: '@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/a/)' }, '', [], ['A']],
+  ])('%s with %o → %s', (text, env, expected, missing, unresolved) => {
+    expect(substituteEnv(text, env)).toEqual({ text: expected, missing, unresolved });
   });
 });
 

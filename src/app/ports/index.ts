@@ -4,3 +4,5 @@ export type { CircuitStateStore, DispatcherStateStore, JobStateStore, RunStore, 
 export type { CircuitState, Logger, Telemetry } from './telemetry.js';
 export type { JobCatalog } from './catalog.js';
 export type { ComponentHealth, HealthContributor } from './health.js';
+export type { SecretFailure, SecretResult, SecretStore } from './secrets.js';
+export type { AccessToken, ClientCredentialsGrant, ManagedIdentityTokens, OAuth2Client, TokenResult } from './tokens.js';
