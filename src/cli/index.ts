@@ -75,7 +75,7 @@ async function validateSecrets(settings: Settings, env: Env): Promise<number> {
     const { store, secrets } = await deps.app.checkSecrets();
     if (secrets.length === 0) return print('✔ no secrets referenced');
     const lines = secrets.map(
-      (s) => `${s.ok ? '✔' : '✘'} secret "${s.secret}" ${s.ok ? 'resolves' : s.message} (${s.jobs.join(', ')})`,
+      (s) => `${s.ok ? '✔' : '✘'} secret "${s.secret}"${s.ok ? ' resolves' : `: ${s.message}`} (used by ${s.jobs.join(', ')})`,
     );
     const failed = secrets.filter((s) => !s.ok).length;
     print(`Secrets from ${store}:\n${lines.map((line) => `  ${line}`).join('\n')}`);
