@@ -36,7 +36,7 @@ export interface Overrides {
   readonly oauth2?: OAuth2Client;
   readonly managedIdentity?: ManagedIdentityTokens;
   /** Builds the Azure credential for a client ID (`undefined`: the app's own). Default: `createCredential`. */
-  readonly credentialFactory?: (clientId: string | undefined) => TokenCredential;
+  readonly credentialFactory?: (clientId: string | undefined) => TokenCredential | Promise<TokenCredential>;
 }
 
 export interface BuildOptions extends Overrides {
@@ -86,7 +86,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   );
   const secretStore =
     options.secretStore ??
-    (settings.keyVault ? new KeyVaultSecretStore({ ...settings.keyVault, credential: identity.credential() }) : new EnvSecretStore(env));
+    (settings.keyVault ? new KeyVaultSecretStore({ ...settings.keyVault, credential: () => identity.credential() }) : new EnvSecretStore(env));
   const secrets = new SecretResolver(secretStore, clock, {
     ttlMs: settings.secretTtlMs,
     unresolvedSettings: settings.unresolvedKeyVaultReferences,

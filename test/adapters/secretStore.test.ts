@@ -33,7 +33,7 @@ afterAll(async () => {
 const keyVaultStore = (disableChallengeResourceVerification = true) =>
   new KeyVaultSecretStore({
     url: vault.url,
-    credential: new AzureIdentity((clientId) => createCredential({ inAzure: true, clientId })).credential(),
+    credential: () => new AzureIdentity((clientId) => createCredential({ inAzure: true, clientId })).credential(),
     disableChallengeResourceVerification,
   });
 

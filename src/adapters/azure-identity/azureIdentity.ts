@@ -1,4 +1,4 @@
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import type { ManagedIdentityTokens, TokenResult } from '../../app/ports/index.js';
 
 export interface CredentialOptions {
@@ -13,7 +13,10 @@ export interface CredentialOptions {
 }
 
 /** The app's Azure credential: `ManagedIdentityCredential` in Azure, `DefaultAzureCredential` elsewhere. */
-export function createCredential({ inAzure, clientId }: CredentialOptions): TokenCredential {
+export async function createCredential({ inAzure, clientId }: CredentialOptions): Promise<TokenCredential> {
+  // Loaded on first use: @azure/identity (with MSAL) costs about 15 MB and half a second of start-up,
+  // which an app without Key Vault or managed-identity jobs should not pay.
+  const { DefaultAzureCredential, ManagedIdentityCredential } = await import('@azure/identity');
   if (inAzure) return new ManagedIdentityCredential(clientId === undefined ? {} : { clientId });
   return new DefaultAzureCredential(clientId === undefined ? {} : { managedIdentityClientId: clientId });
 }
@@ -24,15 +27,15 @@ export function createCredential({ inAzure, clientId }: CredentialOptions): Toke
  * instance metadata address). `create(clientId)` builds one; `undefined` is the app's default.
  */
 export class AzureIdentity implements ManagedIdentityTokens {
-  readonly #credentials = new Map<string, TokenCredential>();
+  readonly #credentials = new Map<string, Promise<TokenCredential>>();
 
-  constructor(readonly create: (clientId: string | undefined) => TokenCredential) {}
+  constructor(readonly create: (clientId: string | undefined) => TokenCredential | Promise<TokenCredential>) {}
 
   /** The credential for `clientId` (the app's default when undefined), created on first use. */
-  credential(clientId?: string): TokenCredential {
+  credential(clientId?: string): Promise<TokenCredential> {
     let credential = this.#credentials.get(clientId ?? '');
     if (!credential) {
-      credential = this.create(clientId);
+      credential = Promise.resolve().then(() => this.create(clientId));
       this.#credentials.set(clientId ?? '', credential);
     }
     return credential;
@@ -40,7 +43,7 @@ export class AzureIdentity implements ManagedIdentityTokens {
 
   async getToken(scope: string, clientId: string | undefined, signal: AbortSignal): Promise<TokenResult> {
     try {
-      const token = await this.credential(clientId).getToken(scope, { abortSignal: signal });
+      const token = await (await this.credential(clientId)).getToken(scope, { abortSignal: signal });
       if (!token) return { ok: false, message: 'the credential returned no token' };
       return { ok: true, token: { token: token.token, expiresInMs: token.expiresOnTimestamp - Date.now() } };
     } catch (error) {
