@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseJobsFile } from '../../src/config/jobsFile.js';
 import { loadSettings } from '../../src/config/settings.js';
-import { isPulsecheckError } from '../../src/domain/errors.js';
+import { jobsFileText as file, problems } from '../support/jobs.js';
 
-const file = (jobs: unknown[], defaults?: unknown) => JSON.stringify({ ...(defaults ? { defaults } : {}), jobs });
 const VERSION = 'a'.repeat(32);
-
-function problems(text: string, env: Record<string, string> = {}): string[] {
-  try {
-    parseJobsFile(text, env);
-  } catch (error) {
-    if (isPulsecheckError(error) && error.code === 'config_invalid') return error.issues.map((i) => i.message);
-    throw error;
-  }
-  throw new Error('expected the file to be rejected');
-}
 
 describe('auth in the jobs file', () => {
   it.each([

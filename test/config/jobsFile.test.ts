@@ -5,19 +5,7 @@ import { jobsJsonSchema } from '../../src/config/jobsSchema.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { substituteEnv } from '../../src/config/substitute.js';
 import { isPulsecheckError } from '../../src/domain/errors.js';
-
-const file = (jobs: unknown[], defaults?: unknown) => JSON.stringify({ ...(defaults ? { defaults } : {}), jobs });
-
-/** The messages of the config error a parse throws. */
-function problems(text: string, env: Record<string, string> = {}): string[] {
-  try {
-    parseJobsFile(text, env);
-  } catch (error) {
-    if (isPulsecheckError(error) && error.code === 'config_invalid') return error.issues.map((i) => i.message);
-    throw error;
-  }
-  throw new Error('expected the file to be rejected');
-}
+import { jobsFileText as file, problems } from '../support/jobs.js';
 
 describe('jobs file', () => {
   it('accepts the shipped jobs.config.json', () => {
