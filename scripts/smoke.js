@@ -26,8 +26,8 @@ const say = (line) => process.stdout.write(`smoke: ${line}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitForHealth(api, expectVersion, deadline, intervalMs) {
-  let last = 'no answer yet';
   for (;;) {
+    let last;
     try {
       const response = await fetch(`${api}/health`, { signal: AbortSignal.timeout(10_000), headers: { accept: 'application/json' } });
       const body = await response.json().catch(() => undefined);

@@ -1,8 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, posix, relative } from 'node:path';
-import dockerignore from '@balena/dockerignore';
+import type { Ignore } from '@balena/dockerignore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../src/functions/registry.js';
 import { copies, environment, keyword, lineage, readStages, stage, workdir, type Stage } from '../support/dockerfile.js';
@@ -14,6 +15,9 @@ import { copies, environment, keyword, lineage, readStages, stage, workdir, type
  * — the repo's build output plus a production-only install made by the Dockerfile's own command —
  * load in Node with the image's V8 flags and register every function.
  */
+// A CommonJS module whose types declare an ES default export: load it as CommonJS.
+const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as (options?: { ignorecase?: boolean }) => Ignore;
+
 const stages = readStages();
 const app = stage(stages, 'app');
 const runtime = stages.at(-1) as Stage;
