@@ -185,6 +185,7 @@ var datadogSettings = datadogEnabled
       DD_ENV: environmentName
       DD_SERVICE: 'pulsecheck'
       DD_LOGS_INJECTION: 'true'
+      DD_LOGS_ENABLED: 'true'
     }
   : {}
 var secretSettings = toObject(items(keyVaultSettings), entry => entry.key, entry => '${keyVaultReference}${entry.value})')
