@@ -35,7 +35,8 @@ async function main(argv: string[]): Promise<number> {
   });
   const [command, ...rest] = positionals;
   if (values.version) return print(VERSION);
-  if (values.help || !command) return print(USAGE, command ? 0 : 2);
+  if (values.help) return print(USAGE);
+  if (!command) return print(USAGE, 2);
   const env = localEnv(process.cwd());
   const jobsFile = (file: string | undefined) => file ?? env.PULSECHECK_JOBS_FILE ?? 'jobs.config.json';
   switch (command) {
