@@ -7,8 +7,9 @@ const ENV_REFERENCE = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /**
  * Replaces `${env:NAME}` with the variable's value and `${env:NAME:-fallback}` with the value or, when
- * unset or empty, the fallback. Names of unset variables without a fallback are returned in `missing`;
- * names of variables holding an unresolved Key Vault reference in `unresolved` (never used as a value).
+ * unset or empty, the fallback. Names of unset variables without a fallback are returned in `missing`.
+ * A variable holding an unresolved Key Vault reference is never used: it counts as unset (the
+ * fallback applies), and without a fallback its name is returned in `unresolved`.
  * `${secret:…}` references are left for run time.
  */
 export function substituteEnv(text: string, env: Env): { text: string; missing: string[]; unresolved: string[] } {
@@ -16,13 +17,10 @@ export function substituteEnv(text: string, env: Env): { text: string; missing: 
   const unresolved: string[] = [];
   const result = text.replace(ENV_REFERENCE, (_match, name: string, fallback: string | undefined) => {
     const value = env[name];
-    if (isUnresolvedKeyVaultReference(value)) {
-      unresolved.push(name);
-      return '';
-    }
-    if (value !== undefined && value !== '') return value;
+    const usable = !isUnresolvedKeyVaultReference(value);
+    if (usable && value !== undefined && value !== '') return value;
     if (fallback !== undefined) return fallback;
-    missing.push(name);
+    (usable ? missing : unresolved).push(name);
     return '';
   });
   return { text: result, missing, unresolved };

@@ -137,8 +137,9 @@ describe('substituteEnv', () => {
     ['${env:A}', {}, '', ['A'], []],
     ['${secret:token}', {}, '${secret:token}', [], []],
     ['$env:A', { A: '1' }, '$env:A', [], []],
-    // An App Service Key Vault reference the platform left unresolved is never used, not even for a fallback.
-    ['${env:A:-d}', { A: '@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/a/)' }, '', [], ['A']],
+    // An App Service Key Vault reference the platform left unresolved is never used: it counts as unset.
+    ['${env:A:-d}', { A: '@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/a/)' }, 'd', [], []],
+    ['${env:A}', { A: '@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/a/)' }, '', [], ['A']],
   ])('%s with %o → %s', (text, env, expected, missing, unresolved) => {
     expect(substituteEnv(text, env)).toEqual({ text: expected, missing, unresolved });
   });
