@@ -56,12 +56,12 @@ export class RequestAuthorizer {
   /** Sends the job's request through `attempts(probe, done)`; `done` is the number of requests already made. */
   async send(job: Job, attempts: (probe: BaseProbe, done: number) => Promise<Attempts>): Promise<Sent> {
     if (job.secrets.length === 0 && job.auth.type === 'none') return { ok: true, hidden: [], ...(await attempts(this.#plainProbe(job), 0)) };
-    const first = await this.prepare(job);
+    const first = await this.#prepare(job);
     if (!first.ok) return first;
     let sent = await attempts(first.probe, 0);
     let values = first.values;
     if (isRejected(sent.final)) {
-      const fresh = await this.prepare(job, true);
+      const fresh = await this.#prepare(job, true);
       if (fresh.ok && fresh.values.some((value, i) => value !== first.values[i])) {
         const again = await attempts(fresh.probe, sent.attempts);
         sent = { final: again.final, attempts: sent.attempts + again.attempts };
@@ -72,7 +72,7 @@ export class RequestAuthorizer {
   }
 
   /** The job's request with secrets resolved (read again, past the caches, when `refresh`). */
-  async prepare(job: Job, refresh = false): Promise<Prepared> {
+  async #prepare(job: Job, refresh = false): Promise<Prepared> {
     const { secrets } = this.#deps;
     const resolved = new Map<string, string>();
     if (job.secrets.length > 0) {

@@ -89,7 +89,7 @@ export class UndiciProber implements Prober {
   }
 
   #agent(insecure: boolean, client?: ProbeRequest['clientCertificate']): Agent {
-    const key = client ? `${insecure}:${client.fingerprint}` : String(insecure);
+    const key = client ? `cert:${insecure}:${client.fingerprint}` : String(insecure);
     let agent = this.#agents.get(key);
     if (agent && client) {
       // Most recently used last: rotated certificates leave old agents to be evicted.
@@ -119,7 +119,7 @@ export class UndiciProber implements Prober {
   }
 
   #evictCertificateAgents(): void {
-    const keyed = [...this.#agents.keys()].filter((key) => key.includes(':'));
+    const keyed = [...this.#agents.keys()].filter((key) => key.startsWith('cert:'));
     for (const key of keyed.slice(0, Math.max(0, keyed.length - MAX_CERTIFICATE_AGENTS))) {
       void this.#agents.get(key)?.close();
       this.#agents.delete(key);
