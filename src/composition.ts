@@ -1,16 +1,22 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { bulkhead } from 'cockatiel';
+import { AppInsightsTelemetry } from './adapters/app-insights/appInsightsTelemetry.js';
+import { DatadogTelemetry } from './adapters/datadog/datadogTelemetry.js';
+import { DatadogTracing } from './adapters/datadog/datadogTracing.js';
+import { startTracer } from './adapters/datadog/tracer.js';
 import { FileJobCatalog } from './adapters/file-catalog/fileCatalog.js';
 import { LogTelemetry } from './adapters/log-telemetry/logTelemetry.js';
 import { createLogger } from './adapters/log-telemetry/logger.js';
 import { MemoryStore } from './adapters/memory-store/memoryStore.js';
+import { PrometheusTelemetry } from './adapters/prometheus/prometheusTelemetry.js';
 import { SystemClock } from './adapters/system-clock/systemClock.js';
 import { UndiciProber } from './adapters/undici-prober/prober.js';
 import { CheckRunner } from './app/checkRunner.js';
 import { Dispatcher } from './app/dispatcher.js';
-import type { Clock, JobCatalog, Logger, Prober, StateStore, Telemetry } from './app/ports/index.js';
+import type { Clock, HealthContributor, JobCatalog, Logger, MetricsExposition, Prober, StateStore, Telemetry, TelemetrySink, Tracing } from './app/ports/index.js';
 import { Pulsecheck } from './app/pulsecheck.js';
+import { FanOutTelemetry } from './app/telemetryFanOut.js';
 import { parseJobsFile } from './config/jobsFile.js';
 import type { Settings } from './config/settings.js';
 import type { Env } from './config/substitute.js';
@@ -21,7 +27,9 @@ export interface Overrides {
   readonly prober?: Prober;
   readonly clock?: Clock;
   readonly store?: StateStore;
+  /** Replaces the whole telemetry fan-out (no sink is built). */
   readonly telemetry?: Telemetry;
+  readonly tracing?: Tracing;
   readonly logger?: Logger;
   readonly catalog?: JobCatalog;
 }
@@ -66,7 +74,9 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     options.prober ?? new UndiciProber({ connectionsPerOrigin: settings.maxConnectionsPerOrigin });
   const clock = options.clock ?? new SystemClock();
   const store = options.store ?? new MemoryStore();
-  const telemetry = options.telemetry ?? new LogTelemetry(logger);
+  const sinks: Sinks = options.telemetry ? { telemetry: options.telemetry, contributors: [] } : telemetrySinks(settings, env, logger, clock);
+  const { telemetry } = sinks;
+  const tracing = options.tracing ?? sinks.tracing;
   const runner = new CheckRunner({
     prober,
     clock,
@@ -75,6 +85,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     logger,
     bulkhead: bulkhead(settings.maxConcurrency, settings.maxConcurrency * 64),
     location: settings.location,
+    ...(tracing ? { tracing } : {}),
   });
   const tickSchedule = compileCron(settings.tickSchedule, 'UTC');
   if (typeof tickSchedule === 'string') throw new Error(`PULSECHECK_TICK_SCHEDULE ${tickSchedule}`);
@@ -89,7 +100,54 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     telemetry,
     version: VERSION,
     tickIntervalMs: (nextOccurrence(tickSchedule, firstTick) ?? firstTick + 10_000) - firstTick,
-    contributors: [{ name: 'storage', health: () => ({ status: 'ok', detail: `${store.kind}: history is lost on restart` }) }],
+    contributors: [
+      { name: 'storage', health: () => ({ status: 'ok', detail: `${store.kind}: history is lost on restart` }) },
+      ...sinks.contributors,
+    ],
+    ...(sinks.metrics ? { metrics: sinks.metrics } : {}),
   });
-  return { app, settings, logger, close: () => prober.close() };
+  return {
+    app,
+    settings,
+    logger,
+    close: async () => {
+      await prober.close();
+      await sinks.close?.();
+    },
+  };
+}
+
+interface Sinks {
+  readonly telemetry: Telemetry;
+  readonly contributors: readonly HealthContributor[];
+  readonly tracing?: Tracing;
+  readonly metrics?: MetricsExposition;
+  close?(): Promise<void>;
+}
+
+/** The telemetry sinks the settings turn on, behind one fan-out, with their health (README, Telemetry). */
+function telemetrySinks(settings: Settings, env: Env, logger: Logger, clock: Clock): Sinks {
+  const tracer = settings.datadogAgentUrl ? startTracer(env) : undefined;
+  const appInsights = settings.appInsightsConnectionString
+    ? new AppInsightsTelemetry({ connectionString: settings.appInsightsConnectionString, version: VERSION })
+    : undefined;
+  const datadog = tracer && settings.datadogAgentUrl ? new DatadogTelemetry(tracer, settings.datadogAgentUrl) : undefined;
+  const prometheus = settings.prometheus ? new PrometheusTelemetry() : undefined;
+  const on: TelemetrySink[] = [new LogTelemetry(logger)];
+  for (const sink of [appInsights, datadog, prometheus]) if (sink) on.push(sink);
+  const fanOut = new FanOutTelemetry(on, { logger, clock });
+  const off = (name: string, how: string): HealthContributor => ({ name, health: () => ({ status: 'ok', detail: `off: ${how}`, configured: false }) });
+  const contributors: HealthContributor[] = [
+    fanOut,
+    appInsights ?? off('appInsights', 'set APPLICATIONINSIGHTS_CONNECTION_STRING'),
+    datadog ?? off('datadog', 'set DD_AGENT_HOST or DD_TRACE_AGENT_URL'),
+    prometheus ?? off('prometheus', 'PULSECHECK_PROMETHEUS is false'),
+  ];
+  return {
+    telemetry: fanOut,
+    contributors,
+    close: () => fanOut.close(),
+    ...(prometheus ? { metrics: prometheus } : {}),
+    ...(tracer ? { tracing: new DatadogTracing(tracer) } : {}),
+  };
 }

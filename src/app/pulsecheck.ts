@@ -4,7 +4,7 @@ import type { Run } from '../domain/run.js';
 import { INITIAL_STATE } from '../domain/state.js';
 import type { CheckRunner } from './checkRunner.js';
 import type { Dispatcher, TickReport } from './dispatcher.js';
-import type { Clock, ComponentHealth, HealthContributor, JobCatalog, StateStore, Telemetry } from './ports/index.js';
+import type { Clock, ComponentHealth, HealthContributor, JobCatalog, MetricsExposition, StateStore, Telemetry } from './ports/index.js';
 import { jobView, type JobView } from './views.js';
 
 export interface PulsecheckDeps {
@@ -19,6 +19,8 @@ export interface PulsecheckDeps {
   readonly tickIntervalMs: number;
   /** Dependencies that report their own health (store, secrets, telemetry sinks). */
   readonly contributors?: readonly HealthContributor[];
+  /** Prometheus metrics for `GET /api/metrics`; unset when that sink is off. */
+  readonly metrics?: MetricsExposition;
 }
 
 export interface HealthReport {
@@ -111,6 +113,13 @@ export class Pulsecheck {
         await telemetry.flush();
       }
     });
+  }
+
+  /** The Prometheus metrics as text exposition; `not_found` when that sink is off. */
+  async metrics(): Promise<{ contentType: string; text: string }> {
+    const { metrics } = this.#deps;
+    if (!metrics) throw notFound('Prometheus metrics (PULSECHECK_PROMETHEUS is false)');
+    return { contentType: metrics.contentType, text: await metrics.expose() };
   }
 
   async health(): Promise<HealthReport> {

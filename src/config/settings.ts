@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { configError } from '../domain/errors.js';
 import { compileCron } from '../domain/schedule.js';
+import { datadogAgentUrl } from './datadog.js';
 import { formatPath } from './issues.js';
 import type { Env } from './substitute.js';
 
@@ -54,6 +55,11 @@ const settingsSchema = z.object({
     .optional(),
   PULSECHECK_RUN_LOCATION: z.string().optional(),
   REGION_NAME: z.string().optional(),
+  // Telemetry sinks (README, Telemetry).
+  APPLICATIONINSIGHTS_CONNECTION_STRING: text('').refine((value) => value === '' || /(^|;)\s*InstrumentationKey\s*=\s*[^;\s]/i.test(value), {
+    message: 'must be a connection string with InstrumentationKey=… (copy it from the Application Insights resource)',
+  }),
+  PULSECHECK_PROMETHEUS: text('true').pipe(z.enum(['true', 'false'], { error: 'must be "true" or "false"' })),
 });
 
 export interface Settings {
@@ -71,6 +77,12 @@ export interface Settings {
   readonly logFormat: 'json' | 'pretty' | undefined;
   /** Reported with every run: `PULSECHECK_RUN_LOCATION`, else Azure's `REGION_NAME`, else `local`. */
   readonly location: string;
+  /** Application Insights connection string; `undefined`: that sink is off. */
+  readonly appInsightsConnectionString: string | undefined;
+  /** The Datadog agent's URL when Datadog is on (see `datadogAgentUrl`); `undefined`: off. */
+  readonly datadogAgentUrl: string | undefined;
+  /** Whether `GET /api/metrics` serves Prometheus metrics. */
+  readonly prometheus: boolean;
 }
 
 /** Reads the settings from an environment; every bad value is reported at once. */
@@ -98,5 +110,8 @@ export function loadSettings(env: Env): Settings {
     logLevel: s.PULSECHECK_LOG_LEVEL,
     logFormat: s.PULSECHECK_LOG_FORMAT,
     location: s.PULSECHECK_RUN_LOCATION?.trim() || s.REGION_NAME?.trim() || 'local',
+    appInsightsConnectionString: s.APPLICATIONINSIGHTS_CONNECTION_STRING || undefined,
+    datadogAgentUrl: datadogAgentUrl(env),
+    prometheus: s.PULSECHECK_PROMETHEUS === 'true',
   };
 }
