@@ -13,7 +13,12 @@ export interface FanOutOptions {
   readonly clock: Clock;
   /** Events held while the sinks catch up; beyond it, new events are dropped and counted. Default 10 000. */
   readonly capacity?: number;
-  /** Longest a flush waits for one sink, in ms. Default 5 000. */
+  /**
+   * Longest a flush waits for one sink, in ms. Default 1 000: the dispatcher flushes at the end of
+   * each tick, just before the next one, so a sink that cannot reach its endpoint must not hold the
+   * timer back. What is not sent by then stays in the sink's own queue for its next export. A sink
+   * whose flush did not finish in time is not waited for again until one of its flushes does.
+   */
   readonly flushTimeoutMs?: number;
 }
 
@@ -35,10 +40,14 @@ export class FanOutTelemetry implements Telemetry, HealthContributor {
   #dropped = 0;
   #lastDropAt: number | undefined;
   readonly #errors = new Map<string, { count: number; lastAt: number }>();
+  /** Flushes running, per sink: one at a time. */
+  readonly #pending = new Map<TelemetrySink, Promise<void>>();
+  /** Sinks whose last flush did not finish in time: not waited for until one does. */
+  readonly #slow = new Set<TelemetrySink>();
 
   constructor(sinks: readonly TelemetrySink[], options: FanOutOptions) {
     this.#sinks = sinks;
-    this.#options = { capacity: 10_000, flushTimeoutMs: 5_000, ...options };
+    this.#options = { capacity: 10_000, flushTimeoutMs: 1_000, ...options };
   }
 
   /** Names of the sinks events go to. */
@@ -63,16 +72,19 @@ export class FanOutTelemetry implements Telemetry, HealthContributor {
     this.#push({ type: 'circuit', job, state });
   }
 
-  /** Delivers what is queued, then flushes every sink, each for at most `flushTimeoutMs`. Never rejects. */
+  /**
+   * Delivers what is queued, then flushes every sink, waiting for each at most `flushTimeoutMs`
+   * (and not at all for a sink whose previous flush is still running). Never rejects.
+   */
   async flush(): Promise<void> {
     this.#drain();
-    await Promise.all(this.#sinks.map((sink) => this.#bounded(sink, 'flush', () => sink.flush())));
+    await Promise.all(this.#sinks.map((sink) => this.#flushSink(sink)));
   }
 
   /** A last flush, then each sink releases its exporters. */
   async close(): Promise<void> {
     await this.flush();
-    await Promise.all(this.#sinks.map((sink) => this.#bounded(sink, 'close', () => sink.close?.() ?? Promise.resolve())));
+    await Promise.all(this.#sinks.map((sink) => this.#bounded(sink, 'close', Promise.resolve().then(() => sink.close?.()))));
   }
 
   health(): ComponentHealth {
@@ -119,15 +131,37 @@ export class FanOutTelemetry implements Telemetry, HealthContributor {
     }
   }
 
-  async #bounded(sink: TelemetrySink, what: string, fn: () => Promise<void>): Promise<void> {
+  #flushSink(sink: TelemetrySink): Promise<void> {
+    let flushing = this.#pending.get(sink);
+    if (!flushing) {
+      const started = this.#options.clock.now();
+      flushing = Promise.resolve()
+        .then(() => sink.flush())
+        .then(
+          () => {
+            if (this.#options.clock.now() - started <= this.#options.flushTimeoutMs) this.#slow.delete(sink);
+          },
+          (error: unknown) => this.#failed(sink, 'flush', error),
+        )
+        .finally(() => this.#pending.delete(sink));
+      this.#pending.set(sink, flushing);
+    }
+    // A sink that could not flush in time last time (its endpoint is down) goes on in the background.
+    if (this.#slow.has(sink)) return Promise.resolve();
+    return this.#bounded(sink, 'flush', flushing, () => this.#slow.add(sink));
+  }
+
+  async #bounded(sink: TelemetrySink, what: string, work: Promise<void>, onTimeout?: () => void): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.#options.flushTimeoutMs);
       timer.unref();
     });
     try {
-      const result = await Promise.race([Promise.resolve().then(fn), timeout]);
-      if (result === 'timeout') this.#failed(sink, what, new Error(`${what} took over ${this.#options.flushTimeoutMs} ms`));
+      if ((await Promise.race([work, timeout])) === 'timeout') {
+        onTimeout?.();
+        this.#failed(sink, what, new Error(`${what} took over ${this.#options.flushTimeoutMs} ms`));
+      }
     } catch (error) {
       this.#failed(sink, what, error);
     } finally {
