@@ -26,7 +26,6 @@ describe('a run in Application Insights, Datadog and the log, correlated', () =>
       DD_TRACE_AGENT_URL: agent.url,
       DD_DOGSTATSD_HOST: '127.0.0.1',
       DD_DOGSTATSD_PORT: String(agent.statsdPort),
-      DD_ENV: 'test',
       PULSECHECK_LOG_FORMAT: 'json',
       PULSECHECK_RUN_LOCATION: 'test-lab',
     });
@@ -60,7 +59,9 @@ describe('a run in Application Insights, Datadog and the log, correlated', () =>
         },
         { name: 'failing', url: `${target.url}/fail`, retry: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 10 }, conditions: ['[STATUS] == 200'] },
       ],
-    });
+    },
+    // dd-trace reads DD_* from the process environment: the CLI exports them from local.settings.json.
+    { DD_ENV: 'test' });
   });
 
   afterAll(async () => {
@@ -101,6 +102,15 @@ describe('a run in Application Insights, Datadog and the log, correlated', () =>
     expect(envelope.data.baseData.properties).toMatchObject({ status: 'down', httpStatus: '503', attempts: '2', failedConditions: '[STATUS] (503) == 200', errorKind: 'conditions' });
   });
 
+  it('sends a custom event for the health change and a duration metric', () => {
+    const events = ingestion.envelopes.filter((e) => e.data.baseType === 'EventData');
+    expect(events.map((e) => e.data.baseData)).toContainEqual(
+      expect.objectContaining({ name: 'PulsecheckHealthChanged', properties: expect.objectContaining({ job: 'failing', from: 'UNKNOWN', to: 'DOWN' }) }),
+    );
+    const metrics = ingestion.envelopes.filter((e) => e.data.baseType === 'MetricData').map((e) => e.data.baseData as { metrics: Array<{ name: string }>; properties: Record<string, string> });
+    expect(metrics).toContainEqual(expect.objectContaining({ metrics: [expect.objectContaining({ name: 'pulsecheck.check.duration' })], properties: { job: 'failing', status: 'down' } }));
+  });
+
   it('traces each check as a span with its HTTP requests as children, and sends DogStatsD metrics', async () => {
     const healthy = await agent.waitFor(() => checkSpan('healthy'), 'the healthy check span');
     expect(healthy).toMatchObject({ service: 'pulsecheck', resource: 'healthy', error: 0 });
@@ -120,6 +130,8 @@ describe('a run in Application Insights, Datadog and the log, correlated', () =>
     expect(metric('pulsecheck.check.duration', 'healthy')).toMatchObject({ type: 'd', tags: { status: 'up', location: 'test-lab' } });
     expect(metric('pulsecheck.check.runs', 'failing')).toMatchObject({ type: 'd', value: 1, tags: { status: 'down' } });
     expect(metric('pulsecheck.check.attempts', 'failing')).toMatchObject({ type: 'd', value: 2 });
+    const phases = agent.metrics.filter((m) => m.name === 'pulsecheck.check.phase_duration' && m.tags.job === 'healthy');
+    expect(phases.map((m) => m.tags.phase).sort()).toEqual(['connect', 'dns', 'first_byte', 'tls', 'transfer']);
   });
 
   it('gives the run one trace id in Datadog, Application Insights and the log', async () => {

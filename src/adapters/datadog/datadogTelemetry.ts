@@ -3,6 +3,7 @@ import type { CircuitState, ComponentHealth, HealthContributor, TelemetrySink } 
 import type { Job } from '../../domain/job.js';
 import type { Run } from '../../domain/run.js';
 import type { StateEffect } from '../../domain/state.js';
+import { transferMs } from '../../domain/timings.js';
 import type { Tracer } from './tracer.js';
 
 /** DogStatsD metric names. */
@@ -10,6 +11,7 @@ export const DATADOG_METRICS = {
   duration: 'pulsecheck.check.duration',
   runs: 'pulsecheck.check.runs',
   attempts: 'pulsecheck.check.attempts',
+  phase: 'pulsecheck.check.phase_duration',
   healthChanges: 'pulsecheck.check.health_changes',
   circuit: 'pulsecheck.circuit.state',
 } as const;
@@ -24,7 +26,9 @@ const PROBE_TIMEOUT_MS = 1_000;
 /**
  * The Datadog metrics sink: DogStatsD distributions through dd-trace's client (buffered, sent by UDP
  * every 10 s and on flush): `pulsecheck.check.duration` (ms), `pulsecheck.check.runs` (1 per run)
- * and `pulsecheck.check.attempts`, tagged `job`, `status`, `location`, `trigger`; a count of health
+ * and `pulsecheck.check.attempts`, tagged `job`, `status`, `location`, `trigger`;
+ * `pulsecheck.check.phase_duration` (ms, tagged `job`, `phase`: dns, connect, tls, first_byte,
+ * transfer, of the final attempt); a count of health
  * changes and a `pulsecheck.circuit.state` gauge (0 closed, 1 half-open, 2 open, 3 isolated). Spans
  * come from {@link DatadogTracing}. Health: whether the agent answers (dd-trace does not report
  * whether its sends arrive).
@@ -47,6 +51,10 @@ export class DatadogTelemetry implements TelemetrySink, HealthContributor {
     dogstatsd.distribution(DATADOG_METRICS.duration, run.durationMs, tags);
     dogstatsd.distribution(DATADOG_METRICS.runs, 1, tags);
     dogstatsd.distribution(DATADOG_METRICS.attempts, run.attempts, tags);
+    const t = run.timings;
+    if (!t || run.status === 'skipped') return;
+    const phases = { dns: t.dns, connect: t.connect, tls: t.tls, first_byte: t.firstByte, transfer: transferMs(t) };
+    for (const [phase, ms] of Object.entries(phases)) dogstatsd.distribution(DATADOG_METRICS.phase, ms, { job: run.job, phase });
   }
 
   healthChanged(effect: StateEffect): void {

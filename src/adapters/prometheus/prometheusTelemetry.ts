@@ -3,6 +3,7 @@ import type { CircuitState, ComponentHealth, HealthContributor, MetricsExpositio
 import type { Job } from '../../domain/job.js';
 import type { Run } from '../../domain/run.js';
 import type { StateEffect } from '../../domain/state.js';
+import { transferMs } from '../../domain/timings.js';
 
 const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'half-open', 'open', 'isolated'];
 
@@ -58,8 +59,7 @@ export class PrometheusTelemetry implements TelemetrySink, MetricsExposition, He
     const t = run.timings;
     if (t) {
       // The blackbox exporter's phases: processing is server time to the first byte, transfer the rest.
-      const transfer = Math.max(0, t.total - t.dns - t.connect - t.tls - t.firstByte);
-      const phases = { resolve: t.dns, connect: t.connect, tls: t.tls, processing: t.firstByte, transfer };
+      const phases = { resolve: t.dns, connect: t.connect, tls: t.tls, processing: t.firstByte, transfer: transferMs(t) };
       for (const [phase, ms] of Object.entries(phases)) this.#phases.set({ ...labels, phase }, ms / 1_000);
     }
   }
