@@ -14,7 +14,8 @@ const require = createRequire(import.meta.url);
  * Call it before anything else is loaded (the entry points do, through `hosts/preload`): dd-trace
  * hooks modules as they are required, and undici's spans only appear if dd-trace saw undici load.
  * Unified service tagging: `DD_SERVICE` (default `pulsecheck`), `DD_ENV`, `DD_VERSION` (default the
- * app's version); every other `DD_*` setting is dd-trace's own.
+ * app's version); every other `DD_*` setting is dd-trace's own (log injection, `DD_LOGS_INJECTION`,
+ * is on by default).
  */
 export function startTracer(env: Readonly<Record<string, string | undefined>> = process.env): Tracer | undefined {
   if (!datadogAgentUrl(env)) return undefined;
@@ -23,7 +24,6 @@ export function startTracer(env: Readonly<Record<string, string | undefined>> = 
   return tracer.init({
     service: env.DD_SERVICE?.trim() || 'pulsecheck',
     version: env.DD_VERSION?.trim() || version,
-    logInjection: true,
     startupLogs: false,
   });
 }
