@@ -140,7 +140,7 @@ function telemetrySinks(settings: Settings, env: Env, logger: Logger, clock: Clo
   const contributors: HealthContributor[] = [
     fanOut,
     appInsights ?? off('appInsights', 'set APPLICATIONINSIGHTS_CONNECTION_STRING'),
-    datadog ?? off('datadog', 'set DD_AGENT_HOST or DD_TRACE_AGENT_URL'),
+    datadog ?? off('datadog', 'set DD_AGENT_HOST, DD_TRACE_AGENT_URL or DD_API_KEY'),
     prometheus ?? off('prometheus', 'PULSECHECK_PROMETHEUS is false'),
   ];
   return {
