@@ -1,7 +1,8 @@
-import { ROOT_CONTEXT, TraceFlags, context, trace as otelTrace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { TelemetryClient } from 'applicationinsights';
+import { createRequire } from 'node:module';
+import type * as OtelApi from '@opentelemetry/api';
+import type * as ContextAsyncHooks from '@opentelemetry/context-async-hooks';
+import type * as Resources from '@opentelemetry/resources';
+import type * as AppInsights from 'applicationinsights';
 import type { CircuitState, ComponentHealth, HealthContributor, TelemetrySink, TraceContext } from '../../app/ports/index.js';
 import type { Job } from '../../domain/job.js';
 import { failedConditions } from '../../domain/outcome.js';
@@ -22,6 +23,10 @@ export const APP_INSIGHTS_NAMES = {
   durationMetric: 'pulsecheck.check.duration',
 } as const;
 
+// The SDK (and the OpenTelemetry packages under it) is loaded when the sink is built, not when this
+// module is imported: with the sink off it would cost tens of MB for nothing. All are CommonJS.
+const require = createRequire(import.meta.url);
+
 const MAX_MESSAGE = 256;
 const DAY_MS = 86_400_000;
 
@@ -36,14 +41,19 @@ const DAY_MS = 86_400_000;
  */
 export class AppInsightsTelemetry implements TelemetrySink, HealthContributor {
   readonly name = 'appInsights';
-  readonly #client: TelemetryClient;
+  readonly #client: AppInsights.TelemetryClient;
+  readonly #otel: typeof OtelApi;
   #lastExportAt: number | undefined;
   #lastFailure: { at: number; reason: string } | undefined;
 
   constructor(options: AppInsightsOptions) {
+    const { TelemetryClient } = require('applicationinsights') as typeof AppInsights;
+    const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks') as typeof ContextAsyncHooks;
+    const { defaultResource, resourceFromAttributes } = require('@opentelemetry/resources') as typeof Resources;
+    this.#otel = require('@opentelemetry/api') as typeof OtelApi;
     // The client reads ai.operation.id from the active OpenTelemetry context, which needs a context
     // manager; an isolated client registers none. This one is only used around the emit calls below.
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    this.#otel.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     this.#client = new TelemetryClient(options.connectionString, { useGlobalProviders: false });
     this.#client.config.azureMonitorOpenTelemetryOptions = {
       resource: defaultResource().merge(
@@ -91,6 +101,7 @@ export class AppInsightsTelemetry implements TelemetrySink, HealthContributor {
         },
       });
     if (trace) {
+      const { ROOT_CONTEXT, TraceFlags, context, trace: otelTrace } = this.#otel;
       const spanContext = { traceId: trace.traceId, spanId: trace.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true };
       context.with(otelTrace.setSpanContext(ROOT_CONTEXT, spanContext), emit);
     } else {
