@@ -2,7 +2,11 @@ import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { bulkhead } from 'cockatiel';
 import type { TokenCredential } from '@azure/identity';
+import { AppInsightsTelemetry } from './adapters/app-insights/appInsightsTelemetry.js';
 import { AzureIdentity, createCredential } from './adapters/azure-identity/azureIdentity.js';
+import { DatadogTelemetry } from './adapters/datadog/datadogTelemetry.js';
+import { DatadogTracing } from './adapters/datadog/datadogTracing.js';
+import { startTracer } from './adapters/datadog/tracer.js';
 import { EnvSecretStore } from './adapters/env-secrets/envSecretStore.js';
 import { KeyVaultSecretStore } from './adapters/key-vault/keyVaultSecretStore.js';
 import { UndiciOAuth2Client } from './adapters/oauth2-client/oauth2Client.js';
@@ -10,14 +14,30 @@ import { FileJobCatalog } from './adapters/file-catalog/fileCatalog.js';
 import { LogTelemetry } from './adapters/log-telemetry/logTelemetry.js';
 import { createLogger } from './adapters/log-telemetry/logger.js';
 import { MemoryStore } from './adapters/memory-store/memoryStore.js';
+import { PrometheusTelemetry } from './adapters/prometheus/prometheusTelemetry.js';
 import { SystemClock } from './adapters/system-clock/systemClock.js';
 import { UndiciProber } from './adapters/undici-prober/prober.js';
 import { CheckRunner } from './app/checkRunner.js';
 import { Dispatcher } from './app/dispatcher.js';
-import type { Clock, JobCatalog, Logger, ManagedIdentityTokens, OAuth2Client, Prober, SecretStore, StateStore, Telemetry } from './app/ports/index.js';
+import type {
+  Clock,
+  HealthContributor,
+  JobCatalog,
+  Logger,
+  ManagedIdentityTokens,
+  MetricsExposition,
+  OAuth2Client,
+  Prober,
+  SecretStore,
+  StateStore,
+  Telemetry,
+  TelemetrySink,
+  Tracing,
+} from './app/ports/index.js';
 import { Pulsecheck } from './app/pulsecheck.js';
 import { RequestAuthorizer } from './app/requestAuth.js';
 import { SecretResolver } from './app/secrets.js';
+import { FanOutTelemetry } from './app/telemetryFanOut.js';
 import { parseJobsFile } from './config/jobsFile.js';
 import type { Settings } from './config/settings.js';
 import type { Env } from './config/substitute.js';
@@ -28,7 +48,9 @@ export interface Overrides {
   readonly prober?: Prober;
   readonly clock?: Clock;
   readonly store?: StateStore;
+  /** Replaces the whole telemetry fan-out (no sink is built). */
   readonly telemetry?: Telemetry;
+  readonly tracing?: Tracing;
   readonly logger?: Logger;
   readonly catalog?: JobCatalog;
   // --- secrets (issue 3) ---
@@ -79,8 +101,55 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     options.prober ?? new UndiciProber({ connectionsPerOrigin: settings.maxConnectionsPerOrigin });
   const clock = options.clock ?? new SystemClock();
   const store = options.store ?? new MemoryStore();
-  const telemetry = options.telemetry ?? new LogTelemetry(logger);
-  // --- secrets (issue 3): credentials are created on first use only ---
+  const sinks: Sinks = options.telemetry ? { telemetry: options.telemetry, contributors: [] } : telemetrySinks(settings, env, logger, clock);
+  const { telemetry } = sinks;
+  const tracing = options.tracing ?? sinks.tracing;
+  const { secrets, authorizer, oauth2 } = secretParts(settings, env, options, clock, logger);
+  const runner = new CheckRunner({
+    prober,
+    clock,
+    store,
+    telemetry,
+    logger,
+    bulkhead: bulkhead(settings.maxConcurrency, settings.maxConcurrency * 64),
+    location: settings.location,
+    authorizer,
+    ...(tracing ? { tracing } : {}),
+  });
+  const tickSchedule = compileCron(settings.tickSchedule, 'UTC');
+  if (typeof tickSchedule === 'string') throw new Error(`PULSECHECK_TICK_SCHEDULE ${tickSchedule}`);
+  const firstTick = nextOccurrence(tickSchedule, 0) ?? 0;
+  const dispatcher = new Dispatcher({ catalog, store, clock, runner, logger, tickSchedule });
+  const app = new Pulsecheck({
+    catalog,
+    store,
+    clock,
+    runner,
+    dispatcher,
+    telemetry,
+    version: VERSION,
+    tickIntervalMs: (nextOccurrence(tickSchedule, firstTick) ?? firstTick + 10_000) - firstTick,
+    contributors: [
+      { name: 'storage', health: () => ({ status: 'ok', detail: `${store.kind}: history is lost on restart` }) },
+      secrets,
+      ...sinks.contributors,
+    ],
+    secrets,
+    ...(sinks.metrics ? { metrics: sinks.metrics } : {}),
+  });
+  return {
+    app,
+    settings,
+    logger,
+    close: async () => {
+      await Promise.all([prober.close(), oauth2.close()]);
+      await sinks.close?.();
+    },
+  };
+}
+
+/** Secrets and request authentication (README, Secrets): credentials are created on first use only. */
+function secretParts(settings: Settings, env: Env, options: Overrides, clock: Clock, logger: Logger) {
   const identity = new AzureIdentity(
     options.credentialFactory ?? ((clientId) => createCredential({ inAzure: settings.azure.inAzure, clientId: clientId ?? settings.azure.clientId })),
   );
@@ -99,32 +168,40 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
       `settings ${settings.unresolvedKeyVaultReferences.join(', ')} hold Key Vault references the platform could not resolve; their values are not used`,
     );
   }
-  // --- end secrets ---
-  const runner = new CheckRunner({
-    prober,
-    clock,
-    store,
-    telemetry,
-    logger,
-    bulkhead: bulkhead(settings.maxConcurrency, settings.maxConcurrency * 64),
-    location: settings.location,
-    authorizer,
-  });
-  const tickSchedule = compileCron(settings.tickSchedule, 'UTC');
-  if (typeof tickSchedule === 'string') throw new Error(`PULSECHECK_TICK_SCHEDULE ${tickSchedule}`);
-  const firstTick = nextOccurrence(tickSchedule, 0) ?? 0;
-  const dispatcher = new Dispatcher({ catalog, store, clock, runner, logger, tickSchedule });
-  const app = new Pulsecheck({
-    catalog,
-    store,
-    clock,
-    runner,
-    dispatcher,
-    telemetry,
-    version: VERSION,
-    tickIntervalMs: (nextOccurrence(tickSchedule, firstTick) ?? firstTick + 10_000) - firstTick,
-    contributors: [{ name: 'storage', health: () => ({ status: 'ok', detail: `${store.kind}: history is lost on restart` }) }, secrets],
-    secrets,
-  });
-  return { app, settings, logger, close: async () => void (await Promise.all([prober.close(), oauth2.close()])) };
+  return { secrets, authorizer, oauth2 };
+}
+
+interface Sinks {
+  readonly telemetry: Telemetry;
+  readonly contributors: readonly HealthContributor[];
+  readonly tracing?: Tracing;
+  readonly metrics?: MetricsExposition;
+  close?(): Promise<void>;
+}
+
+/** The telemetry sinks the settings turn on, behind one fan-out, with their health (README, Telemetry). */
+function telemetrySinks(settings: Settings, env: Env, logger: Logger, clock: Clock): Sinks {
+  const tracer = settings.datadogAgentUrl ? startTracer(env) : undefined;
+  const appInsights = settings.appInsightsConnectionString
+    ? new AppInsightsTelemetry({ connectionString: settings.appInsightsConnectionString, version: VERSION })
+    : undefined;
+  const datadog = tracer && settings.datadogAgentUrl ? new DatadogTelemetry(tracer, settings.datadogAgentUrl) : undefined;
+  const prometheus = settings.prometheus ? new PrometheusTelemetry() : undefined;
+  const on: TelemetrySink[] = [new LogTelemetry(logger)];
+  for (const sink of [appInsights, datadog, prometheus]) if (sink) on.push(sink);
+  const fanOut = new FanOutTelemetry(on, { logger, clock });
+  const off = (name: string, how: string): HealthContributor => ({ name, health: () => ({ status: 'ok', detail: `off: ${how}`, configured: false }) });
+  const contributors: HealthContributor[] = [
+    fanOut,
+    appInsights ?? off('appInsights', 'set APPLICATIONINSIGHTS_CONNECTION_STRING'),
+    datadog ?? off('datadog', 'set DD_AGENT_HOST, DD_TRACE_AGENT_URL or DD_API_KEY'),
+    prometheus ?? off('prometheus', 'PULSECHECK_PROMETHEUS is false'),
+  ];
+  return {
+    telemetry: fanOut,
+    contributors,
+    close: () => fanOut.close(),
+    ...(prometheus ? { metrics: prometheus } : {}),
+    ...(tracer ? { tracing: new DatadogTracing(tracer) } : {}),
+  };
 }

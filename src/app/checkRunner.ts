@@ -4,7 +4,8 @@ import { judge, type Attempt, type Verdict } from '../domain/outcome.js';
 import type { Run, RunErrorKind, Trigger } from '../domain/run.js';
 import { INITIAL_STATE, decideState } from '../domain/state.js';
 import { AttemptsPolicy, breakerPolicy } from './policy.js';
-import type { CircuitState, Clock, Logger, Prober, StateStore, Telemetry } from './ports/index.js';
+import type { CircuitState, Clock, Logger, Prober, StateStore, Telemetry, TraceContext, TracedRun, Tracing } from './ports/index.js';
+import { NO_TRACING } from './ports/tracing.js';
 import { RequestAuthorizer } from './requestAuth.js';
 
 /** Which run this is. */
@@ -28,6 +29,8 @@ export interface CheckRunnerDeps {
   readonly location: string;
   /** Fills in secrets and auth (issue 3). Default: one without a secret store (jobs naming secrets fail). */
   readonly authorizer?: RequestAuthorizer;
+  /** Wraps each check in a span (Datadog). Default: no tracing. */
+  readonly tracing?: Tracing;
 }
 
 interface Outcome {
@@ -77,28 +80,29 @@ export class CheckRunner {
 
   async run(job: Job, request: RunRequest, signal?: AbortSignal): Promise<Run> {
     const { bulkhead, clock } = this.#deps;
-    let run: Run;
+    let traced: TracedRun;
     if (this.#running.has(job.name) && request.trigger === 'schedule') {
-      run = this.#skipped(job, request, clock.now(), 'overlap', 'the previous run of this job is still in progress');
+      traced = { run: this.#skipped(job, request, clock.now(), 'overlap', 'the previous run of this job is still in progress') };
     } else {
       try {
-        run = await bulkhead.execute(() => this.#guarded(job, request, signal));
+        traced = await bulkhead.execute(() => this.#guarded(job, request, signal));
       } catch (error) {
         if (!isBulkheadRejectedError(error)) throw error;
-        run = this.#skipped(job, request, clock.now(), 'overloaded', 'too many checks are queued in this instance');
+        traced = { run: this.#skipped(job, request, clock.now(), 'overloaded', 'too many checks are queued in this instance') };
       }
     }
-    await this.#record(job, run);
-    return run;
+    await this.#record(job, traced.run, traced.trace);
+    return traced.run;
   }
 
-  async #guarded(job: Job, request: RunRequest, signal: AbortSignal | undefined): Promise<Run> {
+  async #guarded(job: Job, request: RunRequest, signal: AbortSignal | undefined): Promise<TracedRun> {
     this.#running.add(job.name);
     try {
-      return await this.#execute(job, request, signal);
+      // The span is active while the check runs, so its HTTP requests become child spans.
+      return await (this.#deps.tracing ?? NO_TRACING).traceCheck(job, request.runId, () => this.#execute(job, request, signal));
     } catch (error) {
       this.#deps.logger.error({ err: error, job: job.name, runId: request.runId }, 'check failed unexpectedly');
-      return this.#skipped(job, request, this.#deps.clock.now(), 'internal', 'Pulsecheck failed to run the check', 'error');
+      return { run: this.#skipped(job, request, this.#deps.clock.now(), 'internal', 'Pulsecheck failed to run the check', 'error') };
     } finally {
       this.#running.delete(job.name);
     }
@@ -208,9 +212,9 @@ export class CheckRunner {
   }
 
   /** Persists the run and the job's new state and tells telemetry. Store faults are logged, not thrown. */
-  async #record(job: Job, run: Run): Promise<void> {
+  async #record(job: Job, run: Run, trace: TraceContext | undefined): Promise<void> {
     const { store, telemetry, logger } = this.#deps;
-    telemetry.runCompleted(run, job);
+    telemetry.runCompleted(run, job, trace);
     try {
       await store.recordRun(run);
       const { next, effects } = decideState((await store.loadState(job.name)) ?? INITIAL_STATE, run);

@@ -4,7 +4,7 @@ import type { Run } from '../domain/run.js';
 import { INITIAL_STATE } from '../domain/state.js';
 import type { CheckRunner } from './checkRunner.js';
 import type { Dispatcher, TickReport } from './dispatcher.js';
-import type { Clock, ComponentHealth, HealthContributor, JobCatalog, StateStore, Telemetry } from './ports/index.js';
+import type { Clock, ComponentHealth, HealthContributor, JobCatalog, MetricsExposition, StateStore, Telemetry } from './ports/index.js';
 import { checkSecrets, type SecretCheck, type SecretResolver } from './secrets.js';
 import { jobView, type JobView } from './views.js';
 
@@ -22,6 +22,8 @@ export interface PulsecheckDeps {
   readonly contributors?: readonly HealthContributor[];
   /** Resolves the jobs' secrets (issue 3). */
   readonly secrets?: SecretResolver;
+  /** Prometheus metrics for `GET /api/metrics`; unset when that sink is off. */
+  readonly metrics?: MetricsExposition;
 }
 
 export interface HealthReport {
@@ -114,6 +116,13 @@ export class Pulsecheck {
         await telemetry.flush();
       }
     });
+  }
+
+  /** The Prometheus metrics as text exposition; `not_found` when that sink is off. */
+  async metrics(): Promise<{ contentType: string; text: string }> {
+    const { metrics } = this.#deps;
+    if (!metrics) throw notFound('Prometheus metrics (PULSECHECK_PROMETHEUS is false)');
+    return { contentType: metrics.contentType, text: await metrics.expose() };
   }
 
   async health(): Promise<HealthReport> {

@@ -1,4 +1,8 @@
 #!/usr/bin/env node
+// First, in this order: SDK settings from local.settings.json, then dd-trace (when Datadog is
+// configured), before the modules it instruments load.
+import '../hosts/local/sdkSettings.js';
+import '../hosts/preload.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildDeps, VERSION } from '../composition.js';

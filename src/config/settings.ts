@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isUnresolvedKeyVaultReference } from '../domain/auth.js';
 import { configError } from '../domain/errors.js';
 import { compileCron } from '../domain/schedule.js';
+import { datadogAgentUrl } from './datadog.js';
 import { formatPath } from './issues.js';
 import type { Env } from './substitute.js';
 
@@ -76,6 +77,11 @@ const settingsSchema = z.object({
   MSI_ENDPOINT: z.string().optional(),
   WEBSITE_INSTANCE_ID: z.string().optional(),
   // --- end secrets ---
+  // Telemetry sinks (README, Telemetry).
+  APPLICATIONINSIGHTS_CONNECTION_STRING: text('').refine((value) => value === '' || /(^|;)\s*InstrumentationKey\s*=\s*[^;\s]/i.test(value), {
+    message: 'must be a connection string with InstrumentationKey=… (copy it from the Application Insights resource)',
+  }),
+  PULSECHECK_PROMETHEUS: text('true').pipe(z.enum(['true', 'false'], { error: 'must be "true" or "false"' })),
 });
 
 export interface Settings {
@@ -103,6 +109,12 @@ export interface Settings {
   /** Names of settings still holding `@Microsoft.KeyVault(…)`: references the platform failed to resolve. */
   readonly unresolvedKeyVaultReferences: readonly string[];
   // --- end secrets ---
+  /** Application Insights connection string; `undefined`: that sink is off. */
+  readonly appInsightsConnectionString: string | undefined;
+  /** The Datadog agent's URL when Datadog is on (see `datadogAgentUrl`); `undefined`: off. */
+  readonly datadogAgentUrl: string | undefined;
+  /** Whether `GET /api/metrics` serves Prometheus metrics. */
+  readonly prometheus: boolean;
 }
 
 /** Reads the settings from an environment; every bad value is reported at once. */
@@ -140,5 +152,8 @@ export function loadSettings(env: Env): Settings {
       clientId: s.AZURE_CLIENT_ID?.trim() || undefined,
     },
     unresolvedKeyVaultReferences: Object.keys(env).filter((name) => isUnresolvedKeyVaultReference(env[name])).sort(),
+    appInsightsConnectionString: s.APPLICATIONINSIGHTS_CONNECTION_STRING || undefined,
+    datadogAgentUrl: datadogAgentUrl(env),
+    prometheus: s.PULSECHECK_PROMETHEUS === 'true',
   };
 }

@@ -4,6 +4,7 @@ import { DEFAULT_TICK_SCHEDULE } from '../config/settings.js';
 import { dispatcher } from './handlers/dispatcher.js';
 import { health } from './handlers/health.js';
 import { getJob, listJobs, runJob } from './handlers/jobs.js';
+import { metrics } from './handlers/metrics.js';
 
 export interface TimerFunction {
   readonly trigger: 'timer';
@@ -37,4 +38,6 @@ export const registry: readonly FunctionDefinition[] = [
   { trigger: 'http', name: 'listJobs', methods: ['GET'], route: 'jobs', authLevel: 'function', handler: listJobs },
   { trigger: 'http', name: 'getJob', methods: ['GET'], route: 'jobs/{name}', authLevel: 'function', handler: getJob },
   { trigger: 'http', name: 'runJob', methods: ['POST'], route: 'jobs/{name}/run', authLevel: 'function', handler: runJob },
+  // A function key, like the jobs API: Prometheus sends it with `params: { code: [...] }` (README, Telemetry).
+  { trigger: 'http', name: 'metrics', methods: ['GET'], route: 'metrics', authLevel: 'function', handler: metrics },
 ];

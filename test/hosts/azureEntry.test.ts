@@ -61,7 +61,11 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
   });
 
   it('registers exactly the functions of the registry', () => {
-    expect(registrations.map((r) => r.metadata.name).sort()).toEqual(['dispatcher', 'getJob', 'health', 'listJobs', 'runJob']);
+    expect(registrations.map((r) => r.metadata.name).sort()).toEqual(['dispatcher', 'getJob', 'health', 'listJobs', 'metrics', 'runJob']);
+  });
+
+  it('binds GET /api/metrics with a function key (Prometheus sends it as ?code=)', () => {
+    expect(trigger('metrics')).toMatchObject({ type: 'httpTrigger', methods: ['GET'], route: 'metrics', authLevel: 'function' });
   });
 
   it('binds the dispatcher timer to the default schedule when the setting is absent', () => {
