@@ -5,18 +5,25 @@
 // 2. The burst: 1 000 jobs due on the same 10-second boundary, run for a minute by the local host in
 //    its own process, as `npm start` runs it: start lateness (p50/p99/max, from its run log lines),
 //    missed and duplicated occurrences, peak RSS.
+// 3. Telemetry: the pipeline's throughput with Application Insights and Datadog on (pointed at a
+//    local HTTPS ingestion endpoint and a fake agent in its own process) against both off, each
+//    side in its own process (bench/sinks.js).
 //
-// 3. Durable state (bench/storage.js): check throughput recording runs to Table Storage vs memory,
+// 4. Durable state (bench/storage.js): check throughput recording runs to Table Storage vs memory,
 //    and API latency with 1 000 jobs and 100 000 runs on Azurite at 200 requests/s.
 //
 // The target is a node:http server in a child process, so its CPU is not counted as the client's.
-import { fork, spawn } from 'node:child_process';
+import { execFile, fork, spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bulkhead } from 'cockatiel';
+import { generate } from 'selfsigned';
 import { Agent, request } from 'undici';
 import { LogTelemetry } from '../dist/adapters/log-telemetry/logTelemetry.js';
 import { createLogger } from '../dist/adapters/log-telemetry/logger.js';
@@ -142,6 +149,100 @@ async function throughput(url) {
   return ratio <= 2 && f.rate / b.rate >= 0.5;
 }
 
+/** An HTTPS Application Insights ingestion endpoint that accepts everything and counts envelopes. */
+async function startIngestion() {
+  const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+  });
+  const caFile = join(mkdtempSync(join(tmpdir(), 'pulsecheck-bench-ca-')), 'ca.pem');
+  writeFileSync(caFile, pems.cert);
+  const counts = { envelopes: 0, availability: 0 };
+  const server = createHttpsServer({ cert: pems.cert, key: pems.private }, (req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      let body = Buffer.concat(chunks);
+      if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+      // Counted, not parsed: this server shares the machine with the measured process.
+      const text = body.toString('utf8');
+      const items = text.split('"iKey"').length - 1;
+      counts.envelopes += items;
+      counts.availability += text.split('"AvailabilityData"').length - 1;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ itemsReceived: items, itemsAccepted: items, errors: [] }));
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, caFile, counts, connectionString: `InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:${server.address().port}/` };
+}
+
+/** The fake Datadog agent of the tests, in its own process; counts what it receives. */
+async function startAgent() {
+  const child = fork(new URL('../test/support/datadog-agent.mjs', import.meta.url), {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: { ...process.env, FAKE_AGENT_COUNT_ONLY: '1' },
+  });
+  const counts = { spans: 0, metricLines: 0 };
+  const ready = new Promise((resolve) =>
+    child.on('message', (message) => {
+      if (message.type === 'ready') resolve(message);
+      if (message.type === 'counts') Object.assign(counts, message);
+    }),
+  );
+  const { httpPort, udpPort } = await ready;
+  return { child, counts, url: `http://127.0.0.1:${httpPort}`, statsdPort: udpPort };
+}
+
+async function telemetrySinks(url) {
+  const [ingestion, agent] = await Promise.all([startIngestion(), startAgent()]);
+  // Both sides: the SDKs stay on 127.0.0.1 (DESIGN.md §4), and only the bench's own CA is trusted.
+  const base = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    OTEL_NODE_RESOURCE_DETECTORS: 'env,host',
+    APPLICATION_INSIGHTS_NO_STATSBEAT: '1',
+    DD_REMOTE_CONFIGURATION_ENABLED: 'false',
+    DD_TRACE_TELEMETRY_ENABLED: 'false',
+    DD_CRASHTRACKING_ENABLED: 'false',
+    NODE_EXTRA_CA_CERTS: ingestion.caFile,
+  };
+  const on = {
+    ...base,
+    APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString,
+    DD_TRACE_AGENT_URL: agent.url,
+    DD_DOGSTATSD_HOST: '127.0.0.1',
+    DD_DOGSTATSD_PORT: String(agent.statsdPort),
+  };
+  const script = fileURLToPath(new URL('./sinks.js', import.meta.url));
+  const run = async (env) => {
+    const { stdout } = await promisify(execFile)(process.execPath, [...NODE_FLAGS, script, url, String(CHECKS), '2', String(CONCURRENCY)], { env, maxBuffer: 1 << 20 });
+    return JSON.parse(stdout.trim().split('\n').at(-1));
+  };
+  // Two processes per side, alternating (off, on, off, on), so that a noisy moment does not decide.
+  const pool = (a, b) => {
+    const rounds = [...a.rounds, ...b.rounds];
+    return { ...b, perSecond: median(rounds.map((r) => r.perSecond)), cpuMsPer1000: median(rounds.map((r) => r.cpuMsPer1000)), dropped: a.dropped + b.dropped };
+  };
+  try {
+    const first = { off: await run(base), on: await run(on) };
+    const off = pool(first.off, await run(base));
+    const with_ = pool(first.on, await run(on));
+    // Let the last batches arrive, and the agent report its counts.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const ratio = with_.perSecond / off.perSecond;
+    console.log(`\n3. Telemetry sinks (${CHECKS} checks × 2 rounds × 2 processes per side, alternating, concurrency ${CONCURRENCY}, medians)`);
+    console.log(`   sinks ${off.sinks.join(', ').padEnd(40)} ${fmt(off.cpuMsPer1000, 1).padStart(8)} CPU-ms per 1,000 checks  ${fmt(off.perSecond, 0).padStart(7)} checks/s`);
+    console.log(`   sinks ${with_.sinks.join(', ').padEnd(40)} ${fmt(with_.cpuMsPer1000, 1).padStart(8)} CPU-ms per 1,000 checks  ${fmt(with_.perSecond, 0).padStart(7)} checks/s`);
+    console.log(`   received: ${ingestion.counts.availability} availability results (${ingestion.counts.envelopes} envelopes), ${agent.counts.spans} spans, ${agent.counts.metricLines} DogStatsD lines; dropped by the fan-out ${with_.dropped}; sink health ${JSON.stringify(with_.health)}`);
+    console.log(`   throughput with both sinks on: ${fmt(ratio * 100, 0)} % of sinks off (target ≥ 80 %) ${ratio >= 0.8 ? 'PASS' : 'FAIL'}; CPU per check ${fmt(with_.cpuMsPer1000 / off.cpuMsPer1000, 2)}×`);
+    return ratio >= 0.8;
+  } finally {
+    ingestion.server.close();
+    agent.child.kill();
+  }
+}
+
 /** Peak and current resident set of a process, in bytes (Linux /proc). */
 function memoryOf(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -214,6 +315,7 @@ console.log(`Pulsecheck benchmark — node ${process.version}, target ${target.u
 try {
   const okThroughput = process.env.BENCH_SKIP_THROUGHPUT ? true : await throughput(target.url);
   const okBurst = process.env.BENCH_SKIP_BURST ? true : await burst(target.url);
+  const okSinks = process.env.BENCH_SKIP_SINKS ? true : await telemetrySinks(target.url);
   let okStorage = true;
   if (!process.env.BENCH_SKIP_STORAGE) {
     const azurite = await startAzurite();
@@ -224,7 +326,7 @@ try {
       await azurite.stop();
     }
   }
-  const ok = okThroughput && okBurst && okStorage;
+  const ok = okThroughput && okBurst && okSinks && okStorage;
   console.log(`\n${ok ? 'All targets met.' : 'Some targets were NOT met (see above).'}`);
   process.exitCode = ok ? 0 : 1;
 } finally {

@@ -1,4 +1,4 @@
-// npm run bench, part 3 (issue 4): durable state on Table Storage (Azurite, in its own process).
+// npm run bench, part 4 (issue 4): durable state on Table Storage (Azurite, in its own process).
 //
 // a. Check throughput with runs recorded to Table Storage, against the in-memory store: the same
 //    pipeline as part 1, same target. Recording is written behind, so the figure is the check path;
@@ -56,7 +56,7 @@ export async function recordingThroughput(azurite, pipeline, url, { checks, roun
   const m = median(memory);
   const t = median(stored);
   const ratio = t / m;
-  console.log(`\n3a. Check throughput with run recording (${checks} checks × ${rounds} rounds each, medians)`);
+  console.log(`\n4a. Check throughput with run recording (${checks} checks × ${rounds} rounds each, medians)`);
   console.log(`   in-memory store        ${fmt(m, 0).padStart(7)} checks/s  ${fmt(median(cpu.memory), 0).padStart(4)} CPU-ms per 1,000 checks in this process`);
   console.log(`   Table Storage (Azurite)${fmt(t, 0).padStart(7)} checks/s  ${fmt(median(cpu.table), 0).padStart(4)} CPU-ms per 1,000 checks in this process  (${fmt(ratio * 100, 0)} % of in-memory; target ≥ 80 %) ${ratio >= 0.8 ? 'PASS' : 'FAIL'}`);
   console.log(`   every run stored ${fmt(median(drain) / 1000, 2)} s after the last check of a round (median); runs lost ${health.lostRuns}, storage ${health.status}`);
@@ -130,7 +130,7 @@ async function openLoop(pool, pathFor) {
 /** b. API latency against the local host (own process) with the stored data. */
 export async function apiLatency(azurite, url, azuritePid) {
   const prefix = `benchApi${Date.now().toString(36)}`;
-  console.log(`\n3b. API latency at ${RATE} requests/s for ${SECONDS} s each, ${API_JOBS} API jobs and ${API_JOBS * RUNS_PER_JOB} runs in Table Storage (Azurite)`);
+  console.log(`\n4b. API latency at ${RATE} requests/s for ${SECONDS} s each, ${API_JOBS} API jobs and ${API_JOBS * RUNS_PER_JOB} runs in Table Storage (Azurite)`);
   const loadSeconds = await load(azurite, prefix, url);
   console.log(`   loaded in ${fmt(loadSeconds, 1)} s`);
   const dir = mkdtempSync(join(tmpdir(), 'pulsecheck-bench-api-'));

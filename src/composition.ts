@@ -1,16 +1,43 @@
 import { createRequire } from 'node:module';
 import { bulkhead } from 'cockatiel';
+import type { TokenCredential } from '@azure/identity';
+import { AppInsightsTelemetry } from './adapters/app-insights/appInsightsTelemetry.js';
+import { AzureIdentity, createCredential } from './adapters/azure-identity/azureIdentity.js';
+import { DatadogTelemetry } from './adapters/datadog/datadogTelemetry.js';
+import { DatadogTracing } from './adapters/datadog/datadogTracing.js';
+import { startTracer } from './adapters/datadog/tracer.js';
+import { EnvSecretStore } from './adapters/env-secrets/envSecretStore.js';
+import { KeyVaultSecretStore } from './adapters/key-vault/keyVaultSecretStore.js';
+import { UndiciOAuth2Client } from './adapters/oauth2-client/oauth2Client.js';
 import { LogTelemetry } from './adapters/log-telemetry/logTelemetry.js';
 import { createLogger } from './adapters/log-telemetry/logger.js';
+import { PrometheusTelemetry } from './adapters/prometheus/prometheusTelemetry.js';
 import { SystemClock } from './adapters/system-clock/systemClock.js';
 import { UndiciProber } from './adapters/undici-prober/prober.js';
 import { CheckRunner } from './app/checkRunner.js';
 import { Dispatcher } from './app/dispatcher.js';
-import type { Clock, ConfigJobSource, Logger, Prober, StateStore, Telemetry } from './app/ports/index.js';
+import type {
+  Clock,
+  ConfigJobSource,
+  HealthContributor,
+  Logger,
+  ManagedIdentityTokens,
+  MetricsExposition,
+  OAuth2Client,
+  Prober,
+  SecretStore,
+  StateStore,
+  Telemetry,
+  TelemetrySink,
+  Tracing,
+} from './app/ports/index.js';
 import { Pulsecheck } from './app/pulsecheck.js';
 import { Catalog } from './app/catalog.js';
 import { JobAdmin } from './app/jobAdmin.js';
 import { compileApiJob, configSourceFor, storeFor } from './compositionStorage.js';
+import { RequestAuthorizer } from './app/requestAuth.js';
+import { SecretResolver } from './app/secrets.js';
+import { FanOutTelemetry } from './app/telemetryFanOut.js';
 import type { Settings } from './config/settings.js';
 import type { Env } from './config/substitute.js';
 import { compileCron, nextOccurrence } from './domain/schedule.js';
@@ -20,10 +47,18 @@ export interface Overrides {
   readonly prober?: Prober;
   readonly clock?: Clock;
   readonly store?: StateStore;
+  /** Replaces the whole telemetry fan-out (no sink is built). */
   readonly telemetry?: Telemetry;
+  readonly tracing?: Tracing;
   readonly logger?: Logger;
   /** The jobs of the jobs file (instead of reading PULSECHECK_JOBS_FILE / PULSECHECK_JOBS_URL). */
   readonly configSource?: ConfigJobSource;
+  // --- secrets (issue 3) ---
+  readonly secretStore?: SecretStore;
+  readonly oauth2?: OAuth2Client;
+  readonly managedIdentity?: ManagedIdentityTokens;
+  /** Builds the Azure credential for a client ID (`undefined`: the app's own). Default: `createCredential`. */
+  readonly credentialFactory?: (clientId: string | undefined) => TokenCredential | Promise<TokenCredential>;
 }
 
 export interface BuildOptions extends Overrides {
@@ -63,16 +98,19 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
       format: settings.logFormat ?? options.logFormat ?? 'json',
       fd: options.logFd ?? 1,
     });
-  const config =
-    options.configSource ??
-    configSourceFor(settings, { env, baseDir: options.baseDir ?? process.cwd(), logger, watch: options.watchJobsFile ?? false });
   const prober =
     options.prober ?? new UndiciProber({ connectionsPerOrigin: settings.maxConnectionsPerOrigin });
   const clock = options.clock ?? new SystemClock();
-  const store = options.store ?? storeFor(settings, logger);
+  const sinks: Sinks = options.telemetry ? { telemetry: options.telemetry, contributors: [] } : telemetrySinks(settings, env, logger, clock);
+  const { telemetry } = sinks;
+  const tracing = options.tracing ?? sinks.tracing;
+  const { secrets, authorizer, oauth2, identity } = secretParts(settings, env, options, clock, logger);
+  const store = options.store ?? storeFor(settings, logger, identity);
+  const config =
+    options.configSource ??
+    configSourceFor(settings, { env, baseDir: options.baseDir ?? process.cwd(), logger, watch: options.watchJobsFile ?? false, identity });
   const compile = compileApiJob(env);
   const catalog = new Catalog({ config, repository: store, compile, logger });
-  const telemetry = options.telemetry ?? new LogTelemetry(logger);
   const runner = new CheckRunner({
     prober,
     clock,
@@ -81,6 +119,8 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     logger,
     bulkhead: bulkhead(settings.maxConcurrency, settings.maxConcurrency * 64),
     location: settings.location,
+    authorizer,
+    ...(tracing ? { tracing } : {}),
   });
   const tickSchedule = compileCron(settings.tickSchedule, 'UTC');
   if (typeof tickSchedule === 'string') throw new Error(`PULSECHECK_TICK_SCHEDULE ${tickSchedule}`);
@@ -98,12 +138,80 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     contributors: [
       { name: 'storage', health: () => store.health() },
       { name: 'jobsFile', health: () => catalog.health() },
+      secrets,
+      ...sinks.contributors,
     ],
+    secrets,
+    ...(sinks.metrics ? { metrics: sinks.metrics } : {}),
     admin: new JobAdmin({ catalog, store, clock, compile, jobsFile: settings.jobsUrl ? 'the jobs blob' : settings.jobsFile, retentionDays: settings.retentionDays }),
   });
-  const close = async () => {
-    config.close();
-    await Promise.all([prober.close(), store.close()]);
+  return {
+    app,
+    settings,
+    logger,
+    store,
+    close: async () => {
+      config.close();
+      await Promise.all([prober.close(), oauth2.close(), store.close()]);
+      await sinks.close?.();
+    },
   };
-  return { app, settings, logger, store, close };
+}
+
+/** Secrets and request authentication (README, Secrets): credentials are created on first use only. */
+function secretParts(settings: Settings, env: Env, options: Overrides, clock: Clock, logger: Logger) {
+  const identity = new AzureIdentity(
+    options.credentialFactory ?? ((clientId) => createCredential({ inAzure: settings.azure.inAzure, clientId: clientId ?? settings.azure.clientId })),
+  );
+  const secretStore =
+    options.secretStore ??
+    (settings.keyVault ? new KeyVaultSecretStore({ ...settings.keyVault, credential: () => identity.credential() }) : new EnvSecretStore(env));
+  const secrets = new SecretResolver(secretStore, clock, {
+    ttlMs: settings.secretTtlMs,
+    unresolvedSettings: settings.unresolvedKeyVaultReferences,
+  });
+  const oauth2 = options.oauth2 ?? new UndiciOAuth2Client();
+  const authorizer = new RequestAuthorizer({ clock, secrets, oauth2, managedIdentity: options.managedIdentity ?? identity });
+  if (settings.unresolvedKeyVaultReferences.length > 0) {
+    logger.warn(
+      { event: 'unresolved-key-vault-references', settings: settings.unresolvedKeyVaultReferences },
+      `settings ${settings.unresolvedKeyVaultReferences.join(', ')} hold Key Vault references the platform could not resolve; their values are not used`,
+    );
+  }
+  return { secrets, authorizer, oauth2, identity };
+}
+
+interface Sinks {
+  readonly telemetry: Telemetry;
+  readonly contributors: readonly HealthContributor[];
+  readonly tracing?: Tracing;
+  readonly metrics?: MetricsExposition;
+  close?(): Promise<void>;
+}
+
+/** The telemetry sinks the settings turn on, behind one fan-out, with their health (README, Telemetry). */
+function telemetrySinks(settings: Settings, env: Env, logger: Logger, clock: Clock): Sinks {
+  const tracer = settings.datadogAgentUrl ? startTracer(env) : undefined;
+  const appInsights = settings.appInsightsConnectionString
+    ? new AppInsightsTelemetry({ connectionString: settings.appInsightsConnectionString, version: VERSION })
+    : undefined;
+  const datadog = tracer && settings.datadogAgentUrl ? new DatadogTelemetry(tracer, settings.datadogAgentUrl) : undefined;
+  const prometheus = settings.prometheus ? new PrometheusTelemetry() : undefined;
+  const on: TelemetrySink[] = [new LogTelemetry(logger)];
+  for (const sink of [appInsights, datadog, prometheus]) if (sink) on.push(sink);
+  const fanOut = new FanOutTelemetry(on, { logger, clock });
+  const off = (name: string, how: string): HealthContributor => ({ name, health: () => ({ status: 'ok', detail: `off: ${how}`, configured: false }) });
+  const contributors: HealthContributor[] = [
+    fanOut,
+    appInsights ?? off('appInsights', 'set APPLICATIONINSIGHTS_CONNECTION_STRING'),
+    datadog ?? off('datadog', 'set DD_AGENT_HOST, DD_TRACE_AGENT_URL or DD_API_KEY'),
+    prometheus ?? off('prometheus', 'PULSECHECK_PROMETHEUS is false'),
+  ];
+  return {
+    telemetry: fanOut,
+    contributors,
+    close: () => fanOut.close(),
+    ...(prometheus ? { metrics: prometheus } : {}),
+    ...(tracer ? { tracing: new DatadogTracing(tracer) } : {}),
+  };
 }

@@ -1,7 +1,6 @@
-import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
-import type * as Identity from '@azure/identity';
+import type { AzureIdentity } from './adapters/azure-identity/azureIdentity.js';
 import { BlobJobCatalog } from './adapters/blob-catalog/blobCatalog.js';
 import { FileJobCatalog } from './adapters/file-catalog/fileCatalog.js';
 import { MemoryStore } from './adapters/memory-store/memoryStore.js';
@@ -11,7 +10,7 @@ import type { ConfigJobSource, Logger, StateStore } from './app/ports/index.js';
 import { compileJob } from './config/compileJob.js';
 import { parseJobsFile } from './config/jobsFile.js';
 import type { JobInput } from './config/jobsSchema.js';
-import type { Settings, StorageIdentity } from './config/settings.js';
+import type { Settings } from './config/settings.js';
 import type { Env } from './config/substitute.js';
 
 /**
@@ -22,26 +21,23 @@ import type { Env } from './config/substitute.js';
 /**
  * Table Storage when `AzureWebJobsStorage` is a connection string or an identity-based account is
  * configured; otherwise the memory store (history and API jobs are then lost on restart, and
- * `/api/health` says so). A credential is created only for identity-based settings.
+ * `/api/health` says so). The identity-based connection uses the app's credential (main's
+ * AzureIdentity: managed identity in Azure), created on first use.
  */
-export function storeFor(settings: Settings, logger: Logger): StateStore {
+export function storeFor(settings: Settings, logger: Logger, identity: AzureIdentity): StateStore {
   const common = { logger, tablePrefix: settings.tablePrefix };
   if (settings.storageConnection) return new TableStore({ ...common, connection: { connectionString: settings.storageConnection } });
   if (settings.storageIdentity) {
     const endpoint = settings.storageIdentity.tableServiceUri;
-    return new TableStore({ ...common, connection: { endpoint, credential: credentialFor(settings.storageIdentity) } });
+    return new TableStore({ ...common, connection: { endpoint, credential: lazyCredential(identity, settings.storageIdentity.clientId) } });
   }
   return new MemoryStore();
 }
 
-/** ManagedIdentityCredential when asked for (or a client id is given), else DefaultAzureCredential. */
-export function credentialFor(identity: StorageIdentity): TokenCredential {
-  // Loaded only for identity-based settings: most deployments never need it.
-  const { DefaultAzureCredential, ManagedIdentityCredential } = createRequire(import.meta.url)('@azure/identity') as typeof Identity;
-  if (identity.clientId) return new ManagedIdentityCredential({ clientId: identity.clientId });
-  if (identity.credential === 'managedidentity') return new ManagedIdentityCredential();
-  return new DefaultAzureCredential();
-}
+/** A credential that asks `identity` for the real one when the SDK first needs a token. */
+export const lazyCredential = (identity: AzureIdentity, clientId: string | undefined): TokenCredential => ({
+  getToken: async (scopes, options) => (await identity.credential(clientId)).getToken(scopes, options),
+});
 
 export interface ConfigSourceOptions {
   readonly env: Env;
@@ -49,6 +45,8 @@ export interface ConfigSourceOptions {
   readonly logger: Logger;
   /** Watch the local jobs file for changes (the local host). */
   readonly watch: boolean;
+  /** For a jobs blob without a SAS token. */
+  readonly identity?: AzureIdentity;
 }
 
 /** The jobs file: a blob (`PULSECHECK_JOBS_URL`) or a local file, watched when asked. */
@@ -56,7 +54,7 @@ export function configSourceFor(settings: Settings, options: ConfigSourceOptions
   const { env, baseDir, logger } = options;
   if (settings.jobsUrl) {
     const name = new URL(settings.jobsUrl).pathname.split('/').pop() || 'jobs blob';
-    const credential = settings.storageIdentity ? credentialFor(settings.storageIdentity) : undefined;
+    const credential = settings.storageIdentity && options.identity ? lazyCredential(options.identity, settings.storageIdentity.clientId) : undefined;
     return new BlobJobCatalog({ url: settings.jobsUrl, ...(credential ? { credential } : {}), logger, parse: (text) => parseJobsFile(text, env, name) });
   }
   const path = isAbsolute(settings.jobsFile) ? settings.jobsFile : resolve(baseDir, settings.jobsFile);

@@ -4,7 +4,9 @@ import { judge, type Attempt, type Verdict } from '../domain/outcome.js';
 import type { Run, RunErrorKind, Trigger } from '../domain/run.js';
 import { INITIAL_STATE, decideState } from '../domain/state.js';
 import { AttemptsPolicy, breakerPolicy } from './policy.js';
-import type { CircuitState, Clock, Logger, ProbeRequest, Prober, StateStore, Telemetry } from './ports/index.js';
+import type { CircuitState, Clock, Logger, Prober, StateStore, Telemetry, TraceContext, TracedRun, Tracing } from './ports/index.js';
+import { NO_TRACING } from './ports/tracing.js';
+import { RequestAuthorizer } from './requestAuth.js';
 
 /** Which run this is. */
 export interface RunRequest {
@@ -27,11 +29,16 @@ export interface CheckRunnerDeps {
   readonly bulkhead: BulkheadPolicy;
   /** Reported with every run. */
   readonly location: string;
+  /** Fills in secrets and auth (issue 3). Default: one without a secret store (jobs naming secrets fail). */
+  readonly authorizer?: RequestAuthorizer;
+  /** Wraps each check in a span (Datadog). Default: no tracing. */
+  readonly tracing?: Tracing;
 }
 
 interface Outcome {
   readonly attempts: number;
-  readonly final: Attempt;
+  /** Absent when no request was made (a secret was unavailable). */
+  readonly final?: Attempt;
   readonly verdict: Verdict;
 }
 
@@ -48,7 +55,8 @@ interface JobPolicies {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-const isFailedOutcome = (result: unknown) => (result as Outcome).verdict.status !== 'up';
+// A run that could not call the target (status `error`: a secret was unavailable) says nothing about it.
+const isFailedOutcome = (result: unknown) => (result as Outcome).verdict.status === 'down';
 const NEVER = new AbortController().signal;
 
 /**
@@ -60,9 +68,11 @@ export class CheckRunner {
   readonly #deps: CheckRunnerDeps;
   readonly #running = new Set<string>();
   readonly #policies = new WeakMap<Job, JobPolicies>();
+  readonly #authorizer: RequestAuthorizer;
 
   constructor(deps: CheckRunnerDeps) {
     this.#deps = deps;
+    this.#authorizer = deps.authorizer ?? new RequestAuthorizer({ clock: deps.clock });
   }
 
   /** Checks currently running. */
@@ -72,29 +82,30 @@ export class CheckRunner {
 
   async run(job: Job, request: RunRequest, signal?: AbortSignal): Promise<Run> {
     const { bulkhead, clock } = this.#deps;
-    let run: Run;
+    let traced: TracedRun;
     if (this.#running.has(job.name) && request.trigger === 'schedule') {
-      run = this.#skipped(job, request, clock.now(), 'overlap', 'the previous run of this job is still in progress');
+      traced = { run: this.#skipped(job, request, clock.now(), 'overlap', 'the previous run of this job is still in progress') };
     } else {
       try {
-        run = await bulkhead.execute(() => this.#guarded(job, request, signal));
+        traced = await bulkhead.execute(() => this.#guarded(job, request, signal));
       } catch (error) {
         if (!isBulkheadRejectedError(error)) throw error;
-        run = this.#skipped(job, request, clock.now(), 'overloaded', 'too many checks are queued in this instance');
+        traced = { run: this.#skipped(job, request, clock.now(), 'overloaded', 'too many checks are queued in this instance') };
       }
     }
-    if (request.record === false) this.#deps.telemetry.runCompleted(run, job);
-    else await this.#record(job, run);
-    return run;
+    if (request.record === false) this.#deps.telemetry.runCompleted(traced.run, job, traced.trace);
+    else await this.#record(job, traced.run, traced.trace);
+    return traced.run;
   }
 
-  async #guarded(job: Job, request: RunRequest, signal: AbortSignal | undefined): Promise<Run> {
+  async #guarded(job: Job, request: RunRequest, signal: AbortSignal | undefined): Promise<TracedRun> {
     this.#running.add(job.name);
     try {
-      return await this.#execute(job, request, signal);
+      // The span is active while the check runs, so its HTTP requests become child spans.
+      return await (this.#deps.tracing ?? NO_TRACING).traceCheck(job, request.runId, () => this.#execute(job, request, signal));
     } catch (error) {
       this.#deps.logger.error({ err: error, job: job.name, runId: request.runId }, 'check failed unexpectedly');
-      return this.#skipped(job, request, this.#deps.clock.now(), 'internal', 'Pulsecheck failed to run the check', 'error');
+      return { run: this.#skipped(job, request, this.#deps.clock.now(), 'internal', 'Pulsecheck failed to run the check', 'error') };
     } finally {
       this.#running.delete(job.name);
     }
@@ -131,8 +142,8 @@ export class CheckRunner {
       conditions: verdict.conditions,
     } as Mutable<Run>;
     if (verdict.error) run.error = verdict.error;
-    run.timings = final.timings;
-    if (final.type === 'response' && final.certificateExpiresAt !== undefined) {
+    if (final) run.timings = final.timings;
+    if (final?.type === 'response' && final.certificateExpiresAt !== undefined) {
       run.certificateExpiresAt = new Date(final.certificateExpiresAt).toISOString();
     }
     run.location = this.#deps.location;
@@ -142,17 +153,15 @@ export class CheckRunner {
 
   async #attempts(job: Job, policy: AttemptsPolicy, request: RunRequest, signal: AbortSignal): Promise<Outcome> {
     const { clock, prober } = this.#deps;
-    const probe: Omit<ProbeRequest, 'attempt'> = {
-      url: job.url,
-      method: job.method,
-      headers: job.headers,
-      ...(job.body === undefined ? {} : { body: job.body }),
-      readBody: job.readBody,
-      insecureSkipVerify: job.insecureSkipVerify,
-      runId: request.runId,
-    };
-    const { final, attempts } = await policy.execute((attempt, inner) => prober.probe({ ...probe, attempt }, inner), signal);
-    return { attempts, final, verdict: judge(job.conditions, final, clock.now()) };
+    const { runId } = request;
+    const sent = await this.#authorizer.send(job, (probe, done) =>
+      policy.execute((attempt, inner) => prober.probe({ ...probe, runId, attempt: done + attempt }, inner), signal),
+    );
+    if (!sent.ok) {
+      const error = { kind: 'secret-unavailable', message: sent.message } as const;
+      return { attempts: 0, verdict: { status: 'error', success: false, httpStatus: null, conditions: [], error } };
+    }
+    return { attempts: sent.attempts, final: sent.final, verdict: judge(job.conditions, sent.final, clock.now(), sent.hidden) };
   }
 
   /** Policies are built once per job (a reloaded job is a new object, with new policies). */
@@ -210,9 +219,9 @@ export class CheckRunner {
   }
 
   /** Persists the run and the job's new state and tells telemetry. Store faults are logged, not thrown. */
-  async #record(job: Job, run: Run): Promise<void> {
+  async #record(job: Job, run: Run, trace: TraceContext | undefined): Promise<void> {
     const { store, telemetry, logger } = this.#deps;
-    telemetry.runCompleted(run, job);
+    telemetry.runCompleted(run, job, trace);
     try {
       await store.recordRun(run);
       const { next, effects } = decideState((await store.loadState(job.name)) ?? INITIAL_STATE, run);

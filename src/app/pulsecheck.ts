@@ -6,7 +6,8 @@ import type { CheckRunner } from './checkRunner.js';
 import type { Dispatcher, TickReport } from './dispatcher.js';
 import type { JobAdmin } from './jobAdmin.js';
 import type { Job } from '../domain/job.js';
-import type { Clock, ComponentHealth, HealthContributor, JobCatalog, StateStore, Telemetry } from './ports/index.js';
+import type { Clock, ComponentHealth, HealthContributor, JobCatalog, MetricsExposition, StateStore, Telemetry } from './ports/index.js';
+import { checkSecrets, type SecretCheck, type SecretResolver } from './secrets.js';
 import { jobView, jobViewJson, type JobView } from './views.js';
 
 export interface PulsecheckDeps {
@@ -21,6 +22,10 @@ export interface PulsecheckDeps {
   readonly tickIntervalMs: number;
   /** Dependencies that report their own health (store, secrets, telemetry sinks). */
   readonly contributors?: readonly HealthContributor[];
+  /** Resolves the jobs' secrets (issue 3). */
+  readonly secrets?: SecretResolver;
+  /** Prometheus metrics for `GET /api/metrics`; unset when that sink is off. */
+  readonly metrics?: MetricsExposition;
   /** The management API's use cases (job CRUD, history, audit, retention). */
   readonly admin: JobAdmin;
 }
@@ -96,6 +101,14 @@ export class Pulsecheck {
     return promise;
   }
 
+  /** Every job with its state. */
+  async listJobs(): Promise<JobView[]> {
+    const { catalog, store, clock } = this.#deps;
+    const [jobs, states] = await Promise.all([catalog.list(), store.loadStates()]);
+    const now = clock.now();
+    return jobs.map((job) => jobView(job, states.get(job.name) ?? INITIAL_STATE, now));
+  }
+
   /**
    * Every job with its state, as the JSON text `{ "jobs": [JobView, …] }` (see `jobViewJson`); the
    * same text as last time when no job's part changed.
@@ -153,6 +166,13 @@ export class Pulsecheck {
     });
   }
 
+  /** The Prometheus metrics as text exposition; `not_found` when that sink is off. */
+  async metrics(): Promise<{ contentType: string; text: string }> {
+    const { metrics } = this.#deps;
+    if (!metrics) throw notFound('Prometheus metrics (PULSECHECK_PROMETHEUS is false)');
+    return { contentType: metrics.contentType, text: await metrics.expose() };
+  }
+
   async health(): Promise<HealthReport> {
     const { store, clock, catalog, runner, version, tickIntervalMs, contributors = [] } = this.#deps;
     const now = clock.now();
@@ -189,4 +209,10 @@ export class Pulsecheck {
     };
   }
 
+  /** Reads every secret the jobs reference, fresh (`pulsecheck validate --secrets`); `store` names where from. */
+  async checkSecrets(): Promise<{ store: string; secrets: SecretCheck[] }> {
+    const { catalog, secrets } = this.#deps;
+    if (!secrets) throw new PulsecheckError('unavailable', 'no secret store is configured');
+    return { store: secrets.store.description, secrets: await checkSecrets(await catalog.list(), secrets) };
+  }
 }

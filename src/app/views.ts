@@ -17,6 +17,8 @@ export interface JobView {
   readonly nextRunAt: string | null;
   readonly tags: Readonly<Record<string, string>>;
   readonly headers: Readonly<Record<string, string>>;
+  /** As written: secret names, never values. */
+  readonly auth: Readonly<Record<string, unknown>>;
   readonly conditions: readonly string[];
   readonly timeoutSeconds: number;
   readonly retry: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number; deadlineSeconds: number };
@@ -37,7 +39,7 @@ const fixedParts = new WeakMap<Job, { head: Head; tail: Tail }>();
 function fixed(job: Job): { head: Head; tail: Tail } {
   let parts = fixedParts.get(job);
   if (parts) return parts;
-  const written = job.definition as { url?: string; headers?: Record<string, string> };
+  const written = job.definition as { url?: string; headers?: Record<string, string>; auth?: Record<string, unknown> };
   parts = {
     head: {
       name: job.name,
@@ -52,6 +54,8 @@ function fixed(job: Job): { head: Head; tail: Tail } {
     tail: {
       tags: job.tags,
       headers: maskHeaders(written.headers ?? {}),
+      // From `defaults` when the job has none of its own: the compiled auth, secrets by name.
+      auth: written.auth ?? ('secret' in job.auth ? { ...job.auth, secret: job.auth.secret.id } : job.auth),
       conditions: job.conditions.map((c) => c.source),
       timeoutSeconds: job.timeoutMs / 1_000,
       retry: {

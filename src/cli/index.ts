@@ -1,10 +1,15 @@
 #!/usr/bin/env node
+// First, in this order: SDK settings from local.settings.json, then dd-trace (when Datadog is
+// configured), before the modules it instruments load.
+import '../hosts/local/sdkSettings.js';
+import '../hosts/preload.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildDeps, VERSION } from '../composition.js';
 import { parseJobsFile } from '../config/jobsFile.js';
 import { jobsJsonSchema } from '../config/jobsSchema.js';
-import { loadSettings } from '../config/settings.js';
+import { loadSettings, type Settings } from '../config/settings.js';
+import type { Env } from '../config/substitute.js';
 import { isPulsecheckError } from '../domain/errors.js';
 import { registry } from '../functions/registry.js';
 import { startLocalHost } from '../hosts/local/localHost.js';
@@ -13,7 +18,8 @@ import { localEnv } from '../hosts/local/localSettings.js';
 const USAGE = `pulsecheck ${VERSION}: HTTP health checks as code, on Azure Functions
 
 Usage:
-  pulsecheck validate [file]               check a jobs file (default: PULSECHECK_JOBS_FILE or jobs.config.json)
+  pulsecheck validate [file] [--secrets]   check a jobs file (default: PULSECHECK_JOBS_FILE or jobs.config.json);
+                                           --secrets also reads every secret it references
   pulsecheck run <job> [--config file]     run one job once, print the run as JSON; exit 0 if up, 1 if not
   pulsecheck schema                        print the JSON Schema of the jobs file
   pulsecheck start                         run the local host (like func start) on port 7071
@@ -24,18 +30,25 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } },
+    options: {
+      config: { type: 'string', short: 'c' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
+      secrets: { type: 'boolean' },
+    },
   });
   const [command, ...rest] = positionals;
   if (values.version) return print(VERSION);
-  if (values.help || !command) return print(USAGE, command ? 0 : 2);
+  if (values.help) return print(USAGE);
+  if (!command) return print(USAGE, 2);
   const env = localEnv(process.cwd());
   const jobsFile = (file: string | undefined) => file ?? env.PULSECHECK_JOBS_FILE ?? 'jobs.config.json';
   switch (command) {
     case 'validate': {
       const file = jobsFile(rest[0] ?? values.config);
       const jobs = parseJobsFile(readFile(file), env, file);
-      return print(`✔ ${file}: ${jobs.length} job${jobs.length === 1 ? '' : 's'} (${jobs.filter((j) => j.enabled).length} enabled)`);
+      print(`✔ ${file}: ${jobs.length} job${jobs.length === 1 ? '' : 's'} (${jobs.filter((j) => j.enabled).length} enabled)`);
+      return values.secrets ? validateSecrets(loadSettings({ ...env, PULSECHECK_JOBS_FILE: file }), env) : 0;
     }
     case 'run': {
       const name = rest[0];
@@ -57,6 +70,23 @@ async function main(argv: string[]): Promise<number> {
       return start();
     default:
       return print(`pulsecheck: unknown command "${command}"\n\n${USAGE}`, 2);
+  }
+}
+
+/** `validate --secrets`: reads every referenced secret; exit 1 if any does not resolve. */
+async function validateSecrets(settings: Settings, env: Env): Promise<number> {
+  const deps = buildDeps(settings, { env, logFormat: 'pretty', logFd: 2 });
+  try {
+    const { store, secrets } = await deps.app.checkSecrets();
+    if (secrets.length === 0) return print('✔ no secrets referenced');
+    const lines = secrets.map(
+      (s) => `${s.ok ? '✔' : '✘'} secret "${s.secret}"${s.ok ? ' resolves' : `: ${s.message}`} (used by ${s.jobs.join(', ')})`,
+    );
+    const failed = secrets.filter((s) => !s.ok).length;
+    print(`Secrets from ${store}:\n${lines.map((line) => `  ${line}`).join('\n')}`);
+    return failed === 0 ? 0 : print(`${failed} of ${secrets.length} secrets do not resolve`, 1);
+  } finally {
+    await deps.close();
   }
 }
 

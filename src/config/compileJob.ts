@@ -2,6 +2,7 @@ import type { Issue } from '../domain/errors.js';
 import type { HttpMethod, Job, JobSource } from '../domain/job.js';
 import { compileCron, compileEvery, type Schedule } from '../domain/schedule.js';
 import { parseCondition, needsBody, type Condition } from '../domain/conditions/index.js';
+import { collectSecrets, compileAuth } from './compileAuth.js';
 import type { DefaultsInput, JobInput } from './jobsSchema.js';
 import { substituteEnv, type Env } from './substitute.js';
 
@@ -38,6 +39,7 @@ export function compileJob(input: JobInput, defaults: DefaultsInput, options: Co
   const env = (field: string, text: string) => {
     const result = substituteEnv(text, options.env);
     for (const name of result.missing) problem(field, `references \${env:${name}}, which is not set`);
+    for (const name of result.unresolved) problem(field, `references \${env:${name}}, ${UNRESOLVED}`);
     return result.text;
   };
 
@@ -45,8 +47,10 @@ export function compileJob(input: JobInput, defaults: DefaultsInput, options: Co
   if (!isHttpUrl(url)) problem('url', `"${input.url}" is not an absolute http(s) URL`);
 
   const headers: Record<string, string> = {};
+  const texts: Array<readonly [field: string, text: string]> = [['url', url]];
   for (const [key, value] of Object.entries({ ...defaults.headers, ...input.headers })) {
     headers[key.toLowerCase()] = env(`headers.${key}`, value);
+    texts.push([`headers.${key}`, headers[key.toLowerCase()] as string]);
   }
   const rawBody = input.body ?? defaults.body;
   let body: string | undefined;
@@ -55,6 +59,10 @@ export function compileJob(input: JobInput, defaults: DefaultsInput, options: Co
     body = JSON.stringify(mapStrings(rawBody, (s) => env('body', s)));
     headers['content-type'] ??= 'application/json';
   }
+
+  const auth = compileAuth(input.auth ?? defaults.auth, env, problem);
+  if (body !== undefined) texts.push(['body', body]);
+  const secrets = collectSecrets(auth, texts, headers, url, problem);
 
   const schedule = compileSchedule(input, defaults, problem);
   const conditions: Condition[] = [];
@@ -87,6 +95,8 @@ export function compileJob(input: JobInput, defaults: DefaultsInput, options: Co
     method: input.method ?? defaults.method ?? BUILT_IN.method,
     headers,
     ...(body === undefined ? {} : { body }),
+    auth,
+    secrets,
     schedule,
     enabled: input.enabled ?? defaults.enabled ?? true,
     tags: { ...defaults.tags, ...input.tags },
@@ -134,6 +144,10 @@ function compileSchedule(
   if (typeof compiled === 'string') problem(schedule !== undefined ? 'schedule' : 'every', compiled);
   return typeof compiled === 'string' || !zoneValid ? undefined : compiled;
 }
+
+const UNRESOLVED =
+  'which holds an App Service Key Vault reference the platform could not resolve (@Microsoft.KeyVault(…)): ' +
+  'give the app\'s identity the "Key Vault Secrets User" role on the vault and check the secret exists';
 
 function isHttpUrl(text: string): boolean {
   if (!URL.canParse(text)) return false;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SECRET_ID, SECRET_ID_RULE } from '../domain/auth.js';
 import { HTTP_METHODS } from '../domain/job.js';
 
 /**
@@ -42,11 +43,66 @@ export const jsonValue: z.ZodType<unknown> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
 );
 
+const headerName = z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a valid HTTP header name');
+
+// --- auth (issue 3) ---
+const secretId = z
+  .string()
+  .regex(SECRET_ID, `must name a Key Vault secret: ${SECRET_ID_RULE}`)
+  .describe('Name of a Key Vault secret (`name` or `name/version`): a reference, never the value.');
+const AUTH_TYPES = ['none', 'bearer', 'basic', 'apiKey', 'oauth2ClientCredentials', 'managedIdentity', 'clientCertificate'];
+
+export const authSchema = z
+  .discriminatedUnion(
+    'type',
+    [
+      z.strictObject({ type: z.literal('none') }).describe('No authentication (the default).'),
+      z.strictObject({ type: z.literal('bearer'), secret: secretId }).describe('Sends `Authorization: Bearer <secret>`.'),
+      z
+        .strictObject({ type: z.literal('basic'), username: z.string().min(1), secret: secretId })
+        .describe('Sends `Authorization: Basic` with the username and the secret as password.'),
+      z
+        .strictObject({
+          type: z.literal('apiKey'),
+          header: headerName.optional().describe('Header that carries the key, e.g. X-Api-Key.'),
+          query: z.string().min(1).optional().describe('Query parameter that carries the key, e.g. code.'),
+          secret: secretId,
+        })
+        .refine((auth) => (auth.header === undefined) !== (auth.query === undefined), {
+          message: 'must set exactly one of "header" and "query"',
+        })
+        .describe('Sends the secret in a header or a query parameter.'),
+      z
+        .strictObject({
+          type: z.literal('oauth2ClientCredentials'),
+          tokenUrl: z.string().min(1).describe('Token endpoint (absolute https URL); may contain ${env:NAME}.'),
+          clientId: z.string().min(1),
+          secret: secretId.describe('Key Vault secret holding the client secret.'),
+          scope: z.string().min(1).optional(),
+        })
+        .describe('OAuth2 client credentials grant; the token is cached until shortly before it expires.'),
+      z
+        .strictObject({
+          type: z.literal('managedIdentity'),
+          scope: z.string().min(1).describe('Entra ID scope of the target, e.g. api://my-api/.default.'),
+          clientId: z.string().min(1).optional().describe('Client ID of a user-assigned identity. Default: AZURE_CLIENT_ID, else system-assigned.'),
+        })
+        .describe("An Entra ID token for the app's managed identity; no secret at all."),
+      z
+        .strictObject({ type: z.literal('clientCertificate'), secret: secretId.describe('Key Vault secret holding the PEM certificate and key.') })
+        .describe('Mutual TLS with a client certificate.'),
+    ],
+    { error: (issue) => (issue.code === 'invalid_union' ? `expected one of ${AUTH_TYPES.map((t) => `"${t}"`).join(', ')}` : undefined) },
+  )
+  .describe('How requests authenticate. Secrets are named, never written here.')
+  .meta({ id: 'auth' });
+// --- end auth ---
+
 /** Fields a job may set and `defaults` may provide. */
 const settable = {
   method: z.enum(HTTP_METHODS).optional().describe('HTTP method. Default GET.'),
   headers: z
-    .record(z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a valid HTTP header name'), z.string())
+    .record(headerName, z.string())
     .optional()
     .describe('Request headers; values may contain ${env:NAME} and ${secret:name}.'),
   body: z
@@ -69,6 +125,7 @@ const settable = {
   tls: z
     .strictObject({ insecureSkipVerify: z.boolean().optional().describe('Accept any server certificate.') })
     .optional(),
+  auth: authSchema.optional(),
 };
 
 export const defaultsSchema = z.strictObject(settable).describe('Values every job inherits unless it sets its own.');

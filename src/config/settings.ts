@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { isUnresolvedKeyVaultReference } from '../domain/auth.js';
 import { configError } from '../domain/errors.js';
 import { compileCron } from '../domain/schedule.js';
+import { datadogAgentUrl } from './datadog.js';
 import { formatPath } from './issues.js';
 import type { Env } from './substitute.js';
 
@@ -56,10 +58,35 @@ const settingsSchema = z.object({
     .optional(),
   PULSECHECK_RUN_LOCATION: z.string().optional(),
   REGION_NAME: z.string().optional(),
+  // --- secrets (issue 3) ---
+  KEY_VAULT_URL: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const url = value?.trim();
+      if (!url) return undefined;
+      if (isUnresolvedKeyVaultReference(url)) {
+        ctx.addIssue({ code: 'custom', message: 'holds a Key Vault reference the platform could not resolve; set the vault URL itself' });
+      } else if (!URL.canParse(url) || new URL(url).protocol !== 'https:') {
+        ctx.addIssue({ code: 'custom', message: `"${url}" must be the vault's https URL, e.g. https://my-vault.vault.azure.net/` });
+      }
+      return url;
+    }),
+  KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: text('false').pipe(z.enum(['true', 'false'], { error: 'must be "true" or "false"' })),
+  PULSECHECK_SECRET_TTL_SECONDS: integer(0, 86_400, 300),
+  AZURE_CLIENT_ID: z.string().optional(),
+  IDENTITY_ENDPOINT: z.string().optional(),
+  MSI_ENDPOINT: z.string().optional(),
+  WEBSITE_INSTANCE_ID: z.string().optional(),
+  // --- end secrets ---
+  // Telemetry sinks (README, Telemetry).
+  APPLICATIONINSIGHTS_CONNECTION_STRING: text('').refine((value) => value === '' || /(^|;)\s*InstrumentationKey\s*=\s*[^;\s]/i.test(value), {
+    message: 'must be a connection string with InstrumentationKey=… (copy it from the Application Insights resource)',
+  }),
+  PULSECHECK_PROMETHEUS: text('true').pipe(z.enum(['true', 'false'], { error: 'must be "true" or "false"' })),
   // Durable state (issue 4): identity-based storage, retention, the jobs file from a blob.
   AzureWebJobsStorage__accountName: z.string().regex(/^[a-z0-9]{3,24}$/, 'must be a storage account name (3-24 lower-case letters and digits)').optional(),
   AzureWebJobsStorage__tableServiceUri: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  AzureWebJobsStorage__credential: z.enum(['managedidentity'], { error: 'must be "managedidentity" (or unset)' }).optional(),
   AzureWebJobsStorage__clientId: z.string().min(1).optional(),
   PULSECHECK_TABLE_PREFIX: text('Pulsecheck').pipe(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,40}$/, 'must be letters and digits, starting with a letter')),
   PULSECHECK_RETENTION_DAYS: integer(1, 3_650, 30),
@@ -84,6 +111,22 @@ export interface Settings {
   readonly logFormat: 'json' | 'pretty' | undefined;
   /** Reported with every run: `PULSECHECK_RUN_LOCATION`, else Azure's `REGION_NAME`, else `local`. */
   readonly location: string;
+  // --- secrets (issue 3) ---
+  /** `KEY_VAULT_URL`: secrets come from this vault; unset, from `PULSECHECK_SECRET_*` settings. */
+  readonly keyVault: { readonly url: string; readonly disableChallengeResourceVerification: boolean } | undefined;
+  /** How long a secret value is used before it is read again, in ms. Default 300 000. */
+  readonly secretTtlMs: number;
+  /** Running in Azure (a managed identity endpoint or an App Service instance), and `AZURE_CLIENT_ID`. */
+  readonly azure: { readonly inAzure: boolean; readonly clientId: string | undefined };
+  /** Names of settings still holding `@Microsoft.KeyVault(…)`: references the platform failed to resolve. */
+  readonly unresolvedKeyVaultReferences: readonly string[];
+  // --- end secrets ---
+  /** Application Insights connection string; `undefined`: that sink is off. */
+  readonly appInsightsConnectionString: string | undefined;
+  /** The Datadog agent's URL when Datadog is on (see `datadogAgentUrl`); `undefined`: off. */
+  readonly datadogAgentUrl: string | undefined;
+  /** Whether `GET /api/metrics` serves Prometheus metrics. */
+  readonly prometheus: boolean;
   /** Identity-based storage (`AzureWebJobsStorage__accountName` …), used when there is no connection string. */
   readonly storageIdentity: StorageIdentity | undefined;
   /** Prefix of the Table Storage table names. */
@@ -100,9 +143,7 @@ export interface StorageIdentity {
   readonly accountName: string;
   /** Default `https://<account>.table.core.windows.net`. */
   readonly tableServiceUri: string;
-  /** `managedidentity`: ManagedIdentityCredential; otherwise DefaultAzureCredential. */
-  readonly credential: 'managedidentity' | undefined;
-  /** Client id of a user-assigned managed identity. */
+  /** Client id of a user-assigned managed identity (`AzureWebJobsStorage__clientId`, else `AZURE_CLIENT_ID`). */
   readonly clientId: string | undefined;
 }
 
@@ -131,13 +172,25 @@ export function loadSettings(env: Env): Settings {
     logLevel: s.PULSECHECK_LOG_LEVEL,
     logFormat: s.PULSECHECK_LOG_FORMAT,
     location: s.PULSECHECK_RUN_LOCATION?.trim() || s.REGION_NAME?.trim() || 'local',
+    keyVault:
+      s.KEY_VAULT_URL === undefined
+        ? undefined
+        : { url: s.KEY_VAULT_URL, disableChallengeResourceVerification: s.KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION === 'true' },
+    secretTtlMs: s.PULSECHECK_SECRET_TTL_SECONDS * 1_000,
+    azure: {
+      inAzure: Boolean(s.IDENTITY_ENDPOINT || s.MSI_ENDPOINT || s.WEBSITE_INSTANCE_ID),
+      clientId: s.AZURE_CLIENT_ID?.trim() || undefined,
+    },
+    unresolvedKeyVaultReferences: Object.keys(env).filter((name) => isUnresolvedKeyVaultReference(env[name])).sort(),
+    appInsightsConnectionString: s.APPLICATIONINSIGHTS_CONNECTION_STRING || undefined,
+    datadogAgentUrl: datadogAgentUrl(env),
+    prometheus: s.PULSECHECK_PROMETHEUS === 'true',
     storageIdentity:
       s.AzureWebJobsStorage__accountName || s.AzureWebJobsStorage__tableServiceUri
       ? {
           accountName: s.AzureWebJobsStorage__accountName ?? new URL(s.AzureWebJobsStorage__tableServiceUri as string).hostname.split('.')[0] ?? '',
           tableServiceUri: s.AzureWebJobsStorage__tableServiceUri ?? `https://${s.AzureWebJobsStorage__accountName}.table.core.windows.net`,
-          credential: s.AzureWebJobsStorage__credential,
-          clientId: s.AzureWebJobsStorage__clientId,
+          clientId: s.AzureWebJobsStorage__clientId ?? (s.AZURE_CLIENT_ID?.trim() || undefined),
         }
       : undefined,
     tablePrefix: s.PULSECHECK_TABLE_PREFIX,

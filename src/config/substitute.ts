@@ -1,3 +1,5 @@
+import { isUnresolvedKeyVaultReference } from '../domain/auth.js';
+
 /** Environment variables (process.env, or `local.settings.json` Values). */
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -6,16 +8,20 @@ const ENV_REFERENCE = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 /**
  * Replaces `${env:NAME}` with the variable's value and `${env:NAME:-fallback}` with the value or, when
  * unset or empty, the fallback. Names of unset variables without a fallback are returned in `missing`.
+ * A variable holding an unresolved Key Vault reference is never used: it counts as unset (the
+ * fallback applies), and without a fallback its name is returned in `unresolved`.
  * `${secret:…}` references are left for run time.
  */
-export function substituteEnv(text: string, env: Env): { text: string; missing: string[] } {
+export function substituteEnv(text: string, env: Env): { text: string; missing: string[]; unresolved: string[] } {
   const missing: string[] = [];
+  const unresolved: string[] = [];
   const result = text.replace(ENV_REFERENCE, (_match, name: string, fallback: string | undefined) => {
     const value = env[name];
-    if (value !== undefined && value !== '') return value;
+    const usable = !isUnresolvedKeyVaultReference(value);
+    if (usable && value !== undefined && value !== '') return value;
     if (fallback !== undefined) return fallback;
-    missing.push(name);
+    (usable ? missing : unresolved).push(name);
     return '';
   });
-  return { text: result, missing };
+  return { text: result, missing, unresolved };
 }

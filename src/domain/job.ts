@@ -1,3 +1,4 @@
+import type { Auth, SecretRef } from './auth.js';
 import type { Condition } from './conditions/ast.js';
 import type { Schedule } from './schedule.js';
 
@@ -29,10 +30,15 @@ export type JobSource = 'config' | 'api';
 export interface Job {
   readonly name: string;
   readonly description?: string;
+  /** May hold `${secret:…}` references (url, headers, body), resolved at run time. */
   readonly url: string;
   readonly method: HttpMethod;
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string;
+  /** How requests authenticate; `{ type: 'none' }` by default. */
+  readonly auth: Auth;
+  /** Every secret the job names (`auth.secret` and each `${secret:…}`), each once. */
+  readonly secrets: readonly SecretRef[];
   readonly schedule: Schedule;
   readonly enabled: boolean;
   readonly tags: Readonly<Record<string, string>>;

@@ -1,21 +1,24 @@
+import { MASK, SENSITIVE_HEADERS } from './redact.js';
+
 /**
- * Masking of secrets in job definitions, wherever a definition is shown (the API, the audit log).
- * A `${secret:name}` or `${env:NAME}` reference is not a secret and is shown as written; a literal
- * value in a sensitive place is replaced by `***`.
+ * Masking of secrets in job definitions as written, wherever a definition is shown (the API, the
+ * audit log). A `${secret:name}` or `${env:NAME}` reference is not a secret and is shown as written;
+ * a literal value in a sensitive place is replaced by `***`.
  */
 
-/** Header names whose values are never shown, whatever the job says. */
-const SENSITIVE_HEADERS = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-functions-key|ocp-apim-subscription-key)$/i;
 /** URL query parameters that usually carry credentials (`?code=`, `?sig=`, `?api_key=` …). */
 const SENSITIVE_PARAMS = /^(code|sig|signature|token|access_token|api[-_]?key|apikey|key|secret|password|pwd)$/i;
+const REFERENCES = /\$\{(secret|env):[^}]+\}/g;
 const REFERENCE = /^\$\{(secret|env):[^}]+\}$/;
-export const MASK = '***';
+/** What may stand beside references in a credential header: an auth scheme (`Bearer ${secret:x}`). */
+const SCHEME_ONLY = /^\s*([A-Za-z][A-Za-z0-9-]*\s+)?$/;
 
-/** Headers with sensitive values masked (references kept). */
+/** Headers with credential values masked: one is shown only when it is references (and a scheme). */
 export function maskHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
   const masked: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    masked[name] = SENSITIVE_HEADERS.test(name) && !REFERENCE.test(value) ? MASK : value;
+    const literal = value.replace(REFERENCES, '');
+    masked[name] = SENSITIVE_HEADERS.has(name.toLowerCase()) && (literal === value || !SCHEME_ONLY.test(literal)) ? MASK : value;
   }
   return masked;
 }
@@ -39,7 +42,7 @@ export function maskUrl(url: string): string {
   return changed ? parsed.toString().replace(/%2A%2A%2A/g, MASK) : url;
 }
 
-/** A job definition as written, with `headers` and `url` masked. */
+/** A job definition as written, with `headers` and `url` masked (`auth` names secrets, never holds them). */
 export function maskDefinition(definition: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const masked: Record<string, unknown> = { ...definition };
   if (typeof definition.url === 'string') masked.url = maskUrl(definition.url);

@@ -1,5 +1,6 @@
 import { describeResult, evaluateConditions } from './conditions/evaluate.js';
 import type { Condition, ConditionResult } from './conditions/ast.js';
+import { scrub } from './redact.js';
 import type { Run, Timings, TransportFailureKind } from './run.js';
 
 /** What one HTTP attempt produced: a response, or a transport failure. Never an exception. */
@@ -89,9 +90,10 @@ export type Verdict = Pick<Run, 'status' | 'success' | 'httpStatus' | 'condition
 /**
  * Decides `up` or `down` from the final attempt. A transport failure is `down` unless the job asks
  * about reachability itself (`[CONNECTED] == false`), in which case its conditions decide.
- * `now` (epoch ms) is when the attempt ended, for the certificate's time left.
+ * `now` (epoch ms) is when the attempt ended, for the certificate's time left. `hidden` (from
+ * `hiddenForms`) are the secret values the request carried: masked in everything the verdict shows.
  */
-export function judge(conditions: readonly Condition[], attempt: Attempt, now: number): Verdict {
+export function judge(conditions: readonly Condition[], attempt: Attempt, now: number, hidden: readonly string[] = []): Verdict {
   const failure = attempt.type === 'failure' ? attempt : undefined;
   const asksAboutConnection = conditions.some((c) => c.left.type === 'placeholder' && c.left.name === 'CONNECTED');
   const results: ConditionResult[] = evaluateConditions(
@@ -106,13 +108,14 @@ export function judge(conditions: readonly Condition[], attempt: Attempt, now: n
           ...(attempt.certificateExpiresAt === undefined
             ? {}
             : { certificateExpiresInMs: attempt.certificateExpiresAt - now }),
+          hidden,
         }
-      : { connected: false, responseTimeMs: attempt.timings.total, headers: {} },
+      : { connected: false, responseTimeMs: attempt.timings.total, headers: {}, hidden },
   );
   const httpStatus = attempt.type === 'response' ? attempt.status : null;
   const failed = failedConditions(conditions, results);
   if (failure && !asksAboutConnection) {
-    return { status: 'down', success: false, httpStatus, conditions: results, error: { kind: failure.kind, message: failure.message } };
+    return { status: 'down', success: false, httpStatus, conditions: results, error: { kind: failure.kind, message: scrub(failure.message, hidden) } };
   }
   if (failed.length > 0) {
     return { status: 'down', success: false, httpStatus, conditions: results, error: { kind: 'conditions', message: failed.join('; ') } };

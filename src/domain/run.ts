@@ -10,6 +10,8 @@ export type TransportFailureKind = 'timeout' | 'connect' | 'dns' | 'tls' | 'rese
  * Stable reasons a run is not `up`, documented in the README.
  * `conditions`: a response came but a condition failed. `circuit-open`, `overlap`, `overloaded`:
  * the run was skipped. `internal`: a fault of Pulsecheck itself (status `error`).
+ * `secret-unavailable`: a secret or token the request needs could not be obtained, so the target
+ * was not called (status `error`; the message names the secret, never a value).
  */
 export type RunErrorKind =
   | TransportFailureKind
@@ -18,7 +20,8 @@ export type RunErrorKind =
   | 'overlap'
   | 'overloaded'
   | 'aborted'
-  | 'internal';
+  | 'internal'
+  | 'secret-unavailable';
 
 /** Phase timings of the final attempt, in milliseconds. Connection phases are 0 on a reused connection. */
 export interface Timings {

@@ -29,9 +29,8 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-/** A JSON response, serialised here: a string body is what both hosts send fastest. */
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): HttpResponseInit {
-  return { status, body: JSON.stringify(body), headers: { 'content-type': 'application/json; charset=utf-8', ...headers } };
+  return { status, jsonBody: body, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } };
 }
 
 /**

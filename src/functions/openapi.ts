@@ -10,7 +10,7 @@ import {
   runPageSchema,
   runSchema,
 } from '../config/apiSchemas.js';
-import { jobSchema, jsonValue } from '../config/jobsSchema.js';
+import { authSchema, jobSchema, jsonValue } from '../config/jobsSchema.js';
 import { MAX_BODY_BYTES } from './http.js';
 
 type Json = Record<string, unknown>;
@@ -19,6 +19,8 @@ type Json = Record<string, unknown>;
 function componentSchemas(): Json {
   const registry = z.registry<{ id: string }>();
   registry.add(jsonValue, { id: 'JsonValue' });
+  // Has an id of its own (`.meta({ id: 'auth' })`): registered here too, so its $refs point into components.
+  registry.add(authSchema, { id: 'auth' });
   registry.add(jobSchema, { id: 'JobDefinition' });
   registry.add(runSchema, { id: 'Run' });
   registry.add(jobViewSchema, { id: 'Job' });
@@ -39,7 +41,7 @@ const problem = (description: string) => ({ description, ...content('Problem', '
 
 const ERRORS: Record<number, string> = {
   400: 'Rejected input: `issues` names each field and what was expected',
-  404: 'No such job',
+  404: 'No such job (or, for /metrics, the Prometheus sink is off)',
   409: 'The job is defined in the jobs file (read-only here), or the name is taken',
   412: 'The job has changed since it was read (`If-Match` does not match its ETag)',
   413: `The body is over ${MAX_BODY_BYTES} bytes`,
@@ -118,6 +120,14 @@ export function openApiDocument(version: string): Json {
       },
       '/audit': {
         get: { operationId: 'listAudit', summary: 'A page of the audit log, newest first', ...secured, parameters: queryParams, responses: { 200: ok('A page of changes', 'AuditPage'), ...errors(400) } },
+      },
+      '/metrics': {
+        get: {
+          operationId: 'metrics',
+          summary: 'Prometheus text exposition',
+          ...secured,
+          responses: { 200: { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors(404) },
+        },
       },
       '/openapi.json': { get: { operationId: 'openApi', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } } },
     },

@@ -4,6 +4,7 @@ import { DEFAULT_RETENTION_SCHEDULE, DEFAULT_TICK_SCHEDULE } from '../config/set
 import { dispatcher } from './handlers/dispatcher.js';
 import { health } from './handlers/health.js';
 import { getJob, listJobs, runJob } from './handlers/jobs.js';
+import { metrics } from './handlers/metrics.js';
 import { listAudit, listRuns, retention } from './handlers/history.js';
 import { createJob, deleteJob, replaceJob, runUnsaved } from './handlers/jobAdmin.js';
 import { openApi } from './handlers/openapi.js';
@@ -40,6 +41,8 @@ export const registry: readonly FunctionDefinition[] = [
   { trigger: 'http', name: 'listJobs', methods: ['GET'], route: 'jobs', authLevel: 'function', handler: listJobs },
   { trigger: 'http', name: 'getJob', methods: ['GET'], route: 'jobs/{name}', authLevel: 'function', handler: getJob },
   { trigger: 'http', name: 'runJob', methods: ['POST'], route: 'jobs/{name}/run', authLevel: 'function', handler: runJob },
+  // A function key, like the jobs API: Prometheus sends it with `params: { code: [...] }` (README, Telemetry).
+  { trigger: 'http', name: 'metrics', methods: ['GET'], route: 'metrics', authLevel: 'function', handler: metrics },
   // Management API and retention (issue 4).
   { trigger: 'http', name: 'createJob', methods: ['POST'], route: 'jobs', authLevel: 'function', handler: createJob },
   { trigger: 'http', name: 'replaceJob', methods: ['PUT'], route: 'jobs/{name}', authLevel: 'function', handler: replaceJob },

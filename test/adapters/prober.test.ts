@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UndiciProber } from '../../src/adapters/undici-prober/prober.js';
 import type { ProbeRequest } from '../../src/app/ports/index.js';
@@ -152,6 +154,30 @@ describe('UndiciProber against real servers', () => {
       } finally {
         await trusting.close();
       }
+    });
+  });
+
+  describe('mutual TLS', () => {
+    it('presents the client certificate, with one connection pool per certificate', async () => {
+      const [server, trusted, other] = await Promise.all([selfSignedCertificate(20), selfSignedCertificate(20, 'client-a'), selfSignedCertificate(20, 'client-b')]);
+      const wanted = new X509Certificate(trusted.cert).fingerprint256;
+      const target = await serve(
+        (req, res) => {
+          const socket = req.socket as TLSSocket;
+          res.writeHead(socket.authorized && socket.getPeerCertificate().fingerprint256 === wanted ? 200 : 401).end();
+        },
+        { ...server, requestCert: true, rejectUnauthorized: false, ca: [trusted.cert] },
+      );
+      const client = (c: TestCertificate) => ({ cert: c.cert, key: c.key, fingerprint: new X509Certificate(c.cert).fingerprint256 });
+      const status = async (extra: Partial<ProbeRequest>) => {
+        const attempt = await prober.probe(request(target.url, { insecureSkipVerify: true, ...extra }), never());
+        return attempt.type === 'response' ? attempt.status : attempt.kind;
+      };
+      expect(await status({})).toBe(401);
+      expect(await status({ clientCertificate: client(trusted) })).toBe(200);
+      // A kept-alive connection made with one certificate is never lent to a request for another.
+      expect(await status({ clientCertificate: client(other) })).toBe(401);
+      expect(await status({ clientCertificate: client(trusted) })).toBe(200);
     });
   });
 });

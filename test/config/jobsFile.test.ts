@@ -5,19 +5,7 @@ import { jobsJsonSchema } from '../../src/config/jobsSchema.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { substituteEnv } from '../../src/config/substitute.js';
 import { isPulsecheckError } from '../../src/domain/errors.js';
-
-const file = (jobs: unknown[], defaults?: unknown) => JSON.stringify({ ...(defaults ? { defaults } : {}), jobs });
-
-/** The messages of the config error a parse throws. */
-function problems(text: string, env: Record<string, string> = {}): string[] {
-  try {
-    parseJobsFile(text, env);
-  } catch (error) {
-    if (isPulsecheckError(error) && error.code === 'config_invalid') return error.issues.map((i) => i.message);
-    throw error;
-  }
-  throw new Error('expected the file to be rejected');
-}
+import { jobsFileText as file, problems } from '../support/jobs.js';
 
 describe('jobs file', () => {
   it('accepts the shipped jobs.config.json', () => {
@@ -142,15 +130,18 @@ describe('jobs file', () => {
 
 describe('substituteEnv', () => {
   it.each([
-    ['${env:A}', { A: '1' }, '1', []],
-    ['x${env:A}y${env:B}', { A: '1', B: '2' }, 'x1y2', []],
-    ['${env:A:-d}', {}, 'd', []],
-    ['${env:A:-d}', { A: '' }, 'd', []],
-    ['${env:A}', {}, '', ['A']],
-    ['${secret:token}', {}, '${secret:token}', []],
-    ['$env:A', { A: '1' }, '$env:A', []],
-  ])('%s with %o → %s', (text, env, expected, missing) => {
-    expect(substituteEnv(text, env)).toEqual({ text: expected, missing });
+    ['${env:A}', { A: '1' }, '1', [], []],
+    ['x${env:A}y${env:B}', { A: '1', B: '2' }, 'x1y2', [], []],
+    ['${env:A:-d}', {}, 'd', [], []],
+    ['${env:A:-d}', { A: '' }, 'd', [], []],
+    ['${env:A}', {}, '', ['A'], []],
+    ['${secret:token}', {}, '${secret:token}', [], []],
+    ['$env:A', { A: '1' }, '$env:A', [], []],
+    // An App Service Key Vault reference the platform left unresolved is never used: it counts as unset.
+    ['${env:A:-d}', { A: '@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/a/)' }, 'd', [], []],
+    ['${env:A}', { A: '@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/a/)' }, '', [], ['A']],
+  ])('%s with %o → %s', (text, env, expected, missing, unresolved) => {
+    expect(substituteEnv(text, env)).toEqual({ text: expected, missing, unresolved });
   });
 });
 

@@ -70,12 +70,17 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
       'listAudit',
       'listJobs',
       'listRuns',
+      'metrics',
       'openApi',
       'replaceJob',
       'retention',
       'runJob',
       'runUnsaved',
     ]);
+  });
+
+  it('binds GET /api/metrics with a function key (Prometheus sends it as ?code=)', () => {
+    expect(trigger('metrics')).toMatchObject({ type: 'httpTrigger', methods: ['GET'], route: 'metrics', authLevel: 'function' });
   });
 
   it('binds the dispatcher timer to the default schedule when the setting is absent', () => {
@@ -108,10 +113,10 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
     const request = new azure.HttpRequest({ method: 'GET', url: 'http://localhost/api/health' });
     const response = (await byName('health').handler(request, new azure.InvocationContext())) as {
       status: number;
-      body: string;
+      jsonBody: { status: string; jobs: number };
     };
     expect(response.status).toBe(200);
-    expect(JSON.parse(response.body)).toMatchObject({ status: 'ok', jobs: 1 });
+    expect(response.jsonBody).toMatchObject({ status: 'ok', jobs: 1 });
   });
 
   it('registers handlers that work: GET /api/jobs/{name} maps a missing job to a 404 problem', async () => {

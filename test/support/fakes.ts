@@ -1,4 +1,5 @@
-import type { Clock, Logger, Telemetry } from '../../src/app/ports/index.js';
+import { randomBytes } from 'node:crypto';
+import type { Clock, Logger, SecretResult, SecretStore, Telemetry } from '../../src/app/ports/index.js';
 import type { CircuitState } from '../../src/app/ports/telemetry.js';
 import type { Job } from '../../src/domain/job.js';
 import type { Run } from '../../src/domain/run.js';
@@ -76,5 +77,32 @@ export class MemoryLogger implements Logger {
   }
   error(fields: object, message?: string) {
     this.records.push({ level: 'error', fields, message });
+  }
+}
+
+/** A secret store in memory: versions, a switch to fail every read, and a log of reads. */
+export class MemorySecretStore implements SecretStore {
+  readonly description = 'memory';
+  readonly reads: Array<{ name: string; version: string | undefined }> = [];
+  /** `unavailable`: every read fails as if the store were down; `hang`: reads never settle. */
+  mode: 'up' | 'unavailable' | 'hang' = 'up';
+  readonly #versions = new Map<string, Array<{ version: string; value: string }>>();
+
+  /** Adds a version of `name` (it becomes the latest); returns its id (32 hex digits). */
+  set(name: string, value: string): string {
+    const list = this.#versions.get(name.toLowerCase()) ?? [];
+    const version = randomBytes(16).toString('hex');
+    list.push({ version, value });
+    this.#versions.set(name.toLowerCase(), list);
+    return version;
+  }
+
+  async get(name: string, version: string | undefined): Promise<SecretResult> {
+    this.reads.push({ name, version });
+    if (this.mode === 'hang') return new Promise<SecretResult>(() => undefined);
+    if (this.mode === 'unavailable') return { ok: false, reason: 'unavailable', message: 'memory store is down' };
+    const list = this.#versions.get(name.toLowerCase()) ?? [];
+    const found = version === undefined ? list.at(-1) : list.find((v) => v.version === version.toLowerCase());
+    return found ? { ok: true, value: found.value } : { ok: false, reason: 'not-found', message: `no secret ${name}` };
   }
 }

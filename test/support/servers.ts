@@ -1,5 +1,5 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type ServerOptions } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
@@ -14,7 +14,7 @@ export interface TestServer {
 }
 
 /** A real HTTP (or, with `tls`, HTTPS) server on 127.0.0.1 and a random port. */
-export async function startServer(handler: Handler, tls?: { cert: string; key: string }): Promise<TestServer> {
+export async function startServer(handler: Handler, tls?: ServerOptions): Promise<TestServer> {
   const requests: TestServer['requests'] = [];
   const sockets = new Set<Socket>();
   const listener = (req: IncomingMessage, res: ServerResponse) => {

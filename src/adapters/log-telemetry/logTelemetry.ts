@@ -1,4 +1,4 @@
-import type { CircuitState, Logger, Telemetry } from '../../app/ports/index.js';
+import type { CircuitState, Logger, TelemetrySink, TraceContext } from '../../app/ports/index.js';
 import type { Job } from '../../domain/job.js';
 import { failedConditions } from '../../domain/outcome.js';
 import type { Run } from '../../domain/run.js';
@@ -6,12 +6,14 @@ import type { StateEffect } from '../../domain/state.js';
 
 /**
  * The log sink: one structured JSON line per run (`event: "run"`), per health change and per
- * circuit transition. Always on.
+ * circuit transition. Always on. A traced run's line carries the trace's log fields (Datadog:
+ * `dd.trace_id`, `dd.span_id`), so the line and the span can be found from each other.
  */
-export class LogTelemetry implements Telemetry {
+export class LogTelemetry implements TelemetrySink {
+  readonly name = 'log';
   constructor(readonly logger: Logger) {}
 
-  runCompleted(run: Run, job: Job): void {
+  runCompleted(run: Run, job: Job, trace?: TraceContext): void {
     const level = run.status === 'up' ? 'info' : run.status === 'error' ? 'error' : 'warn';
     this.logger[level](
       {
@@ -33,6 +35,7 @@ export class LogTelemetry implements Telemetry {
         location: run.location,
         tags: job.tags,
         ...(run.timings ? { timings: run.timings } : {}),
+        ...trace?.logFields,
       },
       `${run.job} ${run.status}`,
     );

@@ -15,14 +15,19 @@ export interface UndiciProberOptions {
   readonly ca?: string | readonly string[];
 }
 
+/** Agents kept for client certificates at most; the least recently used is closed beyond it. */
+const MAX_CERTIFICATE_AGENTS = 64;
+
 /**
- * The HTTP prober: one shared undici Agent per TLS mode (keep-alive, bounded connections per
- * origin), requests aborted for real by the attempt's signal, timings from diagnostics channels.
+ * The HTTP prober: one shared undici Agent per TLS mode and client certificate (keep-alive, bounded
+ * connections per origin), requests aborted for real by the attempt's signal, timings from
+ * diagnostics channels.
  */
 export class UndiciProber implements Prober {
   readonly #tracer = new Tracer();
   readonly #options: Required<Omit<UndiciProberOptions, 'ca'>> & Pick<UndiciProberOptions, 'ca'>;
-  readonly #agents = new Map<boolean, Agent>();
+  /** Keyed by `insecure` and the client certificate's fingerprint. */
+  readonly #agents = new Map<string, Agent>();
   readonly #targets = new Map<string, { origin: string; path: string }>();
 
   constructor(options: UndiciProberOptions = {}) {
@@ -39,7 +44,7 @@ export class UndiciProber implements Prober {
     const trace = this.#tracer.begin(id);
     try {
       const { origin, path } = this.#target(probe.url);
-      const response = await this.#agent(probe.insecureSkipVerify).request({
+      const response = await this.#agent(probe.insecureSkipVerify, probe.clientCertificate).request({
         origin,
         path,
         method: probe.method,
@@ -83,12 +88,19 @@ export class UndiciProber implements Prober {
     this.#agents.clear();
   }
 
-  #agent(insecure: boolean): Agent {
-    let agent = this.#agents.get(insecure);
+  #agent(insecure: boolean, client?: ProbeRequest['clientCertificate']): Agent {
+    const key = client ? `cert:${insecure}:${client.fingerprint}` : String(insecure);
+    let agent = this.#agents.get(key);
+    if (agent && client) {
+      // Most recently used last: rotated certificates leave old agents to be evicted.
+      this.#agents.delete(key);
+      this.#agents.set(key, agent);
+    }
     if (!agent) {
       const base = buildConnector({
         rejectUnauthorized: !insecure,
         ...(this.#options.ca === undefined ? {} : { ca: this.#options.ca as string[] }),
+        ...(client ? { cert: client.cert, key: client.key } : {}),
       });
       const tracer = this.#tracer;
       agent = new Agent({
@@ -100,9 +112,18 @@ export class UndiciProber implements Prober {
           if (socket) tracer.watchSocket(socket);
         },
       });
-      this.#agents.set(insecure, agent);
+      this.#agents.set(key, agent);
+      if (client) this.#evictCertificateAgents();
     }
     return agent;
+  }
+
+  #evictCertificateAgents(): void {
+    const keyed = [...this.#agents.keys()].filter((key) => key.startsWith('cert:'));
+    for (const key of keyed.slice(0, Math.max(0, keyed.length - MAX_CERTIFICATE_AGENTS))) {
+      void this.#agents.get(key)?.close();
+      this.#agents.delete(key);
+    }
   }
 
   /** Origin and path of a job's URL, parsed once per URL rather than once per request. */

@@ -1,7 +1,11 @@
 export type { Clock } from './clock.js';
 export type { ProbeRequest, Prober } from './prober.js';
 export type { AuditStore, CircuitStateStore, DispatcherStateStore, JobStateStore, RunStore, StateStore } from './stores.js';
-export type { CircuitState, Logger, Telemetry } from './telemetry.js';
+export type { CircuitState, Logger, Telemetry, TelemetrySink } from './telemetry.js';
 export type { ConfigJobSource, JobCatalog } from './catalog.js';
 export type { ComponentHealth, HealthContributor } from './health.js';
+export type { SecretFailure, SecretResult, SecretStore } from './secrets.js';
+export type { AccessToken, ClientCredentialsGrant, ManagedIdentityTokens, OAuth2Client, TokenResult } from './tokens.js';
+export type { TraceContext, TracedRun, Tracing } from './tracing.js';
+export type { MetricsExposition } from './metrics.js';
 export type { JobRepository, StoredJob } from './jobs.js';

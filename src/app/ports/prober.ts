@@ -11,6 +11,8 @@ export interface ProbeRequest {
   /** Read the response body (a condition needs it); otherwise it is discarded unread. */
   readonly readBody: boolean;
   readonly insecureSkipVerify: boolean;
+  /** Mutual TLS: the client certificate (PEM chain) and key; `fingerprint` identifies the pair (connection pools are kept per pair). */
+  readonly clientCertificate?: { readonly cert: string; readonly key: string; readonly fingerprint: string };
   /** Identifies the attempt to the target (header `x-pulsecheck-run: <runId>#<attempt>`). */
   readonly runId: string;
   readonly attempt: number;

@@ -1,19 +1,29 @@
 import type { Job } from '../../domain/job.js';
 import type { Run } from '../../domain/run.js';
 import type { StateEffect } from '../../domain/state.js';
+import type { TraceContext } from './tracing.js';
 
 export type CircuitState = 'closed' | 'open' | 'half-open' | 'isolated';
 
 /**
- * Domain events, fanned out to sinks (logs now; Application Insights and Datadog later). Calls return
+ * Domain events, fanned out to sinks (logs, Application Insights, Datadog, Prometheus). Calls return
  * at once: a sink never delays or fails a check.
  */
 export interface Telemetry {
-  runCompleted(run: Run, job: Job): void;
+  /** A run finished; `trace` is the span it ran in, when tracing is on. */
+  runCompleted(run: Run, job: Job, trace?: TraceContext): void;
   healthChanged(effect: StateEffect): void;
   circuitChanged(job: string, state: CircuitState): void;
   /** Sends what is buffered; called before an invocation ends. */
   flush(): Promise<void>;
+}
+
+/** One destination of telemetry, behind the fan-out (which isolates its failures). */
+export interface TelemetrySink extends Telemetry {
+  /** Short name for logs and counters, e.g. `appInsights`. */
+  readonly name: string;
+  /** Releases what the sink holds (exporters, sockets) after a last flush. Default: nothing to do. */
+  close?(): Promise<void>;
 }
 
 /** Structured logging (pino's calling convention). */

@@ -1,3 +1,4 @@
+import { MASK, SENSITIVE_HEADERS, scrub } from '../redact.js';
 import type { Condition, ConditionResult, LeftOperand, PathSegment, RightOperand } from './ast.js';
 
 /** What a condition can look at: the outcome of the final attempt of a run. */
@@ -13,6 +14,8 @@ export interface ConditionContext {
   readonly headers: Readonly<Record<string, string>>;
   /** Time left before the server certificate expires, in milliseconds; absent for plain HTTP. */
   readonly certificateExpiresInMs?: number;
+  /** Secret values (from `hiddenForms`) masked in the actual values shown; a target may echo one. */
+  readonly hidden?: readonly string[];
 }
 
 type Value = string | number | boolean | null | undefined | object;
@@ -40,7 +43,7 @@ export function evaluateConditions(
     return {
       condition: condition.source,
       success: actual !== undefined && compare(actual, condition.operator, condition.right),
-      actual: actual === undefined ? null : show(actual),
+      actual: actual === undefined ? null : show(condition.left, actual, context.hidden),
     };
   });
 }
@@ -122,7 +125,9 @@ function same(actual: string, expected: string): boolean {
 }
 
 const MAX_SHOWN = 200;
-function show(value: Exclude<Value, undefined>): string {
-  const text = typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+/** The actual value as text: credential headers masked, secret values masked before truncating. */
+function show(left: LeftOperand, value: Exclude<Value, undefined>, hidden: readonly string[] = []): string {
+  if (left.type === 'placeholder' && left.name === 'HEADERS' && SENSITIVE_HEADERS.has(left.path[0] as string)) return MASK;
+  const text = scrub(typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value), hidden);
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
 }

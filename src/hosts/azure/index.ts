@@ -1,3 +1,5 @@
+// First: starts dd-trace (when Datadog is configured) before the modules it instruments load.
+import '../preload.js';
 import { fileURLToPath } from 'node:url';
 import { app } from '@azure/functions';
 import { buildDeps } from '../../composition.js';

@@ -1,0 +1,84 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { CircuitState, ComponentHealth, HealthContributor, MetricsExposition, TelemetrySink } from '../../app/ports/index.js';
+import type { Job } from '../../domain/job.js';
+import type { Run } from '../../domain/run.js';
+import type { StateEffect } from '../../domain/state.js';
+import { transferMs } from '../../domain/timings.js';
+
+const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'half-open', 'open', 'isolated'];
+
+/**
+ * The Prometheus sink: keeps the latest result of each job in memory and serves it as text
+ * exposition on `GET /api/metrics`. Names follow the blackbox exporter (`probe_*`, one series per
+ * job, label `job`), so blackbox dashboards work unchanged; `pulsecheck_*` counters add what a
+ * blackbox probe does not know (skips, attempts, state changes, the circuit). Memory grows with the
+ * number of jobs, not of runs.
+ */
+export class PrometheusTelemetry implements TelemetrySink, MetricsExposition, HealthContributor {
+  readonly name = 'prometheus';
+  readonly #registry = new Registry();
+  #lastScrapeAt: number | undefined;
+  readonly #success = this.#gauge('probe_success', 'Whether the last run of the check was up (1) or not (0)');
+  readonly #duration = this.#gauge('probe_duration_seconds', 'Duration of the last run, all attempts included, in seconds');
+  readonly #status = this.#gauge('probe_http_status_code', 'HTTP status of the last response (0: none)');
+  readonly #certificate = this.#gauge('probe_ssl_earliest_cert_expiry', 'Expiry of the server certificate, Unix time in seconds');
+  readonly #phases = this.#gauge('probe_http_duration_seconds', 'Phases of the last attempt, in seconds', ['job', 'phase']);
+  readonly #circuit = this.#gauge('pulsecheck_circuit_state', 'Circuit-breaker state of the job: 1 for the current state', ['job', 'state']);
+  readonly #runs = this.#counter('pulsecheck_runs_total', 'Runs by status (up, down, skipped, error)', ['job', 'status']);
+  readonly #attempts = this.#counter('pulsecheck_attempts_total', 'HTTP attempts made, retries included', ['job']);
+  readonly #healthChanges = this.#counter('pulsecheck_health_changes_total', 'Changes of the job health, by the health changed to', ['job', 'to']);
+  readonly #lastRun = this.#gauge('pulsecheck_last_run_timestamp_seconds', 'When the last run started, Unix time in seconds');
+
+  get contentType(): string {
+    return this.#registry.contentType;
+  }
+
+  async expose(): Promise<string> {
+    const text = await this.#registry.metrics();
+    this.#lastScrapeAt = Date.now();
+    return text;
+  }
+
+  /** Always ok (it is in memory); says when a scraper last read it. */
+  health(): ComponentHealth {
+    const lastExportAt = this.#lastScrapeAt === undefined ? null : new Date(this.#lastScrapeAt).toISOString();
+    return { status: 'ok', detail: lastExportAt ? 'served on GET /api/metrics' : 'served on GET /api/metrics; not scraped yet', configured: true, lastExportAt };
+  }
+
+  runCompleted(run: Run, job: Job): void {
+    const labels = { job: job.name };
+    this.#runs.inc({ ...labels, status: run.status });
+    this.#attempts.inc(labels, run.attempts);
+    this.#lastRun.set(labels, Date.parse(run.startedAt) / 1_000);
+    // A skipped run measured nothing: the probe_* series keep the last measured result.
+    if (run.status === 'skipped') return;
+    this.#success.set(labels, run.success ? 1 : 0);
+    this.#duration.set(labels, run.durationMs / 1_000);
+    this.#status.set(labels, run.httpStatus ?? 0);
+    if (run.certificateExpiresAt) this.#certificate.set(labels, Date.parse(run.certificateExpiresAt) / 1_000);
+    const t = run.timings;
+    if (t) {
+      // The blackbox exporter's phases: processing is server time to the first byte, transfer the rest.
+      const phases = { resolve: t.dns, connect: t.connect, tls: t.tls, processing: t.firstByte, transfer: transferMs(t) };
+      for (const [phase, ms] of Object.entries(phases)) this.#phases.set({ ...labels, phase }, ms / 1_000);
+    }
+  }
+
+  healthChanged(effect: StateEffect): void {
+    this.#healthChanges.inc({ job: effect.job, to: effect.to });
+  }
+
+  circuitChanged(job: string, state: CircuitState): void {
+    for (const s of CIRCUIT_STATES) this.#circuit.set({ job, state: s }, s === state ? 1 : 0);
+  }
+
+  async flush(): Promise<void> {}
+
+  #gauge(name: string, help: string, labelNames: readonly string[] = ['job']): Gauge {
+    return new Gauge({ name, help, labelNames, registers: [this.#registry] });
+  }
+
+  #counter(name: string, help: string, labelNames: readonly string[]): Counter {
+    return new Counter({ name, help, labelNames, registers: [this.#registry] });
+  }
+}

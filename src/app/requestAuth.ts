@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import { fillSecrets, splitPem } from '../domain/auth.js';
+import type { Job } from '../domain/job.js';
+import type { Attempt } from '../domain/outcome.js';
+import { hiddenForms, scrub } from '../domain/redact.js';
+import type { Clock, ManagedIdentityTokens, OAuth2Client, ProbeRequest, TokenResult } from './ports/index.js';
+import type { SecretResolver } from './secrets.js';
+import { TokenCache } from './tokenCache.js';
+
+/** A job's request with its secrets filled in: everything but the run id and attempt number. */
+export type BaseProbe = Omit<ProbeRequest, 'runId' | 'attempt'>;
+
+/** What a series of attempts produced. */
+export interface Attempts {
+  readonly final: Attempt;
+  readonly attempts: number;
+}
+
+/**
+ * The outcome of sending a job's request. `hidden`: the secret and token values it carried, in every
+ * form they can take (`hiddenForms`), to mask in whatever is shown. Not `ok`: a secret or token could
+ * not be obtained, and the target was not called; the message names it, never a value.
+ */
+export type Sent = ({ readonly ok: true; readonly hidden: readonly string[] } & Attempts) | { readonly ok: false; readonly message: string };
+
+export interface RequestAuthDeps {
+  readonly clock: Clock;
+  /** Resolves `${secret:…}` and `auth.secret`; without it, jobs that name secrets cannot run. */
+  readonly secrets?: SecretResolver;
+  readonly oauth2?: OAuth2Client;
+  readonly managedIdentity?: ManagedIdentityTokens;
+  /** Longest wait for a token, in ms. Default 10 000. */
+  readonly tokenTimeoutMs?: number;
+}
+
+type Prepared = { readonly ok: true; readonly probe: BaseProbe; readonly values: readonly string[] } | { readonly ok: false; readonly message: string };
+
+const isRejected = (attempt: Attempt) => attempt.type === 'response' && (attempt.status === 401 || attempt.status === 403);
+const jsonEscape = (value: string) => JSON.stringify(value).slice(1, -1);
+
+/**
+ * Builds each request of a job with its secrets and auth applied, and sends it. When the target
+ * answers 401 or 403, the job's secrets and tokens are fetched again, bypassing the caches, and if
+ * any changed (a rotated secret) the request is sent once more.
+ */
+export class RequestAuthorizer {
+  readonly #deps: RequestAuthDeps;
+  readonly #tokens: TokenCache;
+  readonly #plain = new WeakMap<Job, BaseProbe>();
+
+  constructor(deps: RequestAuthDeps) {
+    this.#deps = deps;
+    this.#tokens = new TokenCache(deps.clock);
+  }
+
+  /** Sends the job's request through `attempts(probe, done)`; `done` is the number of requests already made. */
+  async send(job: Job, attempts: (probe: BaseProbe, done: number) => Promise<Attempts>): Promise<Sent> {
+    if (job.secrets.length === 0 && job.auth.type === 'none') return { ok: true, hidden: [], ...(await attempts(this.#plainProbe(job), 0)) };
+    const first = await this.#prepare(job);
+    if (!first.ok) return first;
+    let sent = await attempts(first.probe, 0);
+    let values = first.values;
+    if (isRejected(sent.final)) {
+      const fresh = await this.#prepare(job, true);
+      if (fresh.ok && fresh.values.some((value, i) => value !== first.values[i])) {
+        const again = await attempts(fresh.probe, sent.attempts);
+        sent = { final: again.final, attempts: sent.attempts + again.attempts };
+        values = [...first.values, ...fresh.values];
+      }
+    }
+    return { ok: true, hidden: hiddenForms(values), ...sent };
+  }
+
+  /** The job's request with secrets resolved (read again, past the caches, when `refresh`). */
+  async #prepare(job: Job, refresh = false): Promise<Prepared> {
+    const { secrets } = this.#deps;
+    const resolved = new Map<string, string>();
+    if (job.secrets.length > 0) {
+      if (!secrets) return { ok: false, message: 'no secret store is configured' };
+      const results = await Promise.all(job.secrets.map((ref) => secrets.resolve(ref, refresh)));
+      for (const [i, result] of results.entries()) {
+        if (!result.ok) return result;
+        resolved.set(job.secrets[i]?.id as string, result.value);
+      }
+    }
+    const value = (id: string) => resolved.get(id) ?? '';
+    const values = [...resolved.values()];
+    const headers: Record<string, string> = {};
+    for (const [name, text] of Object.entries(job.headers)) headers[name] = fillSecrets(text, value);
+    let url = fillSecrets(job.url, value, encodeURIComponent);
+    const body = job.body === undefined ? undefined : fillSecrets(job.body, value, headers['content-type']?.includes('json') ? jsonEscape : undefined);
+    let clientCertificate: BaseProbe['clientCertificate'];
+    const { auth } = job;
+    switch (auth.type) {
+      case 'bearer':
+        headers.authorization = `Bearer ${value(auth.secret.id)}`;
+        break;
+      case 'basic': {
+        const credentials = Buffer.from(`${auth.username}:${value(auth.secret.id)}`, 'utf8').toString('base64');
+        headers.authorization = `Basic ${credentials}`;
+        values.push(credentials);
+        break;
+      }
+      case 'apiKey':
+        if (auth.header !== undefined) headers[auth.header] = value(auth.secret.id);
+        else {
+          const withKey = new URL(url);
+          withKey.searchParams.set(auth.query as string, value(auth.secret.id));
+          url = withKey.toString();
+        }
+        break;
+      case 'oauth2ClientCredentials':
+      case 'managedIdentity': {
+        const token = await this.#token(job, value, refresh);
+        // The endpoint's own words may quote what it was sent: masked before they are shown (and bounded).
+        if (!token.ok) return { ok: false, message: scrub(token.message, hiddenForms(values)).slice(0, 500) };
+        headers.authorization = `Bearer ${token.token}`;
+        values.push(token.token);
+        break;
+      }
+      case 'clientCertificate': {
+        const pem = value(auth.secret.id);
+        const pair = splitPem(pem);
+        if (!pair) return { ok: false, message: `secret "${auth.secret.id}" does not hold a PEM certificate and its private key` };
+        clientCertificate = { ...pair, fingerprint: createHash('sha256').update(pem).digest('hex') };
+        values.push(pair.key);
+        break;
+      }
+    }
+    const probe: BaseProbe = { ...this.#plainProbe(job), url, headers, ...(body === undefined ? {} : { body }), ...(clientCertificate ? { clientCertificate } : {}) };
+    return { ok: true, probe, values };
+  }
+
+  /** The job's OAuth2 or managed identity token, from the cache while it is fresh. */
+  async #token(job: Job, value: (id: string) => string, refresh: boolean): Promise<{ ok: true; token: string } | { ok: false; message: string }> {
+    const { auth } = job;
+    const { oauth2, managedIdentity, tokenTimeoutMs = 10_000 } = this.#deps;
+    const signal = () => AbortSignal.timeout(tokenTimeoutMs);
+    let key: string;
+    let what: string;
+    let fetch: () => Promise<TokenResult>;
+    if (auth.type === 'oauth2ClientCredentials') {
+      key = ['oauth2', auth.tokenUrl, auth.clientId, auth.scope ?? '', auth.secret.id].join('\n');
+      what = `the OAuth2 token from ${auth.tokenUrl}`;
+      const grant = { tokenUrl: auth.tokenUrl, clientId: auth.clientId, clientSecret: value(auth.secret.id), ...(auth.scope === undefined ? {} : { scope: auth.scope }) };
+      fetch = async () => (oauth2 ? oauth2.clientCredentials(grant, signal()) : { ok: false, message: 'no OAuth2 client is configured' });
+    } else if (auth.type === 'managedIdentity') {
+      key = ['managedIdentity', auth.scope, auth.clientId ?? ''].join('\n');
+      what = `the managed identity token for ${auth.scope}`;
+      fetch = async () => (managedIdentity ? managedIdentity.getToken(auth.scope, auth.clientId, signal()) : { ok: false, message: 'no managed identity is configured' });
+    } else {
+      return { ok: false, message: `auth ${auth.type} has no token` };
+    }
+    const token = await this.#tokens.get(key, fetch, refresh);
+    return token.ok ? token : { ok: false, message: `${what} is unavailable: ${token.message}` };
+  }
+
+  /** The request of a job that names no secret: built once per job. */
+  #plainProbe(job: Job): BaseProbe {
+    let probe = this.#plain.get(job);
+    if (!probe) {
+      probe = {
+        url: job.url,
+        method: job.method,
+        headers: job.headers,
+        ...(job.body === undefined ? {} : { body: job.body }),
+        readBody: job.readBody,
+        insecureSkipVerify: job.insecureSkipVerify,
+      };
+      this.#plain.set(job, probe);
+    }
+    return probe;
+  }
+}
