@@ -57,7 +57,8 @@ export class TableStore implements StateStore {
   readonly #writer: WriteBehind;
   readonly #logger: Logger;
   readonly #ttl: number;
-  readonly #entities = new Map<string, { value: JobEntity; at: number }>();
+  /** Job state entities as last read or written here; `at`: when (epoch ms). Mutated in place: this is the check path. */
+  readonly #entities = new Map<string, { state?: JobState; circuit?: string; at: number }>();
   #allEntitiesAt = 0;
   #refreshingStates: Promise<void> | undefined;
 
@@ -87,7 +88,8 @@ export class TableStore implements StateStore {
   // ---- circuit and job state: cached, written behind ----
 
   async loadCircuit(job: string): Promise<string | undefined> {
-    return (await this.#entity(job)).circuit;
+    const pending = this.#writer.pendingEntityOf(job);
+    return pending?.circuit !== undefined ? pending.circuit : (await this.#entity(job)).circuit;
   }
 
   async saveCircuit(job: string, state: string): Promise<void> {
@@ -95,7 +97,7 @@ export class TableStore implements StateStore {
   }
 
   async loadState(job: string): Promise<JobState | undefined> {
-    return (await this.#entity(job)).state;
+    return this.#writer.pendingEntityOf(job)?.state ?? (await this.#entity(job)).state;
   }
 
   async saveState(job: string, state: JobState): Promise<void> {
@@ -107,7 +109,7 @@ export class TableStore implements StateStore {
     if (this.#allEntitiesAt === 0) await this.#refreshStates();
     else if (Date.now() - this.#allEntitiesAt > this.#ttl) void this.#refreshStates().catch(() => undefined);
     const states = new Map<string, JobState>();
-    for (const [job, { value }] of this.#entities) if (value.state) states.set(job, value.state);
+    for (const [job, { state }] of this.#entities) if (state) states.set(job, state);
     for (const job of this.#writer.pendingEntityJobs()) {
       const state = this.#writer.pendingEntityOf(job)?.state;
       if (state) states.set(job, state);
@@ -122,7 +124,7 @@ export class TableStore implements StateStore {
       .then((entities) => {
         for (const entity of entities) {
           // A state this instance set after the read began is newer than what the read returned.
-          if ((this.#entities.get(entity.rowKey)?.at ?? 0) < started) this.#entities.set(entity.rowKey, { value: jobEntity(entity), at: started });
+          if ((this.#entities.get(entity.rowKey)?.at ?? 0) < started) this.#entities.set(entity.rowKey, { ...jobEntity(entity), at: started });
         }
         this.#allEntitiesAt = started;
       })
@@ -136,22 +138,24 @@ export class TableStore implements StateStore {
     await this.#tables.orUndefined(() => this.#tables.table(STATE).deleteEntity('job', job));
   }
 
-  /** A job's state entity: pending changes first, then the cache, then storage. */
+  /** A job's state entity as cached (read from storage when missing or older than the TTL); pending changes are not in it. */
   async #entity(job: string): Promise<JobEntity> {
     const cached = this.#entities.get(job);
-    let value = cached && Date.now() - cached.at <= this.#ttl ? cached.value : undefined;
-    if (!value) {
-      const entity = (await this.#tables.orUndefined(() => this.#tables.table(STATE).getEntity<Record<string, unknown>>('job', job))) as Entity | undefined;
-      value = entity ? jobEntity(entity) : {};
-      this.#entities.set(job, { value, at: Date.now() });
-    }
-    return { ...value, ...this.#writer.pendingEntityOf(job) };
+    if (cached && Date.now() - cached.at <= this.#ttl) return cached;
+    const entity = (await this.#tables.orUndefined(() => this.#tables.table(STATE).getEntity<Record<string, unknown>>('job', job))) as Entity | undefined;
+    const fresh = { ...(entity ? jobEntity(entity) : {}), at: Date.now() };
+    this.#entities.set(job, fresh);
+    return fresh;
   }
 
   #remember(job: string, change: JobEntity): void {
     // Only an entity read before is completed here; otherwise the pending change stands in until written.
     const cached = this.#entities.get(job);
-    if (cached) this.#entities.set(job, { value: { ...cached.value, ...change }, at: Date.now() });
+    if (cached) {
+      if (change.state) cached.state = change.state;
+      if (change.circuit !== undefined) cached.circuit = change.circuit;
+      cached.at = Date.now();
+    }
     this.#writer.setEntity(job, change);
   }
 

@@ -36,7 +36,9 @@ interface PendingRun {
   inFlight: boolean;
 }
 
-interface Dirty extends JobEntity {
+interface Dirty {
+  state?: JobState;
+  circuit?: string;
   version: number;
   /** The version being written, if a write is in flight. */
   writing?: number;
@@ -110,8 +112,13 @@ export class WriteBehind {
   setEntity(job: string, change: JobEntity): void {
     const dirty = this.#dirty.get(job);
     const version = ++this.#version;
-    if (dirty) Object.assign(dirty, change, { version });
-    else this.#dirty.set(job, { ...change, version });
+    if (!dirty) this.#dirty.set(job, { ...change, version });
+    else {
+      // In place, without allocating: this runs once or twice per check.
+      if (change.state) dirty.state = change.state;
+      if (change.circuit !== undefined) dirty.circuit = change.circuit;
+      dirty.version = version;
+    }
     this.#kick();
   }
 
