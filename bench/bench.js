@@ -255,7 +255,8 @@ async function burst(url) {
   writeFileSync(join(dir, 'jobs.config.json'), jobsText(url, BURST_JOBS));
   writeFileSync(
     join(dir, 'local.settings.json'),
-    JSON.stringify({ Values: { PULSECHECK_PORT: '0', PULSECHECK_TICK_SCHEDULE: '*/10 * * * * *', PULSECHECK_LOG_FORMAT: 'json' } }),
+    // In-memory storage: this part measures the scheduler; part 3 measures recording to Table Storage.
+    JSON.stringify({ Values: { PULSECHECK_PORT: '0', PULSECHECK_TICK_SCHEDULE: '*/10 * * * * *', PULSECHECK_LOG_FORMAT: 'json', AzureWebJobsStorage: '' } }),
   );
   // The local host exactly as `npm start` runs it, in its own process; runs are read from its log.
   const host = spawn(process.execPath, [...NODE_FLAGS, fileURLToPath(new URL('../dist/cli/index.js', import.meta.url)), 'start'], {

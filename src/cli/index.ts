@@ -95,7 +95,7 @@ async function start(): Promise<number> {
   const lines = registry.map((fn) =>
     fn.trigger === 'http'
       ? `  ${fn.name}: [${fn.methods.join(',')}] ${host.url}/${fn.route}`
-      : `  ${fn.name}: timerTrigger (${host.deps.settings.tickSchedule})`,
+      : `  ${fn.name}: timerTrigger (${host.timers.find((timer) => timer.name === fn.name)?.schedule ?? '?'})`,
   );
   process.stdout.write(`Pulsecheck ${VERSION} listening on ${host.url}\n\nFunctions:\n${lines.join('\n')}\n\n`);
   return new Promise<number>((resolve) => {

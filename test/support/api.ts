@@ -23,7 +23,8 @@ export async function startApi(jobs: unknown, values: Record<string, string> = {
   const logger = new MemoryLogger();
   const host = await startLocalHost({
     dir,
-    env: { PULSECHECK_PORT: '0', PULSECHECK_TICK_SCHEDULE: NO_TICK, PULSECHECK_SHUTDOWN_GRACE_SECONDS: '1', ...values },
+    // AzureWebJobsStorage '': in memory unless the test chooses a store (the default is an embedded Azurite).
+    env: { PULSECHECK_PORT: '0', PULSECHECK_TICK_SCHEDULE: NO_TICK, PULSECHECK_SHUTDOWN_GRACE_SECONDS: '1', AzureWebJobsStorage: '', ...values },
     logger,
     ...(store ? { store } : {}),
   });

@@ -6,10 +6,13 @@ import { join, resolve } from 'node:path';
 export const CLI = resolve('dist/cli/index.js');
 
 /** A folder laid out like a user's app: a jobs file and optionally local.settings.json. */
-export function appFolder(jobs: unknown, values?: Record<string, string>): string {
+export function appFolder(jobs: unknown, values: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'pulsecheck-app-'));
   writeFileSync(join(dir, 'jobs.config.json'), JSON.stringify(jobs, null, 2));
-  if (values) writeFileSync(join(dir, 'local.settings.json'), JSON.stringify({ IsEncrypted: false, Values: values }));
+  // In memory unless the test asks for storage: the local host would otherwise start an Azurite on
+  // the fixed ports 10000-10002, which tests running side by side cannot share.
+  const settings = { AzureWebJobsStorage: '', ...values };
+  writeFileSync(join(dir, 'local.settings.json'), JSON.stringify({ IsEncrypted: false, Values: settings }));
   return dir;
 }
 

@@ -26,6 +26,8 @@ export interface LocalHost {
   /** Base URL of the functions, e.g. `http://127.0.0.1:7071/api`. */
   readonly url: string;
   readonly deps: Deps;
+  /** The timer functions and the NCRONTAB schedule each runs on. */
+  readonly timers: ReadonlyArray<{ readonly name: string; readonly schedule: string }>;
   /** Graceful stop: no new requests or runs; runs in flight get the grace period to finish. */
   stop(): Promise<void>;
 }
@@ -36,7 +38,9 @@ export interface LocalHost {
  */
 export async function startLocalHost(options: LocalHostOptions = {}): Promise<LocalHost> {
   const dir = options.dir ?? process.cwd();
-  const env = localEnv(dir, options.env);
+  // Like the local.settings.example.json: durable state in an embedded Azurite unless the app's
+  // settings choose otherwise (an empty AzureWebJobsStorage keeps everything in memory).
+  const env: Record<string, string | undefined> = { AzureWebJobsStorage: 'UseDevelopmentStorage=true', ...localEnv(dir, options.env) };
   let settings = loadSettings(env);
   const hostname = options.hostname ?? '127.0.0.1';
 
@@ -77,12 +81,14 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       ? [new TimerRunner(fn.name, env[fn.schedule.setting]?.trim() || fn.schedule.fallback, fn.handler(deps.app), deps.logger)]
       : [],
   );
+  const schedules = timers.map((timer) => ({ name: timer.name, schedule: timer.schedule }));
   for (const timer of timers) timer.start();
 
   let stopping: Promise<void> | undefined;
   return {
     url: `http://${hostname}:${port}/api`,
     deps,
+    timers: schedules,
     stop: () =>
       (stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -19,7 +19,7 @@ export class TimerRunner {
 
   constructor(
     readonly name: string,
-    schedule: string,
+    readonly schedule: string,
     readonly handler: TimerHandler,
     readonly logger: Logger,
   ) {
