@@ -54,10 +54,10 @@ export class Catalog implements JobCatalog {
   }
 
   async get(name: string): Promise<Job | undefined> {
-    const lower = name.toLowerCase();
-    const config = (await this.#deps.config.list()).find((job) => job.name.toLowerCase() === lower);
+    const config = await this.configJob(name);
     if (config) return config;
     // From the list (cached by the store for a few seconds): `GET …/runs` must not cost a read.
+    const lower = name.toLowerCase();
     const stored = (await this.#stored()).find((job) => job.name.toLowerCase() === lower);
     return stored && this.#compile(stored).job;
   }

@@ -29,16 +29,8 @@ export interface Issue {
   message: string;
 }
 
-const userCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'config_invalid',
-  'validation_failed',
-  'not_found',
-  'method_not_allowed',
-  'conflict',
-  'precondition_failed',
-  'payload_too_large',
-  'unsupported_media_type',
-]);
+/** Every code but these two is about the caller's input. */
+const systemCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['unavailable', 'internal']);
 
 export class PulsecheckError extends Error {
   override readonly name = 'PulsecheckError';
@@ -51,7 +43,7 @@ export class PulsecheckError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.kind = userCodes.has(code) ? 'user' : 'system';
+    this.kind = systemCodes.has(code) ? 'system' : 'user';
   }
 }
 

@@ -9,8 +9,10 @@ const CHUNK = 30_000;
 const MAX_CHUNKS = 15;
 
 /** `value` as JSON text spread over properties `d0…dN` (and `dn`, their count). */
-export function pack(value: unknown): Record<string, string | number> {
-  const text = JSON.stringify(value);
+export const pack = (value: unknown): Record<string, string | number> => packText(JSON.stringify(value));
+
+/** JSON text spread over properties `d0…dN` (and `dn`, their count). */
+export function packText(text: string): Record<string, string | number> {
   const count = Math.ceil(text.length / CHUNK) || 1;
   if (count > MAX_CHUNKS) throw new RangeError(`a stored document is limited to ${MAX_CHUNKS * CHUNK} characters of JSON (got ${text.length})`);
   const props: Record<string, string | number> = { dn: count };

@@ -20,12 +20,14 @@ export const minutePrefix = (at: number): string => invertedTime(Math.floor(at /
 /** The prefix of the minute a run key belongs to. */
 export const minuteOfKey = (key: string): string => minutePrefix(timeOfKey(key));
 
-/** Groups runs by the minute they were scheduled in: prefix → runs. */
-export function byMinute(runs: readonly Run[]): Map<string, Run[]> {
-  const minutes = new Map<string, Run[]>();
+/** Groups runs by the minute they were scheduled in (`scheduledAt`, epoch ms): prefix → runs. */
+export function byMinute<T extends { readonly scheduledAt: number }>(runs: readonly T[]): Map<string, T[]> {
+  const minutes = new Map<string, T[]>();
   for (const run of runs) {
-    const prefix = minutePrefix(Date.parse(run.scheduledAt));
-    minutes.set(prefix, [...(minutes.get(prefix) ?? []), run]);
+    const prefix = minutePrefix(run.scheduledAt);
+    const list = minutes.get(prefix);
+    if (list) list.push(run);
+    else minutes.set(prefix, [run]);
   }
   return minutes;
 }

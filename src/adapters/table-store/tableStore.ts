@@ -5,11 +5,11 @@ import type { Cursors } from '../../domain/plan.js';
 import type { Run } from '../../domain/run.js';
 import type { JobState } from '../../domain/state.js';
 import { randomBytes } from 'node:crypto';
-import { chunks, inParallel, pack, shardOf, unpack } from './entities.js';
+import { chunks, inParallel, pack, packText, shardOf, unpack } from './entities.js';
 import { PageCollector, byMinute, minuteEnd, minuteOfKey } from './series.js';
 import { JobsTable } from './jobsTable.js';
 import { Tables, odata, type Entity, type TableConnection } from './tables.js';
-import { WriteBehind, type JobEntity } from './writeBehind.js';
+import { WriteBehind, type JobEntity, type SerializedRun } from './writeBehind.js';
 
 export type { TableConnection } from './tables.js';
 
@@ -186,13 +186,13 @@ export class TableStore implements StateStore {
   }
 
   /** Writes runs of one job as series entities, one per minute (several when a minute is large). */
-  async #writeSeries(job: string, runs: readonly Run[]): Promise<void> {
+  async #writeSeries(job: string, runs: readonly SerializedRun[]): Promise<void> {
     const entities = [...byMinute(runs)].map(([minute, inMinute]) => ({
       partitionKey: job,
       rowKey: `${minute}-${randomBytes(6).toString('hex')}`,
       minuteEnd: minuteEnd(minute),
       count: inMinute.length,
-      ...pack(inMinute),
+      ...packText(`[${inMinute.map((run) => run.json).join(',')}]`),
     }));
     const table = runsTable(job);
     if (entities.length === 1) await this.#tables.call(() => this.#tables.table(table).upsertEntity(entities[0] as (typeof entities)[number], 'Replace'));

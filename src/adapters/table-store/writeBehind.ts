@@ -10,9 +10,15 @@ export interface JobEntity {
   readonly circuit?: string;
 }
 
+/** A run waiting to be written: its JSON text and when it was scheduled (epoch ms). */
+export interface SerializedRun {
+  readonly json: string;
+  readonly scheduledAt: number;
+}
+
 export interface Writers {
   /** Stores up to 100 runs of one job. */
-  runs(job: string, runs: readonly Run[]): Promise<void>;
+  runs(job: string, runs: readonly SerializedRun[]): Promise<void>;
   /** Merges up to 100 job state entities (one transaction). */
   jobEntities(entities: ReadonlyArray<{ job: string } & JobEntity>): Promise<void>;
 }
@@ -31,8 +37,11 @@ export interface WriteBehindOptions {
   readonly lingerMs?: number;
 }
 
-interface PendingRun {
-  readonly run: Run;
+/**
+ * Kept as JSON text, not as the run object: a pending run lives through several young-generation
+ * collections, and a string is far cheaper for the collector than an object graph.
+ */
+interface PendingRun extends SerializedRun {
   inFlight: boolean;
 }
 
@@ -104,7 +113,7 @@ export class WriteBehind {
     if (!runs) this.#runs.set(run.job, (runs = new Map()));
     const key = runKey(run);
     if (runs.has(key)) return;
-    runs.set(key, { run, inFlight: false });
+    runs.set(key, { json: JSON.stringify(run), scheduledAt: Date.parse(run.scheduledAt), inFlight: false });
     this.#pendingRuns++;
     this.#kick();
   }
@@ -124,7 +133,7 @@ export class WriteBehind {
 
   /** Runs of `job` not stored yet. */
   pendingRunsOf(job: string): Run[] {
-    return [...(this.#runs.get(job)?.values() ?? [])].map((p) => p.run);
+    return [...(this.#runs.get(job)?.values() ?? [])].map((p) => JSON.parse(p.json) as Run);
   }
 
   /** The state entity of `job` as last set, if not stored yet. */
@@ -211,7 +220,7 @@ export class WriteBehind {
       for (const part of chunks(batch)) {
         tasks.push(async () => {
           try {
-            await this.#writers.runs(job, part.map(([, p]) => p.run));
+            await this.#writers.runs(job, part.map(([, p]) => p));
             this.#settleRuns(job, part);
           } catch (error) {
             if (isPermanent(error)) {
