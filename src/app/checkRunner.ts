@@ -161,6 +161,11 @@ export class CheckRunner {
       const error = { kind: 'secret-unavailable', message: sent.message } as const;
       return { attempts: 0, verdict: { status: 'error', success: false, httpStatus: null, conditions: [], error } };
     }
+    if (signal.aborted && sent.final.type === 'failure') {
+      // Cut short by the caller (shutdown), not failed by the target: no verdict, no breaker failure.
+      const error = { kind: 'aborted', message: 'Pulsecheck stopped before the check finished; the next run repeats it' } as const;
+      return { attempts: sent.attempts, final: sent.final, verdict: { status: 'skipped', success: false, httpStatus: null, conditions: [], error } };
+    }
     return { attempts: sent.attempts, final: sent.final, verdict: judge(job.conditions, sent.final, clock.now(), sent.hidden) };
   }
 

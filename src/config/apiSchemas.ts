@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ERROR_CODES, PulsecheckError, type Issue } from '../domain/errors.js';
 import { HTTP_METHODS } from '../domain/job.js';
+import { RUN_ERROR_KINDS } from '../domain/run.js';
 import { describeZodIssue } from './issues.js';
 import { jobSchema, type JobInput } from './jobsSchema.js';
 
@@ -51,7 +52,7 @@ const invalid = (what: string, issues: Issue[]) =>
 
 const instant = z.iso.datetime({ offset: true }).describe('ISO 8601 instant');
 const runError = z.object({
-  kind: z.enum(['timeout', 'connect', 'dns', 'tls', 'reset', 'protocol', 'conditions', 'circuit-open', 'overlap', 'overloaded', 'aborted', 'internal']),
+  kind: z.enum(RUN_ERROR_KINDS),
   message: z.string(),
 });
 

@@ -9,19 +9,28 @@ export type TransportFailureKind = 'timeout' | 'connect' | 'dns' | 'tls' | 'rese
 /**
  * Stable reasons a run is not `up`, documented in the README.
  * `conditions`: a response came but a condition failed. `circuit-open`, `overlap`, `overloaded`:
- * the run was skipped. `internal`: a fault of Pulsecheck itself (status `error`).
+ * the run was skipped. `aborted`: the run was cut short by a shutdown (status `skipped`). `internal`: a fault of Pulsecheck itself (status `error`).
  * `secret-unavailable`: a secret or token the request needs could not be obtained, so the target
  * was not called (status `error`; the message names the secret, never a value).
  */
-export type RunErrorKind =
-  | TransportFailureKind
-  | 'conditions'
-  | 'circuit-open'
-  | 'overlap'
-  | 'overloaded'
-  | 'aborted'
-  | 'internal'
-  | 'secret-unavailable';
+export type RunErrorKind = (typeof RUN_ERROR_KINDS)[number];
+
+/** Every `RunErrorKind`, as a value (the API's response schema lists them). */
+export const RUN_ERROR_KINDS = [
+  'timeout',
+  'connect',
+  'dns',
+  'tls',
+  'reset',
+  'protocol',
+  'conditions',
+  'circuit-open',
+  'overlap',
+  'overloaded',
+  'aborted',
+  'internal',
+  'secret-unavailable',
+] as const;
 
 /** Phase timings of the final attempt, in milliseconds. Connection phases are 0 on a reused connection. */
 export interface Timings {

@@ -158,6 +158,29 @@ describe('CheckRunner: the whole policy against a real target', () => {
     expect(Date.now() - started).toBeLessThan(1_500);
   });
 
+  it('records a run cut short by shutdown as skipped (aborted): the job keeps its health and its breaker count', async () => {
+    let hang = false;
+    const server = await serve((_req, res) => {
+      if (hang) setTimeout(() => res.end('late'), 3_000).unref();
+      else res.end('ok');
+    });
+    const { instance, store, telemetry } = runner();
+    const target = job({ url: server.url, timeoutSeconds: 5, retry: fastRetry, circuitBreaker: { failureThreshold: 1, halfOpenAfterSeconds: 60 } });
+    expect((await instance.run(target, scheduled())).status).toBe('up');
+    hang = true;
+    const shutdown = new AbortController();
+    setTimeout(() => shutdown.abort(), 200);
+    const started = Date.now();
+    const run = await instance.run(target, scheduled(), shutdown.signal);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(run).toMatchObject({ status: 'skipped', success: false, attempts: 1, httpStatus: null, error: { kind: 'aborted' } });
+    expect((await store.loadState('target'))?.health).toBe('UP');
+    expect(telemetry.circuits).toEqual([]);
+    // Had the abort counted as a failure, this threshold-1 breaker would be open and skip the run.
+    hang = false;
+    expect((await instance.run(target, scheduled())).status).toBe('up');
+  });
+
   it('opens the circuit after consecutive failed runs, skips while open, probes after halfOpenAfter', async () => {
     let healthy = false;
     const server = await serve((_req, res) => res.writeHead(healthy ? 200 : 404).end());
