@@ -89,12 +89,14 @@ describe('API under malformed input (fast-check)', () => {
         // writes on `kept` conditional on a stale ETag so every write here must be rejected.
         const headers: Record<string, string> = { 'if-match': ifMatch === undefined || ifMatch === '*' || ifMatch === etag ? '"stale"' : ifMatch };
         if (payload) headers['content-type'] = payload.type;
-        const postsJob = method === 'POST' && (path === '/jobs' || path === '/runs' || path.endsWith('/run'));
-        if (postsJob && payload?.type.startsWith('application/json') && !path.endsWith('/run')) {
+        // The host, as Azure's does, takes a route with a trailing slash as the route (`/jobs/` is `/jobs`).
+        const route = path.replace(/\/$/, '');
+        const postsJob = method === 'POST' && (route === '/jobs' || route === '/runs');
+        if (postsJob && payload?.type.startsWith('application/json')) {
           // Make creations and unsaved runs invalid for certain: an unknown field.
           payload.text = /^\s*\{/.test(payload.text) ? payload.text.replace(/^\s*\{/, '{"unknownField":1,') : payload.text;
         }
-        if (path.endsWith('/run') && method === 'POST') return; // runs are not input validation
+        if (route.endsWith('/run') && method === 'POST') return; // runs are not input validation
         let response: Response;
         try {
           response = await fetch(`${api.host.url}${path}${qs}`, { method, headers, ...(payload && method !== 'GET' ? { body: payload.text } : {}) });
