@@ -1,6 +1,6 @@
 import { planTick, type Occurrence } from '../domain/plan.js';
 import { runIdFor, type Run } from '../domain/run.js';
-import { nextOccurrence, type Schedule } from '../domain/schedule.js';
+import { nextOccurrence, previousOccurrence, type Schedule } from '../domain/schedule.js';
 import type { Job } from '../domain/job.js';
 import type { CheckRunner } from './checkRunner.js';
 import type { Clock, JobCatalog, Logger, StateStore } from './ports/index.js';
@@ -80,7 +80,8 @@ export class Dispatcher {
     // invocation normally ends before it and the timer stays on time.
     const horizon = nextTick - 1;
     const jobs = (await catalog.list()).filter((job) => job.enabled);
-    const plan = planTick({ jobs, cursors: await store.loadCursors(), now, horizon, lookbackMs });
+    const tickAt = previousOccurrence(tickSchedule, now) ?? now;
+    const plan = planTick({ jobs, cursors: await store.loadCursors(), now, tickAt, horizon, lookbackMs });
     await store.saveCursors(plan.cursors);
     return { occurrences: plan.occurrences, jobs };
   }

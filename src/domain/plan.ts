@@ -5,7 +5,11 @@ export interface Occurrence {
   readonly job: string;
   /** The scheduled instant, epoch ms. */
   readonly scheduledAt: number;
-  /** True when the instant had already passed when it was planned (missed by downtime or a late tick). */
+  /**
+   * True for the one run that stands for occurrences missed before this tick (downtime, a tick that
+   * did not run): its instant is before the tick's own, or earlier occurrences were dropped for it.
+   * The tick's own instant, started a few milliseconds late as every timer is, is not a catch-up.
+   */
   readonly catchUp: boolean;
 }
 
@@ -20,6 +24,8 @@ export interface PlanInput {
   readonly cursors: Cursors;
   /** The current instant, epoch ms. */
   readonly now: number;
+  /** The instant this tick was due (its timer's schedule), epoch ms. Default: `now`. */
+  readonly tickAt?: number;
   /** Plan every occurrence up to and including this instant (normally the next tick), epoch ms. */
   readonly horizon: number;
   /**
@@ -40,20 +46,25 @@ export interface Plan {
 /**
  * Plans a dispatcher tick. Pure: `now` and the state are arguments.
  *
- * For each job: of the occurrences in (cursor, now] (missed: downtime, or a late tick) only the latest
- * is kept, as one catch-up run — like the Functions timer's `isPastDue`; every occurrence in
- * (now, horizon] is planned to start at its own instant. The new cursor is the horizon.
+ * For each job: of the occurrences in (cursor, now] (already due: the tick's own instant, or missed
+ * by downtime or a late tick) only the latest is kept, to start at once — like the Functions timer's
+ * `isPastDue`; every occurrence in (now, horizon] is planned to start at its own instant. The new
+ * cursor is the horizon.
  */
 export function planTick(input: PlanInput): Plan {
   const { jobs, cursors, now, horizon, lookbackMs } = input;
+  const tickAt = input.tickAt ?? now;
   const maxPerJob = input.maxPerJob ?? 1_000;
   const occurrences: Occurrence[] = [];
   const next: Record<string, number> = {};
   for (const { name, schedule } of jobs) {
-    const cursor = Math.min(cursors[name] ?? now - lookbackMs, horizon);
-    const missed = previousOccurrence(schedule, now);
-    if (missed !== undefined && missed > cursor) {
-      occurrences.push({ job: name, scheduledAt: missed, catchUp: true });
+    const stored = cursors[name];
+    const cursor = Math.min(stored ?? now - lookbackMs, horizon);
+    const due = previousOccurrence(schedule, now);
+    if (due !== undefined && due > cursor) {
+      // A job planned before whose first occurrence after its cursor is not this one had some dropped.
+      const dropped = stored !== undefined && (nextOccurrence(schedule, cursor) ?? due) < due;
+      occurrences.push({ job: name, scheduledAt: due, catchUp: due < tickAt || dropped });
     }
     let plannedUntil = horizon;
     let at = nextOccurrence(schedule, Math.max(cursor, now));

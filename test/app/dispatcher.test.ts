@@ -53,7 +53,7 @@ describe('Dispatcher with a fake clock', () => {
     const { prober, runFor } = setup([job({ name: 'a', every: '3s', url: 'http://a.test/' })]);
     await runFor(30);
     const instants = prober.calls.map((c) => (c.at - T0) / 1_000);
-    // The first tick (12:00:00) plans 12:00:00 as a just-missed catch-up, then 3, 6, 9, …
+    // The first tick (12:00:00) starts 12:00:00 at once (it is due), then 3, 6, 9, … at their instants
     expect(instants).toEqual([0, 3, 6, 9, 12, 15, 18, 21, 24, 27]);
     expect(new Set(prober.calls.map((c) => c.runId)).size).toBe(prober.calls.length);
   });
@@ -96,6 +96,19 @@ describe('Dispatcher with a fake clock', () => {
     expect(catchUps.find((r) => r.job === 'b')?.scheduledAt).toBe('2026-11-23T13:00:00.000Z');
     expect(after.prober.calls).toHaveLength(2 + 1); // the catch-ups, then a at +5 s
     expect(runsBefore).toBeGreaterThan(0);
+  });
+
+  it('does not call a run on the tick instant a catch-up when the timer fires a little late', async () => {
+    // As the real timer does: every tick fires some milliseconds after its boundary.
+    const jobs = [job({ name: 'a', every: '10s', url: 'http://a.test/' }), job({ name: 'b', schedule: '0 * * * * *', url: 'http://b.test/' })];
+    const { clock, telemetry, dispatcher } = setup(jobs, new MemoryStore(), T0 + 7);
+    for (let k = 0; k < 12; k++) {
+      const tick = dispatcher.tick();
+      await clock.advance(10_000);
+      await tick;
+    }
+    expect(telemetry.runs.map((r) => r.job).sort()).toEqual([...Array<string>(12).fill('a'), 'b', 'b']);
+    expect(telemetry.runs.filter((r) => r.catchUp)).toEqual([]);
   });
 
   it('hands unstarted occurrences back on shutdown so they are caught up, not lost', async () => {

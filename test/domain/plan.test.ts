@@ -37,11 +37,11 @@ describe('planTick: a job never planned before (no cursor)', () => {
       expected: [occ('job', 0, true), occ('job', 10), occ('job', 20), occ('job', 30)],
     },
     {
-      name: 'every 10s, exactly on an occurrence: it is the catch-up, the next is beyond the horizon',
+      name: 'every 10s, exactly on an occurrence: it is due now, on time; the next is beyond the horizon',
       schedule: every('10s'),
       now: sec(0),
       horizon: sec(10) - 1,
-      expected: [occ('job', 0, true)],
+      expected: [occ('job', 0)],
     },
     {
       name: 'the horizon itself is included',
@@ -139,11 +139,13 @@ describe('planTick over successive ticks: every occurrence exactly once', () => 
       const boundary = T0 + k * TICK_MS;
       const now = boundary + latency(k);
       const horizon = boundary + TICK_MS - 1;
-      const plan = planTick({ jobs: [{ name: 'job', schedule }], cursors, now, horizon, lookbackMs: TICK_MS });
+      const plan = planTick({ jobs: [{ name: 'job', schedule }], cursors, now, tickAt: boundary, horizon, lookbackMs: TICK_MS });
       for (const o of plan.occurrences) {
-        // Catch-ups are already due; the others start at their own instant within this tick.
-        if (o.catchUp) expect(o.scheduledAt).toBeLessThanOrEqual(now);
-        else expect(o.scheduledAt > now && o.scheduledAt <= horizon).toBe(true);
+        // Due ones start at once, the others at their own instant within this tick. Ticks that all
+        // run, however late within their period, leave nothing to catch up but the new job's
+        // occurrence just before the first tick.
+        expect(o.scheduledAt <= horizon && (o.scheduledAt > now || o.scheduledAt >= boundary || k === 0)).toBe(true);
+        expect(o.catchUp).toBe(k === 0 && o.scheduledAt < boundary);
       }
       planned.push(...plan.occurrences);
       cursors = plan.cursors;
@@ -213,17 +215,35 @@ describe('planTick after downtime', () => {
       expected: [occ('job', 0, true)],
     },
     {
-      name: 'every 10s, cursor one tick old (no downtime): the boundary occurrence is the only catch-up',
+      name: 'every 10s, tick 30 s late, nothing before it planned: the tick instant stands for the dropped ones',
+      schedule: every('10s'),
+      cursor: sec(0) - 1,
+      now: sec(30) + 250,
+      tickAt: sec(30),
+      horizon: sec(40) - 1,
+      expected: [occ('job', 30, true)],
+    },
+    {
+      name: 'every 1m, cursor one tick old, the tick 3 s late: the occurrence before the tick instant is a catch-up',
+      schedule: every('1m'),
+      cursor: sec(0) - 1,
+      now: sec(13),
+      tickAt: sec(10),
+      horizon: sec(20) - 1,
+      expected: [occ('job', 0, true)],
+    },
+    {
+      name: 'every 10s, cursor one tick old (no downtime), the tick 250 ms late: its own instant is on time',
       schedule: every('10s'),
       cursor: sec(0) - 1,
       now: sec(0) + 250,
+      tickAt: sec(0),
       horizon: sec(10) - 1,
-      expected: [occ('job', 0, true)],
+      expected: [occ('job', 0)],
     },
-  ])('$name', ({ schedule, cursor, now, horizon, expected }) => {
-    const plan = planTick({ jobs: [{ name: 'job', schedule }], cursors: { job: cursor }, now, horizon, lookbackMs: 10_000 });
+  ])('$name', ({ schedule, cursor, now, tickAt, horizon, expected }) => {
+    const plan = planTick({ jobs: [{ name: 'job', schedule }], cursors: { job: cursor }, now, ...(tickAt === undefined ? {} : { tickAt }), horizon, lookbackMs: 10_000 });
     expect(plan.occurrences).toEqual(expected);
-    expect(plan.occurrences.filter((o) => o.catchUp)).toHaveLength(1);
     expect(plan.cursors).toEqual({ job: horizon });
   });
 });
@@ -298,14 +318,14 @@ describe('planTick maxPerJob', () => {
           lookbackMs: 10_000,
           maxPerJob,
         });
-        expect(plan.occurrences.filter((o) => !o.catchUp).length).toBeLessThanOrEqual(maxPerJob);
+        const now = sec(0) + tick * nowStepMs;
+        expect(plan.occurrences.filter((o) => o.scheduledAt > now).length).toBeLessThanOrEqual(maxPerJob);
         planned.push(...plan.occurrences);
         cursors = plan.cursors;
         if (plan.occurrences.length === 0) break;
       }
       expect(planned.map((o) => o.scheduledAt)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(sec));
-      expect(planned[0]).toEqual(occ('job', 0, true));
-      expect(planned.slice(1).every((o) => !o.catchUp)).toBe(true);
+      expect(planned.every((o) => !o.catchUp)).toBe(true);
       expect(cursors).toEqual({ job: horizon });
     },
   );
