@@ -6,18 +6,31 @@ import type { StateEffect } from '../../domain/state.js';
 import { transferMs } from '../../domain/timings.js';
 
 const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'half-open', 'open', 'isolated'];
+const PHASES = ['resolve', 'connect', 'tls', 'processing', 'transfer'] as const;
+
+/** A job's latest measurements and its totals, in plain numbers until a scrape reads them. */
+interface JobSeries {
+  readonly runs: Partial<Record<Run['status'], number>>;
+  attempts: number;
+  lastRun: number;
+  /** From the last run that measured something (not skipped). */
+  measured?: { success: number; duration: number; status: number; phases?: Record<(typeof PHASES)[number], number> };
+  certificate?: number;
+}
 
 /**
  * The Prometheus sink: keeps the latest result of each job in memory and serves it as text
  * exposition on `GET /api/metrics`. Names follow the blackbox exporter (`probe_*`, one series per
  * job, label `job`), so blackbox dashboards work unchanged; `pulsecheck_*` counters add what a
  * blackbox probe does not know (skips, attempts, state changes, the circuit). Memory grows with the
- * number of jobs, not of runs.
+ * number of jobs, not of runs. A run only updates plain per-job numbers; the metrics are filled from
+ * them when scraped (prom-client would otherwise hash a label set for each of a run's 13 updates).
  */
 export class PrometheusTelemetry implements TelemetrySink, MetricsExposition, HealthContributor {
   readonly name = 'prometheus';
   readonly #registry = new Registry();
   #lastScrapeAt: number | undefined;
+  readonly #series = new Map<string, JobSeries>();
   readonly #success = this.#gauge('probe_success', 'Whether the last run of the check was up (1) or not (0)');
   readonly #duration = this.#gauge('probe_duration_seconds', 'Duration of the last run, all attempts included, in seconds');
   readonly #status = this.#gauge('probe_http_status_code', 'HTTP status of the last response (0: none)');
@@ -34,6 +47,7 @@ export class PrometheusTelemetry implements TelemetrySink, MetricsExposition, He
   }
 
   async expose(): Promise<string> {
+    this.#fill();
     const text = await this.#registry.metrics();
     this.#lastScrapeAt = Date.now();
     return text;
@@ -46,22 +60,22 @@ export class PrometheusTelemetry implements TelemetrySink, MetricsExposition, He
   }
 
   runCompleted(run: Run, job: Job): void {
-    const labels = { job: job.name };
-    this.#runs.inc({ ...labels, status: run.status });
-    this.#attempts.inc(labels, run.attempts);
-    this.#lastRun.set(labels, Date.parse(run.startedAt) / 1_000);
+    let series = this.#series.get(job.name);
+    if (!series) this.#series.set(job.name, (series = { runs: {}, attempts: 0, lastRun: 0 }));
+    series.runs[run.status] = (series.runs[run.status] ?? 0) + 1;
+    series.attempts += run.attempts;
+    series.lastRun = Date.parse(run.startedAt) / 1_000;
     // A skipped run measured nothing: the probe_* series keep the last measured result.
     if (run.status === 'skipped') return;
-    this.#success.set(labels, run.success ? 1 : 0);
-    this.#duration.set(labels, run.durationMs / 1_000);
-    this.#status.set(labels, run.httpStatus ?? 0);
-    if (run.certificateExpiresAt) this.#certificate.set(labels, Date.parse(run.certificateExpiresAt) / 1_000);
     const t = run.timings;
-    if (t) {
+    series.measured = {
+      success: run.success ? 1 : 0,
+      duration: run.durationMs / 1_000,
+      status: run.httpStatus ?? 0,
       // The blackbox exporter's phases: processing is server time to the first byte, transfer the rest.
-      const phases = { resolve: t.dns, connect: t.connect, tls: t.tls, processing: t.firstByte, transfer: transferMs(t) };
-      for (const [phase, ms] of Object.entries(phases)) this.#phases.set({ ...labels, phase }, ms / 1_000);
-    }
+      ...(t ? { phases: { resolve: t.dns / 1_000, connect: t.connect / 1_000, tls: t.tls / 1_000, processing: t.firstByte / 1_000, transfer: transferMs(t) / 1_000 } } : {}),
+    };
+    if (run.certificateExpiresAt) series.certificate = Date.parse(run.certificateExpiresAt) / 1_000;
   }
 
   healthChanged(effect: StateEffect): void {
@@ -73,6 +87,27 @@ export class PrometheusTelemetry implements TelemetrySink, MetricsExposition, He
   }
 
   async flush(): Promise<void> {}
+
+  /** Sets every job's series from its numbers (a series, once there, stays, as prom-client keeps it). */
+  #fill(): void {
+    // The run counters are totals kept here: set afresh from them.
+    this.#runs.reset();
+    this.#attempts.reset();
+    for (const [job, series] of this.#series) {
+      const labels = { job };
+      for (const [status, count] of Object.entries(series.runs)) this.#runs.inc({ job, status }, count);
+      this.#attempts.inc(labels, series.attempts);
+      this.#lastRun.set(labels, series.lastRun);
+      const { measured } = series;
+      if (measured) {
+        this.#success.set(labels, measured.success);
+        this.#duration.set(labels, measured.duration);
+        this.#status.set(labels, measured.status);
+        if (measured.phases) for (const phase of PHASES) this.#phases.set({ job, phase }, measured.phases[phase]);
+      }
+      if (series.certificate !== undefined) this.#certificate.set(labels, series.certificate);
+    }
+  }
 
   #gauge(name: string, help: string, labelNames: readonly string[] = ['job']): Gauge {
     return new Gauge({ name, help, labelNames, registers: [this.#registry] });
