@@ -9,7 +9,8 @@ export type TransportFailureKind = 'timeout' | 'connect' | 'dns' | 'tls' | 'rese
 /**
  * Stable reasons a run is not `up`, documented in the README.
  * `conditions`: a response came but a condition failed. `circuit-open`, `overlap`, `overloaded`:
- * the run was skipped. `aborted`: the run was cut short by a shutdown (status `skipped`). `internal`: a fault of Pulsecheck itself (status `error`).
+ * the run was skipped. `aborted`: the run was cut short by a shutdown (status `skipped`).
+ * `internal`: a fault of Pulsecheck itself (status `error`).
  * `secret-unavailable`: a secret or token the request needs could not be obtained, so the target
  * was not called (status `error`; the message names the secret, never a value).
  */
