@@ -48,10 +48,11 @@ export function formatPretty(line: string): string {
     const status = String(record.status);
     const attempts = Number(record.attempts);
     const http = record.httpStatus === null ? '' : ` ${String(record.httpStatus)}`;
-    const reason = Array.isArray(record.failedConditions) && record.failedConditions.length > 0
-      ? `: ${record.failedConditions.join('; ')}`
-      : record.errorKind
-        ? `: ${String(record.errorKind)} (${String(record.errorMessage)})`
+    // A run with no response is told by its error (conditions on a missing status say less).
+    const reason = record.errorKind && record.errorKind !== 'conditions'
+      ? `: ${String(record.errorKind)} (${String(record.errorMessage)})`
+      : Array.isArray(record.failedConditions) && record.failedConditions.length > 0
+        ? `: ${record.failedConditions.join('; ')}`
         : '';
     const tries = status === 'skipped' ? '' : ` in ${String(record.durationMs)} ms (${attempts} attempt${attempts === 1 ? '' : 's'})`;
     return `${time} ${ICONS[status] ?? '?'} ${String(record.job)} ${status}${http}${tries}${reason}`;
