@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, AuditAction, AuditEntry } from '../domain/audit.js';
 import { auditKey } from '../domain/audit.js';
-import { PulsecheckError, notFound, preconditionFailed } from '../domain/errors.js';
+import { PulsecheckError, notFound, preconditionFailed, type Issue } from '../domain/errors.js';
 import { decodeCursor, runKey, toPage, type Page } from '../domain/history.js';
 import type { Job } from '../domain/job.js';
 import { maskDefinition } from '../domain/mask.js';
@@ -111,6 +111,11 @@ export class JobAdmin {
   }
 
   /** Compiles a definition or rejects it with every problem (400). */
+  /** The problems of a job definition, none when it compiles. */
+  issuesOf(definition: Readonly<Record<string, unknown>>): readonly Issue[] {
+    return this.#deps.compile(definition).issues;
+  }
+
   compile(definition: Readonly<Record<string, unknown>>): Job {
     const { job, issues } = this.#deps.compile(definition);
     if (!job) {

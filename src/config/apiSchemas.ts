@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ERROR_CODES, PulsecheckError, type Issue } from '../domain/errors.js';
 import { HTTP_METHODS } from '../domain/job.js';
 import { RUN_ERROR_KINDS } from '../domain/run.js';
+import { problemsBeyond } from './compileJob.js';
 import { describeZodIssue } from './issues.js';
 import { jobSchema, type JobInput } from './jobsSchema.js';
 
@@ -36,12 +37,17 @@ export function parsePageQuery(query: URLSearchParams): { limit: number; cursor:
 
 /**
  * Validates a job body (the jobs file's job schema). `defaults` fill fields the body may leave out
- * (the name from the URL of `PUT`, a name for an unsaved run).
+ * (the name from the URL of `PUT`, a name for an unsaved run). When the body is structurally broken,
+ * `compile` (the API's job compiler) finds the problems of its other fields, so that all are
+ * reported at once, as for the jobs file.
  */
-export function parseJobBody(body: unknown, defaults: Partial<JobInput> = {}): JobInput {
+export function parseJobBody(body: unknown, defaults: Partial<JobInput>, compile: (input: JobInput) => readonly Issue[]): JobInput {
   const input = body !== null && typeof body === 'object' && !Array.isArray(body) ? { ...defaults, ...body } : body;
   const parsed = jobSchema.safeParse(input, { reportInput: true });
-  if (!parsed.success) throw invalid('the job', parsed.error.issues.map((issue) => describeZodIssue(issue, '', 0)));
+  if (!parsed.success) {
+    const structural = parsed.error.issues.map((issue) => describeZodIssue(issue, '', 0));
+    throw invalid('the job', [...structural, ...problemsBeyond(parsed.error.issues, input, compile, '')]);
+  }
   return parsed.data;
 }
 

@@ -1,9 +1,10 @@
+import type { z } from 'zod';
 import type { Issue } from '../domain/errors.js';
 import type { HttpMethod, Job, JobSource } from '../domain/job.js';
 import { compileCron, compileEvery, type Schedule } from '../domain/schedule.js';
 import { parseCondition, needsBody, type Condition } from '../domain/conditions/index.js';
 import { collectSecrets, compileAuth } from './compileAuth.js';
-import type { DefaultsInput, JobInput } from './jobsSchema.js';
+import { jobSchema, type DefaultsInput, type JobInput } from './jobsSchema.js';
 import { substituteEnv, type Env } from './substitute.js';
 
 /** Defaults applied when neither the job nor `defaults` sets a value (README: configuration reference). */
@@ -178,4 +179,28 @@ function mapStrings(value: unknown, fn: (text: string) => string): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, fn)]));
   }
   return value;
+}
+
+/**
+ * The problems a structurally broken job has in its other fields, so that every problem is reported
+ * at once: the broken fields are set aside (a placeholder stands in for a broken name or url), the
+ * rest is compiled by `compile`, and what it says about the set-aside fields is dropped. `pathPrefix`
+ * is the one `compile` puts before each issue's field.
+ */
+export function problemsBeyond(
+  structural: readonly z.core.$ZodIssue[],
+  rawJob: unknown,
+  compile: (input: JobInput) => readonly Issue[],
+  pathPrefix: string,
+): Issue[] {
+  if (rawJob === null || typeof rawJob !== 'object' || Array.isArray(rawJob)) return [];
+  const broken = new Set<string>();
+  for (const issue of structural) {
+    if (issue.code === 'unrecognized_keys' && issue.path.length === 0) issue.keys.forEach((key) => broken.add(key));
+    else broken.add(String(issue.path[0]));
+  }
+  const kept = Object.fromEntries(Object.entries(rawJob).filter(([key]) => !broken.has(key)));
+  const retry = jobSchema.safeParse({ name: 'job', url: 'http://placeholder.invalid/', ...kept });
+  if (!retry.success) return [];
+  return compile(retry.data).filter((issue) => !broken.has(issue.path.slice(pathPrefix.length).split(/[.[]/)[0] ?? ''));
 }

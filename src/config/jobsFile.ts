@@ -1,9 +1,9 @@
 import { configError, type Issue } from '../domain/errors.js';
 import type { Job } from '../domain/job.js';
-import { compileJob } from './compileJob.js';
+import { compileJob, problemsBeyond } from './compileJob.js';
 import { describeZodIssue } from './issues.js';
 import { z } from 'zod';
-import { defaultsSchema, jobSchema, jobsFileSchema, type DefaultsInput } from './jobsSchema.js';
+import { defaultsSchema, jobSchema, jobsFileSchema } from './jobsSchema.js';
 import type { Env } from './substitute.js';
 
 /**
@@ -44,7 +44,10 @@ export function parseJobsFile(text: string, env: Env, fileName = 'jobs.config.js
       for (const issue of parsed.error.issues) {
         issues.push(describeZodIssue({ ...issue, path: ['jobs', index, ...issue.path] }, where, 2));
       }
-      if (defaults.success) issues.push(...problemsBeyond(parsed.error.issues, rawJob, defaults.data, env, where, index));
+      if (defaults.success) {
+        const options = { env, source: 'config', where, pathPrefix: `jobs[${index}].` } as const;
+        issues.push(...problemsBeyond(parsed.error.issues, rawJob, (input) => compileJob(input, defaults.data, options).issues, options.pathPrefix));
+      }
       return;
     }
     const input = parsed.data;
@@ -55,33 +58,6 @@ export function parseJobsFile(text: string, env: Env, fileName = 'jobs.config.js
   });
   if (issues.length > 0) throw configError(issues, fileName);
   return jobs;
-}
-
-/**
- * The problems a structurally broken job has in its other fields: the broken fields are set aside
- * (a placeholder stands in for a broken name or url) and the rest is compiled.
- */
-function problemsBeyond(
-  structural: readonly z.core.$ZodIssue[],
-  rawJob: unknown,
-  defaults: DefaultsInput,
-  env: Env,
-  where: string,
-  index: number,
-): Issue[] {
-  if (rawJob === null || typeof rawJob !== 'object' || Array.isArray(rawJob)) return [];
-  const broken = new Set<string>();
-  for (const issue of structural) {
-    if (issue.code === 'unrecognized_keys' && issue.path.length === 0) issue.keys.forEach((key) => broken.add(key));
-    else broken.add(String(issue.path[0]));
-  }
-  const kept = Object.fromEntries(Object.entries(rawJob).filter(([key]) => !broken.has(key)));
-  const retry = jobSchema.safeParse({ name: 'job', url: 'http://placeholder.invalid/', ...kept });
-  if (!retry.success) return [];
-  const prefix = `jobs[${index}].`;
-  return compileJob(retry.data, defaults, { env, source: 'config', where, pathPrefix: prefix }).issues.filter(
-    (issue) => !broken.has(issue.path.slice(prefix.length).split(/[.[]/)[0] ?? ''),
-  );
 }
 
 /** The file's outline; each job is then checked on its own, so every job's problems are reported. */

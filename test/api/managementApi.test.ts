@@ -79,6 +79,15 @@ describe('management API on Table Storage (Azurite)', () => {
     expect(issues).toContainEqual({ path, message: expect.stringContaining(message) });
   });
 
+  it('POST /api/jobs and /api/runs report every problem at once, a broken field and the others', async () => {
+    const body = { name: 'no spaces', url: 'nope', every: '5', timeoutSeconds: 'ten' };
+    for (const path of ['/jobs', '/runs']) {
+      const { issues } = await problem(await api.call('POST', path, { body }), 400, 'validation_failed');
+      expect(issues?.map((issue) => issue.path).sort()).toEqual(['every', 'name', 'timeoutSeconds', 'url']);
+      expect(issues?.find((issue) => issue.path === 'url')?.message).toBe('url "nope" is not an absolute http(s) URL');
+    }
+  });
+
   it('rejects bodies that are not JSON (400), not typed as JSON (415) or too large (413)', async () => {
     const invalid = await problem(await api.call('POST', '/jobs', { body: '{"name": ' }), 400, 'validation_failed');
     expect(invalid.detail).toContain('not valid JSON');

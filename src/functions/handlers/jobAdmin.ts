@@ -1,12 +1,16 @@
 import type { HttpHandler } from '@azure/functions';
 import type { Pulsecheck } from '../../app/pulsecheck.js';
 import { parseJobBody } from '../../config/apiSchemas.js';
+import type { JobInput } from '../../config/jobsSchema.js';
 import { actorOf, etagHeader, handle, ifMatchOf, json, readJsonBody } from '../http.js';
+
+/** What the API's job compiler says about a job definition (for the problems beyond a broken field). */
+const issuesOf = (app: Pulsecheck) => (input: JobInput) => app.jobs.issuesOf(input);
 
 /** POST /api/jobs: creates an API job; 201 with Location and ETag. */
 export const createJob = (app: Pulsecheck): HttpHandler =>
   handle(async (request) => {
-    const definition = parseJobBody(await readJsonBody(request));
+    const definition = parseJobBody(await readJsonBody(request), {}, issuesOf(app));
     const view = await app.jobs.create(definition, actorOf(request));
     return json(view, 201, { location: `/api/jobs/${encodeURIComponent(view.name)}`, etag: etagHeader(view.etag ?? '') });
   });
@@ -15,7 +19,7 @@ export const createJob = (app: Pulsecheck): HttpHandler =>
 export const replaceJob = (app: Pulsecheck): HttpHandler =>
   handle(async (request) => {
     const name = request.params.name ?? '';
-    const definition = parseJobBody(await readJsonBody(request), { name });
+    const definition = parseJobBody(await readJsonBody(request), { name }, issuesOf(app));
     const view = await app.jobs.replace(name, definition, ifMatchOf(request), actorOf(request));
     return json(view, 200, { etag: etagHeader(view.etag ?? '') });
   });
@@ -30,6 +34,6 @@ export const deleteJob = (app: Pulsecheck): HttpHandler =>
 /** POST /api/runs: runs an unsaved job definition once; the run is returned, not recorded. */
 export const runUnsaved = (app: Pulsecheck): HttpHandler =>
   handle(async (request) => {
-    const definition = parseJobBody(await readJsonBody(request), { name: 'unsaved' });
+    const definition = parseJobBody(await readJsonBody(request), { name: 'unsaved' }, issuesOf(app));
     return json(await app.runUnsaved(app.jobs.compile(definition)));
   });
