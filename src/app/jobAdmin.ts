@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, AuditAction, AuditEntry } from '../domain/audit.js';
 import { auditKey } from '../domain/audit.js';
-import { PulsecheckError, notFound, preconditionFailed, type Issue } from '../domain/errors.js';
+import { PulsecheckError, notFound, preconditionFailed, validationError, type Issue } from '../domain/errors.js';
 import { decodeCursor, runKey, toPage, type Page } from '../domain/history.js';
 import type { Job } from '../domain/job.js';
 import { maskDefinition } from '../domain/mask.js';
@@ -25,8 +25,6 @@ export interface JobAdminDeps {
   readonly retentionDays: number;
 }
 
-/** Largest page of history or audit. */
-export const MAX_PAGE = 1_000;
 /** Runs deleted per store call; the retention timer makes at most `RETENTION_BATCHES` calls per invocation. */
 const RETENTION_BATCH = 1_000;
 const RETENTION_BATCHES = 50;
@@ -110,17 +108,15 @@ export class JobAdmin {
     return { deleted, before: new Date(before).toISOString(), complete: false };
   }
 
-  /** Compiles a definition or rejects it with every problem (400). */
   /** The problems of a job definition, none when it compiles. */
   issuesOf(definition: Readonly<Record<string, unknown>>): readonly Issue[] {
     return this.#deps.compile(definition).issues;
   }
 
+  /** Compiles a definition or rejects it with every problem (400). */
   compile(definition: Readonly<Record<string, unknown>>): Job {
     const { job, issues } = this.#deps.compile(definition);
-    if (!job) {
-      throw new PulsecheckError('validation_failed', `the job is invalid:\n${issues.map((i) => `  - ${i.message}`).join('\n')}`, issues);
-    }
+    if (!job) throw validationError('the job', issues);
     return job;
   }
 

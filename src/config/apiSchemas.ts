@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERROR_CODES, PulsecheckError, type Issue } from '../domain/errors.js';
+import { ERROR_CODES, validationError, type Issue } from '../domain/errors.js';
 import { HTTP_METHODS } from '../domain/job.js';
 import { RUN_ERROR_KINDS } from '../domain/run.js';
 import { problemsBeyond } from './compileJob.js';
@@ -31,7 +31,7 @@ export function parsePageQuery(query: URLSearchParams): { limit: number; cursor:
     ...(query.has('limit') ? { limit: query.get('limit') } : {}),
     ...(query.has('cursor') ? { cursor: query.get('cursor') } : {}),
   });
-  if (!parsed.success) throw invalid('the query string', parsed.error.issues.map((issue) => describeZodIssue(issue, '', 0)));
+  if (!parsed.success) throw validationError('the query string', parsed.error.issues.map((issue) => describeZodIssue(issue, '', 0)));
   return { limit: parsed.data.limit ?? PAGE.default, cursor: parsed.data.cursor };
 }
 
@@ -46,13 +46,11 @@ export function parseJobBody(body: unknown, defaults: Partial<JobInput>, compile
   const parsed = jobSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) {
     const structural = parsed.error.issues.map((issue) => describeZodIssue(issue, '', 0));
-    throw invalid('the job', [...structural, ...problemsBeyond(parsed.error.issues, input, compile, '')]);
+    throw validationError('the job', [...structural, ...problemsBeyond(parsed.error.issues, input, compile, '')]);
   }
   return parsed.data;
 }
 
-const invalid = (what: string, issues: Issue[]) =>
-  new PulsecheckError('validation_failed', `${what} is invalid:\n${issues.map((i) => `  - ${i.message}`).join('\n')}`, issues);
 
 // ---- response shapes (documentation: GET /api/openapi.json) ----
 

@@ -72,11 +72,6 @@ export function fillSecrets(text: string, value: (id: string) => string, encode:
   return text.includes(OPENING) ? text.replace(REFERENCE, (_match, id: string) => encode(value(id))) : text;
 }
 
-/** The secrets a job's auth names (none for `none` and `managedIdentity`). */
-export function authSecret(auth: Auth): SecretRef | undefined {
-  return 'secret' in auth ? auth.secret : undefined;
-}
-
 /**
  * Whether a setting holds an App Service Key Vault reference (`@Microsoft.KeyVault(…)`) that the
  * platform failed to resolve: the platform replaces a reference with the secret, or leaves the

@@ -50,13 +50,15 @@ export class PulsecheckError extends Error {
 export const isPulsecheckError = (error: unknown): error is PulsecheckError =>
   error instanceof PulsecheckError;
 
+const listed = (what: string, issues: readonly Issue[]) => `${what} is invalid:\n${issues.map((i) => `  - ${i.message}`).join('\n')}`;
+
 /** The jobs file (or one job) is invalid; `issues` lists every problem at once. */
 export const configError = (issues: readonly Issue[], source = 'configuration'): PulsecheckError =>
-  new PulsecheckError(
-    'config_invalid',
-    `${source} is invalid:\n${issues.map((i) => `  - ${i.message}`).join('\n')}`,
-    issues,
-  );
+  new PulsecheckError('config_invalid', listed(source, issues), issues);
+
+/** A request's input (`what`: the job, the query string) is invalid; `issues` lists every problem (400). */
+export const validationError = (what: string, issues: readonly Issue[]): PulsecheckError =>
+  new PulsecheckError('validation_failed', listed(what, issues), issues);
 
 export const notFound = (what: string): PulsecheckError =>
   new PulsecheckError('not_found', `${what} was not found`);
