@@ -21,11 +21,8 @@ import type {
   ConfigJobSource,
   HealthContributor,
   Logger,
-  ManagedIdentityTokens,
   MetricsExposition,
-  OAuth2Client,
   Prober,
-  SecretStore,
   StateStore,
   Telemetry,
   TelemetrySink,
@@ -49,14 +46,9 @@ export interface Overrides {
   readonly store?: StateStore;
   /** Replaces the whole telemetry fan-out (no sink is built). */
   readonly telemetry?: Telemetry;
-  readonly tracing?: Tracing;
   readonly logger?: Logger;
   /** The jobs of the jobs file (instead of reading PULSECHECK_JOBS_FILE / PULSECHECK_JOBS_URL). */
   readonly configSource?: ConfigJobSource;
-  // --- secrets (issue 3) ---
-  readonly secretStore?: SecretStore;
-  readonly oauth2?: OAuth2Client;
-  readonly managedIdentity?: ManagedIdentityTokens;
   /** Builds the Azure credential for a client ID (`undefined`: the app's own). Default: `createCredential`. */
   readonly credentialFactory?: (clientId: string | undefined) => TokenCredential | Promise<TokenCredential>;
 }
@@ -78,7 +70,6 @@ export interface Deps {
   readonly app: Pulsecheck;
   readonly settings: Settings;
   readonly logger: Logger;
-  readonly store: StateStore;
   /** Stores pending writes, stops watching the jobs file and closes pooled connections; call after the last check. */
   close(): Promise<void>;
 }
@@ -103,7 +94,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   const clock = options.clock ?? new SystemClock();
   const sinks: Sinks = options.telemetry ? { telemetry: options.telemetry, contributors: [] } : telemetrySinks(settings, env, logger, clock);
   const { telemetry } = sinks;
-  const tracing = options.tracing ?? sinks.tracing;
+  const { tracing } = sinks;
   const { secrets, authorizer, oauth2, identity } = secretParts(settings, env, options, clock, logger);
   const store = options.store ?? storeFor(settings, logger, identity);
   const config =
@@ -149,7 +140,6 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     app,
     settings,
     logger,
-    store,
     close: async () => {
       config.close();
       await Promise.all([prober.close(), oauth2.close(), store.close()]);
@@ -163,15 +153,15 @@ function secretParts(settings: Settings, env: Env, options: Overrides, clock: Cl
   const identity = new AzureIdentity(
     options.credentialFactory ?? ((clientId) => createCredential({ inAzure: settings.azure.inAzure, clientId: clientId ?? settings.azure.clientId })),
   );
-  const secretStore =
-    options.secretStore ??
-    (settings.keyVault ? new KeyVaultSecretStore({ ...settings.keyVault, credential: () => identity.credential() }) : new EnvSecretStore(env));
+  const secretStore = settings.keyVault
+    ? new KeyVaultSecretStore({ ...settings.keyVault, credential: () => identity.credential() })
+    : new EnvSecretStore(env);
   const secrets = new SecretResolver(secretStore, clock, {
     ttlMs: settings.secretTtlMs,
     unresolvedSettings: settings.unresolvedKeyVaultReferences,
   });
-  const oauth2 = options.oauth2 ?? new UndiciOAuth2Client();
-  const authorizer = new RequestAuthorizer({ clock, secrets, oauth2, managedIdentity: options.managedIdentity ?? identity });
+  const oauth2 = new UndiciOAuth2Client();
+  const authorizer = new RequestAuthorizer({ clock, secrets, oauth2, managedIdentity: identity });
   if (settings.unresolvedKeyVaultReferences.length > 0) {
     logger.warn(
       { event: 'unresolved-key-vault-references', settings: settings.unresolvedKeyVaultReferences },
