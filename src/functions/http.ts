@@ -96,7 +96,8 @@ export async function readJsonBody(request: HttpRequest): Promise<unknown> {
   }
 }
 
-const tooLarge = () => new PulsecheckError('payload_too_large', `the request body is over ${MAX_BODY_BYTES} bytes`);
+/** 413: a request body over `MAX_BODY_BYTES` (the local host checks the size before the handler). */
+export const tooLarge = () => new PulsecheckError('payload_too_large', `the request body is over ${MAX_BODY_BYTES} bytes`);
 
 /** `If-Match` as the use cases take it: absent, `*`, or the listed revisions (quotes and `W/` removed). */
 export function ifMatchOf(request: HttpRequest): IfMatch | undefined {

@@ -3,7 +3,6 @@ import type { TokenCredential } from '@azure/core-auth';
 import type * as StorageBlob from '@azure/storage-blob';
 import type { BlobClient } from '@azure/storage-blob';
 import type { ComponentHealth, ConfigJobSource, Logger } from '../../app/ports/index.js';
-import { isPulsecheckError } from '../../domain/errors.js';
 import type { Job } from '../../domain/job.js';
 
 export interface BlobJobCatalogOptions {
@@ -78,7 +77,7 @@ export class BlobJobCatalog implements ConfigJobSource {
     } catch (error) {
       // Remember the ETag: the same bad version is not downloaded and reported again every tick.
       this.#etag = etag;
-      this.#fail(isPulsecheckError(error) ? error.message : (error as Error).message);
+      this.#fail((error as Error).message);
     }
   }
 

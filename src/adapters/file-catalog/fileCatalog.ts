@@ -1,7 +1,7 @@
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { ComponentHealth, ConfigJobSource, Logger } from '../../app/ports/index.js';
-import { configError, isPulsecheckError } from '../../domain/errors.js';
+import { configError } from '../../domain/errors.js';
 import type { Job } from '../../domain/job.js';
 
 export interface FileJobCatalogOptions {
@@ -64,7 +64,7 @@ export class FileJobCatalog implements ConfigJobSource {
       this.#error = undefined;
       logger?.info({ event: 'jobs-reloaded', path: this.path, jobs: jobs.length }, `jobs file reloaded: ${jobs.length} jobs`);
     } catch (error) {
-      this.#error = isPulsecheckError(error) ? error.message : (error as Error).message;
+      this.#error = (error as Error).message;
       logger?.error({ event: 'jobs-reload-failed', path: this.path }, `${this.#error}\n(the last good version stays in use)`);
     }
   }

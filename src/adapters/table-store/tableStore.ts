@@ -229,7 +229,11 @@ export class TableStore implements StateStore {
         runs += Number(entity.count ?? 1);
       }
       const byJob = new Map<string, Entity[]>();
-      for (const entity of old) byJob.set(entity.partitionKey, [...(byJob.get(entity.partitionKey) ?? []), entity]);
+      for (const entity of old) {
+        const entities = byJob.get(entity.partitionKey);
+        if (entities) entities.push(entity);
+        else byJob.set(entity.partitionKey, [entity]);
+      }
       const batches = [...byJob.values()].flatMap((entities) => chunks(entities));
       const results = await inParallel(
         batches.map((batch) => () => this.#tables.submit(table, batch.map((e) => ['delete', { partitionKey: e.partitionKey, rowKey: e.rowKey }]))),

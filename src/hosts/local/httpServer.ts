@@ -3,7 +3,7 @@ import azure from '@azure/functions';
 import type { Pulsecheck } from '../../app/pulsecheck.js';
 import type { Logger } from '../../app/ports/index.js';
 import { PulsecheckError } from '../../domain/errors.js';
-import { MAX_BODY_BYTES, problem } from '../../functions/http.js';
+import { MAX_BODY_BYTES, problem, tooLarge } from '../../functions/http.js';
 import type { HttpFunction } from '../../functions/registry.js';
 import { invocationContext } from './context.js';
 
@@ -58,7 +58,7 @@ async function serve(routes: readonly Route[], req: IncomingMessage, res: Server
   }
   const body = await readBody(req);
   if (body === undefined) {
-    return write(res, problem(new PulsecheckError('payload_too_large', `the request body is over ${MAX_BODY_BYTES} bytes`)));
+    return write(res, problem(tooLarge()));
   }
   const values = route.pattern.exec(url.pathname)?.slice(1) ?? [];
   let params: Record<string, string>;
