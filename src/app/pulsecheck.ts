@@ -133,19 +133,9 @@ export class Pulsecheck {
 
   /** Runs a job now (trigger `manual`), even if disabled, and returns the run. */
   async runNow(name: string): Promise<Run> {
-    const { catalog, clock, runner, telemetry } = this.#deps;
-    const job = await catalog.get(name);
+    const job = await this.#deps.catalog.get(name);
     if (!job) throw notFound(`job "${name}"`);
-    if (this.#stop.signal.aborted) throw new PulsecheckError('unavailable', 'Pulsecheck is shutting down');
-    const now = clock.now();
-    const runId = `${job.name}@${new Date(now).toISOString()}~${randomBytes(3).toString('hex')}`;
-    return this.#track(async () => {
-      try {
-        return await runner.run(job, { runId, trigger: 'manual', scheduledAt: now }, this.#abort.signal);
-      } finally {
-        await Promise.all([telemetry.flush(), this.#deps.store.flush()]);
-      }
-    });
+    return this.#runManually(job, false);
   }
 
   /**
@@ -153,15 +143,21 @@ export class Pulsecheck {
    * job's history or state; its circuit breaker is off, so no stored circuit is read or changed.
    */
   async runUnsaved(job: Job): Promise<Run> {
-    const { clock, runner, telemetry } = this.#deps;
+    return this.#runManually(job, true);
+  }
+
+  /** A manual run, tracked for shutdown; what it wrote is flushed before it is returned. */
+  async #runManually(job: Job, unsaved: boolean): Promise<Run> {
+    const { clock, runner, telemetry, store } = this.#deps;
     if (this.#stop.signal.aborted) throw new PulsecheckError('unavailable', 'Pulsecheck is shutting down');
     const now = clock.now();
-    const runId = `${job.name}@${new Date(now).toISOString()}~unsaved-${randomBytes(3).toString('hex')}`;
+    const runId = `${job.name}@${new Date(now).toISOString()}~${unsaved ? 'unsaved-' : ''}${randomBytes(3).toString('hex')}`;
+    const request = { runId, trigger: 'manual', scheduledAt: now, ...(unsaved ? { record: false } : {}) } as const;
     return this.#track(async () => {
       try {
-        return await runner.run({ ...job, circuitBreaker: null }, { runId, trigger: 'manual', scheduledAt: now, record: false }, this.#abort.signal);
+        return await runner.run(unsaved ? { ...job, circuitBreaker: null } : job, request, this.#abort.signal);
       } finally {
-        await telemetry.flush();
+        await Promise.all([telemetry.flush(), ...(unsaved ? [] : [store.flush()])]);
       }
     });
   }
@@ -196,9 +192,8 @@ export class Pulsecheck {
         }
       }),
     );
-    const statuses = Object.values(checks).map((c) => c.status);
     return {
-      status: statuses.includes('down') || statuses.includes('degraded') ? 'degraded' : 'ok',
+      status: Object.values(checks).some((c) => c.status !== 'ok') ? 'degraded' : 'ok',
       version,
       uptimeSeconds,
       jobs: (await catalog.list()).length,
