@@ -32,7 +32,7 @@ export class MemoryStore implements StateStore {
   readonly #states = new Map<string, JobState>();
   readonly #history = new Map<string, History>();
   readonly #jobs = new Map<string, StoredJob>();
-  readonly #audit: Array<{ key: string; entry: AuditEntry }> = [];
+  readonly #audit = { keys: [] as string[], entries: new Map<string, AuditEntry>() };
   readonly #maxRunsPerJob: number;
   readonly #maxAuditEntries: number;
   #cursors: Cursors = {};
@@ -91,9 +91,7 @@ export class MemoryStore implements StateStore {
     if (history.runs.has(key)) return; // a redelivered occurrence is recorded once
     history.runs.set(key, run); // runs are immutable values: kept as they are, not copied (the check path)
     const { keys } = history;
-    // Newest-first keys sort low: a new run is normally the smallest key, appended at the end.
-    if (keys.length === 0 || key < (keys[keys.length - 1] as string)) keys.push(key);
-    else keys.splice(sortedIndexDescending(keys, key), 0, key);
+    insertDescending(keys, key);
     if (keys.length >= this.#maxRunsPerJob + 64) {
       // Trimmed in batches, so recording stays O(1) amortised.
       for (const dropped of keys.splice(0, keys.length - this.#maxRunsPerJob)) history.runs.delete(dropped);
@@ -102,13 +100,7 @@ export class MemoryStore implements StateStore {
 
   async listRuns(job: string, page: PageRequest): Promise<Run[]> {
     const history = this.#history.get(job);
-    if (!history) return [];
-    const runs: Run[] = [];
-    for (let i = history.keys.length - 1; i >= 0 && runs.length < page.limit; i--) {
-      const key = history.keys[i] as string;
-      if (page.after === undefined || key > page.after) runs.push(history.runs.get(key) as Run);
-    }
-    return runs;
+    return history ? newestFirst(history.keys, page, (key) => history.runs.get(key) as Run) : [];
   }
 
   async deleteRunsBefore(before: number, max: number): Promise<number> {
@@ -127,18 +119,16 @@ export class MemoryStore implements StateStore {
   }
 
   async recordAudit(entry: AuditEntry): Promise<void> {
-    this.#audit.push({ key: auditKey(entry), entry: structuredClone(entry) });
-    this.#audit.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
-    if (this.#audit.length > this.#maxAuditEntries) this.#audit.splice(0, this.#audit.length - this.#maxAuditEntries);
+    const { keys, entries } = this.#audit;
+    const key = auditKey(entry);
+    entries.set(key, structuredClone(entry));
+    insertDescending(keys, key);
+    if (keys.length > this.#maxAuditEntries) for (const dropped of keys.splice(0, keys.length - this.#maxAuditEntries)) entries.delete(dropped);
   }
 
   async listAudit(page: PageRequest): Promise<AuditEntry[]> {
-    const entries: AuditEntry[] = [];
-    for (let i = this.#audit.length - 1; i >= 0 && entries.length < page.limit; i--) {
-      const { key, entry } = this.#audit[i] as { key: string; entry: AuditEntry };
-      if (page.after === undefined || key > page.after) entries.push(structuredClone(entry));
-    }
-    return entries;
+    const { keys, entries } = this.#audit;
+    return newestFirst(keys, page, (key) => structuredClone(entries.get(key) as AuditEntry));
   }
 
   // Jobs are stored as frozen copies and handed out as they are: listing 1 000 jobs copies nothing.
@@ -194,6 +184,25 @@ function frozenCopy<T>(value: T): T {
     return v;
   };
   return freeze(structuredClone(value)) as T;
+}
+
+/**
+ * Adds `key` to `keys`, kept sorted descending (the oldest-first append order of newest-first keys):
+ * a new run or entry normally has the smallest key, and is appended at the end.
+ */
+function insertDescending(keys: string[], key: string): void {
+  if (keys.length === 0 || key < (keys[keys.length - 1] as string)) keys.push(key);
+  else keys.splice(sortedIndexDescending(keys, key), 0, key);
+}
+
+/** A page of the values of `keys` (sorted descending), newest first: up to `limit`, after `after`. */
+function newestFirst<T>(keys: readonly string[], page: PageRequest, value: (key: string) => T): T[] {
+  const values: T[] = [];
+  for (let i = keys.length - 1; i >= 0 && values.length < page.limit; i--) {
+    const key = keys[i] as string;
+    if (page.after === undefined || key > page.after) values.push(value(key));
+  }
+  return values;
 }
 
 /** Where `key` goes in keys sorted descending (oldest-first append order of newest-first keys). */
