@@ -93,30 +93,26 @@ export class Tables {
     await this.call(() => this.table(table).submitTransaction(actions));
   }
 
-  /** Every entity matching `filter`, in key order, or only the first `top`. */
-  query(table: string, filter: string, top?: number, select?: string[]): Promise<Entity[]> {
-    return this.call(async () => {
-      const found: Entity[] = [];
-      const pages = this.table(table)
-        .listEntities<Record<string, unknown>>({ queryOptions: { filter, ...(select ? { select } : {}) } })
-        .byPage({ maxPageSize: Math.min(1_000, top ?? 1_000) });
-      for await (const page of pages) {
-        for (const entity of page) {
-          found.push(entity as Entity);
-          if (top !== undefined && found.length >= top) return found;
-        }
-      }
-      return found;
-    });
+  /** Every entity matching `filter`, in key order, or only the first `top` (with only the `select` properties). */
+  async query(table: string, filter: string, top?: number, select?: string[]): Promise<Entity[]> {
+    const found: Entity[] = [];
+    const visit = (entity: Entity) => {
+      found.push(entity);
+      return top === undefined || found.length < top;
+    };
+    await this.scan(table, filter, top ?? 1_000, visit, select);
+    return found;
   }
 
   /**
    * Reads entities matching `filter` in key order, `pageSize` per request, until `visit` returns false
    * (a page close to what the caller needs: every entity in a page is read and sent).
    */
-  async scan(table: string, filter: string, pageSize: number, visit: (entity: Entity) => boolean): Promise<void> {
+  async scan(table: string, filter: string, pageSize: number, visit: (entity: Entity) => boolean, select?: string[]): Promise<void> {
     await this.call(async () => {
-      const pages = this.table(table).listEntities<Record<string, unknown>>({ queryOptions: { filter } }).byPage({ maxPageSize: Math.min(1_000, pageSize) });
+      const pages = this.table(table)
+        .listEntities<Record<string, unknown>>({ queryOptions: { filter, ...(select ? { select } : {}) } })
+        .byPage({ maxPageSize: Math.min(1_000, pageSize) });
       for await (const page of pages) {
         for (const entity of page) if (!visit(entity as Entity)) return;
       }
