@@ -14,8 +14,6 @@ export interface BlobJobCatalogOptions {
   readonly logger: Logger;
   /** The blob is checked at most this often, in ms (each dispatcher tick normally). Default 5 000. */
   readonly minIntervalMs?: number;
-  /** Time source (epoch ms). Default `Date.now`. */
-  readonly now?: () => number;
 }
 
 /**
@@ -45,7 +43,7 @@ export class BlobJobCatalog implements ConfigJobSource {
   }
 
   async list(): Promise<readonly Job[]> {
-    const now = (this.#options.now ?? Date.now)();
+    const now = Date.now();
     if (now - this.#checkedAt >= (this.#options.minIntervalMs ?? 5_000)) {
       this.#checkedAt = now;
       this.#checking ??= this.#check().finally(() => (this.#checking = undefined));

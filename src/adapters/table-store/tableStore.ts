@@ -20,11 +20,6 @@ export interface TableStoreOptions {
   readonly tablePrefix?: string;
   /** Runs waiting to be written before recording waits (see WriteBehind). Default 10 000. */
   readonly maxPendingRuns?: number;
-  /**
-   * How long job states and the list of API jobs read from storage are reused, in ms: another
-   * instance's changes show after at most this. Default 5 000.
-   */
-  readonly cacheTtlMs?: number;
   /** Retries of each request by the SDK (exponential backoff). Default the SDK's, 3. */
   readonly maxRetries?: number;
 }
@@ -34,9 +29,14 @@ export interface TableStoreOptions {
  * history is one partition wherever it is), but Azurite scans a whole table for every query, so local
  * history queries stay fast with large histories. Changing it would hide existing history: it is fixed.
  */
-export const RUN_TABLES = 64;
+const RUN_TABLES = 64;
 const RUNS = Array.from({ length: RUN_TABLES }, (_, i) => `Runs${i}`);
 const STATE = 'State';
+/**
+ * How long job states and the list of API jobs read from storage are reused, in ms: another
+ * instance's changes show after at most this.
+ */
+const CACHE_TTL_MS = 5_000;
 const AUDIT = 'Audit';
 
 /**
@@ -56,7 +56,6 @@ export class TableStore implements StateStore {
   readonly #jobs: JobsTable;
   readonly #writer: WriteBehind;
   readonly #logger: Logger;
-  readonly #ttl: number;
   /** Job state entities as last read or written here; `at`: when (epoch ms). Mutated in place: this is the check path. */
   readonly #entities = new Map<string, { state?: JobState; circuit?: string; at: number }>();
   #allEntitiesAt = 0;
@@ -64,9 +63,8 @@ export class TableStore implements StateStore {
 
   constructor(options: TableStoreOptions) {
     this.#tables = new Tables(options.connection, options.tablePrefix ?? 'Pulsecheck', ['Jobs', STATE, AUDIT, ...RUNS], options.maxRetries);
-    this.#ttl = options.cacheTtlMs ?? 5_000;
     this.#logger = options.logger;
-    this.#jobs = new JobsTable(this.#tables, this.#ttl);
+    this.#jobs = new JobsTable(this.#tables, CACHE_TTL_MS);
     this.#writer = new WriteBehind({
       logger: options.logger,
       ...(options.maxPendingRuns === undefined ? {} : { maxPendingRuns: options.maxPendingRuns }),
@@ -107,7 +105,7 @@ export class TableStore implements StateStore {
   async loadStates(): Promise<ReadonlyMap<string, JobState>> {
     // Stale while revalidating, one read at a time: only the very first call waits for storage.
     if (this.#allEntitiesAt === 0) await this.#refreshStates();
-    else if (Date.now() - this.#allEntitiesAt > this.#ttl) void this.#refreshStates().catch(() => undefined);
+    else if (Date.now() - this.#allEntitiesAt > CACHE_TTL_MS) void this.#refreshStates().catch(() => undefined);
     const states = new Map<string, JobState>();
     for (const [job, { state }] of this.#entities) if (state) states.set(job, state);
     for (const job of this.#writer.pendingEntityJobs()) {
@@ -141,7 +139,7 @@ export class TableStore implements StateStore {
   /** A job's state entity as cached (read from storage when missing or older than the TTL); pending changes are not in it. */
   async #entity(job: string): Promise<JobEntity> {
     const cached = this.#entities.get(job);
-    if (cached && Date.now() - cached.at <= this.#ttl) return cached;
+    if (cached && Date.now() - cached.at <= CACHE_TTL_MS) return cached;
     const entity = (await this.#tables.orUndefined(() => this.#tables.table(STATE).getEntity<Record<string, unknown>>('job', job))) as Entity | undefined;
     const fresh = { ...(entity ? jobEntity(entity) : {}), at: Date.now() };
     this.#entities.set(job, fresh);

@@ -28,14 +28,15 @@ export interface WriteBehindOptions {
   readonly logger: Logger;
   /** Runs waiting to be stored before `addRun` waits for room. Default 10 000 (about 10 MB). */
   readonly maxPendingRuns?: number;
-  /** Transactions in flight at once. Default 16. */
-  readonly concurrency?: number;
-  /**
-   * How long a write waits for others to join it, in ms. Default 2 000. `flush()` does not wait (the
-   * dispatcher flushes at the end of every tick, so a tick's runs are stored before it completes).
-   */
-  readonly lingerMs?: number;
 }
+
+/** Transactions in flight at once. */
+const CONCURRENCY = 16;
+/**
+ * How long a write waits for others to join it, in ms. `flush()` does not wait (the dispatcher
+ * flushes at the end of every tick, so a tick's runs are stored before it completes).
+ */
+const LINGER_MS = 2_000;
 
 /**
  * Kept as JSON text, not as the run object: a pending run lives through several young-generation
@@ -70,7 +71,6 @@ export class WriteBehind {
   readonly #writers: Writers;
   readonly #logger: Logger;
   readonly #max: number;
-  readonly #concurrency: number;
   readonly #runs = new Map<string, Map<string, PendingRun>>();
   readonly #dirty = new Map<string, Dirty>();
   #pendingRuns = 0;
@@ -82,7 +82,6 @@ export class WriteBehind {
   #waiting: Array<() => void> = [];
   #retry: NodeJS.Timeout | undefined;
   #linger: NodeJS.Timeout | undefined;
-  readonly #lingerMs: number;
   /** Set while the last write failed. */
   failure: { readonly error: unknown; readonly since: number; consecutive: number } | undefined;
   /** Runs that could not be stored (dropped), since start. */
@@ -92,8 +91,6 @@ export class WriteBehind {
     this.#writers = options.writers;
     this.#logger = options.logger;
     this.#max = options.maxPendingRuns ?? 10_000;
-    this.#concurrency = options.concurrency ?? 16;
-    this.#lingerMs = options.lingerMs ?? 2_000;
   }
 
   get pending(): number {
@@ -178,7 +175,7 @@ export class WriteBehind {
   #kick(): void {
     if (this.#running) this.#again = true;
     else if (!this.#retry && !this.#linger) {
-      this.#linger = setTimeout(() => void this.#start(), this.#lingerMs);
+      this.#linger = setTimeout(() => void this.#start(), LINGER_MS);
       this.#linger.unref();
     }
   }
@@ -249,7 +246,7 @@ export class WriteBehind {
         }
       });
     }
-    await inParallel(tasks, this.#concurrency);
+    await inParallel(tasks, CONCURRENCY);
     if (transient === undefined) this.failure = undefined;
     else this.failure = { error: transient, since: this.failure?.since ?? Date.now(), consecutive: (this.failure?.consecutive ?? 0) + 1 };
     for (const wake of this.#waiting.splice(0)) wake();
