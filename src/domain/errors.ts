@@ -63,6 +63,12 @@ export const validationError = (what: string, issues: readonly Issue[]): Pulsech
 export const notFound = (what: string): PulsecheckError =>
   new PulsecheckError('not_found', `${what} was not found`);
 
+/** SDK messages can run to pages (identity errors list every attempt): the first line, bounded. */
+export function firstLine(text: string | undefined): string {
+  const line = (text ?? 'unknown error').split('\n')[0]?.trim() ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+
 /** A conditional write found another revision than the one the caller read. */
 export const preconditionFailed = (what: string): PulsecheckError =>
   new PulsecheckError('precondition_failed', `${what} has changed since it was read (its ETag no longer matches); read it again and retry`);

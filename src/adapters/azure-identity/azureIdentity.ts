@@ -1,5 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import type { ManagedIdentityTokens, TokenResult } from '../../app/ports/index.js';
+import { firstLine } from '../../domain/errors.js';
 
 export interface CredentialOptions {
   /**
@@ -47,8 +48,7 @@ export class AzureIdentity implements ManagedIdentityTokens {
       if (!token) return { ok: false, message: 'the credential returned no token' };
       return { ok: true, token: { token: token.token, expiresInMs: token.expiresOnTimestamp - Date.now() } };
     } catch (error) {
-      const line = ((error as Error).message ?? String(error)).split('\n')[0] ?? '';
-      return { ok: false, message: line.length > 300 ? `${line.slice(0, 300)}…` : line };
+      return { ok: false, message: firstLine((error as Error).message ?? String(error)) };
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { SecretClient } from '@azure/keyvault-secrets';
 import type { SecretResult, SecretStore } from '../../app/ports/index.js';
+import { firstLine } from '../../domain/errors.js';
 
 export interface KeyVaultOptions {
   /** The vault, e.g. `https://my-vault.vault.azure.net/` (`KEY_VAULT_URL`). */
@@ -70,10 +71,4 @@ export class KeyVaultSecretStore implements SecretStore {
     }
     return { ok: false, reason: 'unavailable', message: `${this.description} did not answer: ${why}` };
   }
-}
-
-/** SDK messages can run to pages (identity errors list every attempt): the first line, bounded. */
-function firstLine(text: string | undefined): string {
-  const line = (text ?? 'unknown error').split('\n')[0]?.trim() ?? '';
-  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
