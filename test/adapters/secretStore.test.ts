@@ -1,3 +1,4 @@
+import type { TokenCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AzureIdentity, createCredential } from '../../src/adapters/azure-identity/azureIdentity.js';
 import { EnvSecretStore, secretSetting } from '../../src/adapters/env-secrets/envSecretStore.js';
@@ -132,6 +133,22 @@ describe('KeyVaultSecretStore against the fake vault', () => {
     } finally {
       vault.mode = 'up';
     }
+  });
+});
+
+describe('AzureIdentity', () => {
+  it('creates one credential per client ID, and tries again after a creation that failed', async () => {
+    let calls = 0;
+    const made: TokenCredential = { getToken: async () => null };
+    const identities = new AzureIdentity(() => {
+      calls++;
+      if (calls === 1) throw new Error('cannot load @azure/identity');
+      return made;
+    });
+    await expect(identities.credential()).rejects.toThrow('cannot load @azure/identity');
+    expect(await identities.credential()).toBe(made);
+    expect(await identities.credential()).toBe(made);
+    expect(calls).toBe(2);
   });
 });
 

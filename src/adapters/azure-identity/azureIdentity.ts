@@ -32,12 +32,19 @@ export class AzureIdentity implements ManagedIdentityTokens {
 
   constructor(readonly create: (clientId: string | undefined) => TokenCredential | Promise<TokenCredential>) {}
 
-  /** The credential for `clientId` (the app's default when undefined), created on first use. */
+  /**
+   * The credential for `clientId` (the app's default when undefined), created on first use. A
+   * creation that failed (the SDK could not be loaded) is not kept: the next call tries again.
+   */
   credential(clientId?: string): Promise<TokenCredential> {
-    let credential = this.#credentials.get(clientId ?? '');
+    const key = clientId ?? '';
+    let credential = this.#credentials.get(key);
     if (!credential) {
-      credential = Promise.resolve().then(() => this.create(clientId));
-      this.#credentials.set(clientId ?? '', credential);
+      const created = Promise.resolve().then(() => this.create(clientId));
+      created.catch(() => {
+        if (this.#credentials.get(key) === created) this.#credentials.delete(key);
+      });
+      this.#credentials.set(key, (credential = created));
     }
     return credential;
   }
