@@ -101,14 +101,6 @@ export class Pulsecheck {
     return promise;
   }
 
-  /** Every job with its state. */
-  async listJobs(): Promise<JobView[]> {
-    const { catalog, store, clock } = this.#deps;
-    const [jobs, states] = await Promise.all([catalog.list(), store.loadStates()]);
-    const now = clock.now();
-    return jobs.map((job) => jobView(job, states.get(job.name) ?? INITIAL_STATE, now));
-  }
-
   /**
    * Every job with its state, as the JSON text `{ "jobs": [JobView, …] }` (see `jobViewJson`); the
    * same text as last time when no job's part changed.

@@ -8,6 +8,7 @@ import type { Telemetry } from '../../src/app/ports/index.js';
 import { buildDeps, type Deps } from '../../src/composition.js';
 import { loadSettings } from '../../src/config/settings.js';
 import type { Run } from '../../src/domain/run.js';
+import type { JobView } from '../../src/app/views.js';
 import { FakeClock, RecordingTelemetry } from '../support/fakes.js';
 import { appFolder } from '../support/host.js';
 import { AUTH_JOBS, startSecretsWorld, type SecretsWorld } from '../support/secretsWorld.js';
@@ -169,7 +170,7 @@ describe('secrets and auth, end to end in process', () => {
   });
 
   it('shows jobs with their secret references, never values', async () => {
-    const jobs = await deps.app.listJobs();
+    const { jobs } = JSON.parse(await deps.app.listJobsJson()) as { jobs: JobView[] };
     expect(jobs.find((j) => j.name === 'references')).toMatchObject({
       url: `${world.target.http.url}/refs?key=\${secret:api-key}`,
       headers: { 'X-Token': 'Token ${secret:api-token}' },
@@ -183,7 +184,7 @@ describe('secrets and auth, end to end in process', () => {
       stored: await Promise.all(world.jobs.jobs.map((j) => store.listRuns(String(j.name), { limit: 100 }))),
       states: await Promise.all(world.jobs.jobs.map((j) => store.loadState(String(j.name)))),
       telemetry: { runs: recording.runs, health: recording.health, circuits: recording.circuits },
-      jobs: await deps.app.listJobs(),
+      jobs: JSON.parse(await deps.app.listJobsJson()) as unknown,
       job: await Promise.all(world.jobs.jobs.map((j) => deps.app.getJob(String(j.name)))),
       health: await deps.app.health(),
       logs,
