@@ -101,7 +101,8 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     options.configSource ??
     configSourceFor(settings, { env, baseDir: options.baseDir ?? process.cwd(), logger, watch: options.watchJobsFile ?? false, identity });
   const compile = compileApiJob(env);
-  const catalog = new Catalog({ config, repository: store, compile, logger });
+  const sandbox = settings.apiSandbox;
+  const catalog = new Catalog({ config, repository: store, compile, sandbox, logger });
   const runner = new CheckRunner({
     prober,
     clock,
@@ -109,6 +110,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     telemetry,
     logger,
     bulkhead: bulkhead(settings.maxConcurrency, settings.maxConcurrency * 64),
+    apiBulkhead: bulkhead(settings.apiMaxConcurrency, settings.apiMaxConcurrency * 64),
     location: settings.location,
     authorizer,
     ...(tracing ? { tracing } : {}),
@@ -134,7 +136,16 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     ],
     secrets,
     ...(sinks.metrics ? { metrics: sinks.metrics } : {}),
-    admin: new JobAdmin({ catalog, store, clock, compile, jobsFile: settings.jobsUrl ? 'the jobs blob' : settings.jobsFile, retentionDays: settings.retentionDays }),
+    admin: new JobAdmin({
+      catalog,
+      store,
+      clock,
+      compile,
+      sandbox,
+      maxApiJobs: settings.maxApiJobs,
+      jobsFile: settings.jobsUrl ? 'the jobs blob' : settings.jobsFile,
+      retentionDays: settings.retentionDays,
+    }),
   });
   return {
     app,

@@ -61,8 +61,11 @@ export function configSourceFor(settings: Settings, options: ConfigSourceOptions
   return new FileJobCatalog(path, (text) => parseJobsFile(text, env, settings.jobsFile), { watch: options.watch, logger });
 }
 
-/** Compiles an API job's stored definition exactly as a job of the jobs file (no `defaults`). */
+/**
+ * Compiles an API job's definition as a job of the jobs file (no `defaults`), sandboxed: it may
+ * reference only what the caller's policy allows.
+ */
 export const compileApiJob =
   (env: Env): CompileJob =>
-  (definition) =>
-    compileJob(definition as JobInput, {}, { env, source: 'api', where: '', pathPrefix: '' });
+  (definition, sandbox) =>
+    compileJob(definition as JobInput, {}, { env, source: 'api', where: '', pathPrefix: '', sandbox });

@@ -1,14 +1,23 @@
 import type { Issue } from '../domain/errors.js';
 import type { Job } from '../domain/job.js';
+import type { ReferencePolicy } from '../domain/sandbox.js';
 import type { ComponentHealth, ConfigJobSource, JobCatalog, JobRepository, Logger, StoredJob } from './ports/index.js';
 
-/** Turns a stored definition into a job (config/compileJob.ts, injected by the composition root). */
-export type CompileJob = (definition: Readonly<Record<string, unknown>>) => { job?: Job; issues: readonly Issue[] };
+/**
+ * Turns an API job's definition into a job that may reference only what `sandbox` allows
+ * (config/compileJob.ts, injected by the composition root).
+ */
+export type CompileJob = (definition: Readonly<Record<string, unknown>>, sandbox: ReferencePolicy) => { job?: Job; issues: readonly Issue[] };
 
 export interface CatalogDeps {
   readonly config: ConfigJobSource;
   readonly repository: JobRepository;
   readonly compile: CompileJob;
+  /**
+   * What stored API jobs may reference when they are loaded: the API's policy of today, so that a
+   * narrowed allow-list also stops jobs created before (they are reported, and do not run).
+   */
+  readonly sandbox: ReferencePolicy;
   readonly logger: Logger;
 }
 
@@ -92,7 +101,8 @@ export class Catalog implements JobCatalog {
     const key = stored.name.toLowerCase();
     const cached = this.#compiled.get(key);
     if (cached?.etag === stored.etag) return cached;
-    const { job, issues } = this.#deps.compile(stored.definition);
+    const { job, issues } = this.#deps.compile(stored.definition, this.#deps.sandbox);
+    if (!job) this.#deps.logger.warn({ job: stored.name, fields: issues.map((issue) => issue.path) }, `API job "${stored.name}" is invalid and does not run`);
     const compiled: Compiled = { etag: stored.etag, issues, ...(job ? { job: { ...job, revision: stored.etag } } : {}) };
     this.#compiled.set(key, compiled);
     return compiled;

@@ -27,6 +27,11 @@ export interface CheckRunnerDeps {
   readonly logger: Logger;
   /** Bounds the checks running at once in this process; excess waits in its queue. */
   readonly bulkhead: BulkheadPolicy;
+  /**
+   * The bulkhead of jobs with `source: 'api'` (API jobs and unsaved runs), apart from `bulkhead`, so
+   * that however many of them hang, the jobs file's checks still start at once. Default `bulkhead`.
+   */
+  readonly apiBulkhead?: BulkheadPolicy;
   /** Reported with every run. */
   readonly location: string;
   /** Fills in secrets and auth (issue 3). Default: one without a secret store (jobs naming secrets fail). */
@@ -81,7 +86,8 @@ export class CheckRunner {
   }
 
   async run(job: Job, request: RunRequest, signal?: AbortSignal): Promise<Run> {
-    const { bulkhead, clock } = this.#deps;
+    const { clock } = this.#deps;
+    const bulkhead = job.source === 'api' ? (this.#deps.apiBulkhead ?? this.#deps.bulkhead) : this.#deps.bulkhead;
     let traced: TracedRun;
     if (this.#running.has(job.name) && request.trigger === 'schedule') {
       traced = { run: this.#skipped(job, request, clock.now(), 'overlap', 'the previous run of this job is still in progress') };

@@ -6,6 +6,7 @@ import { decodeCursor, runKey, toPage, type Page } from '../domain/history.js';
 import type { Job } from '../domain/job.js';
 import { maskDefinition } from '../domain/mask.js';
 import type { Run } from '../domain/run.js';
+import type { ReferencePolicy } from '../domain/sandbox.js';
 import { INITIAL_STATE } from '../domain/state.js';
 import type { Catalog, CompileJob } from './catalog.js';
 import type { Clock, StateStore, StoredJob } from './ports/index.js';
@@ -19,6 +20,13 @@ export interface JobAdminDeps {
   readonly store: StateStore;
   readonly clock: Clock;
   readonly compile: CompileJob;
+  /**
+   * What API jobs and unsaved runs may reference (`${env:}`, secrets, managed identity) when the
+   * caller does not get a policy of its own: the app's settings (closed by default).
+   */
+  readonly sandbox: ReferencePolicy;
+  /** Most API jobs there may be; creating one more is `quota_exceeded`. */
+  readonly maxApiJobs: number;
   /** The jobs file as users know it (e.g. `jobs.config.json`), for messages. */
   readonly jobsFile: string;
   /** Run history older than this many days is deleted by the retention timer. */
@@ -35,6 +43,8 @@ const RETENTION_BATCHES = 50;
  */
 export class JobAdmin {
   readonly #deps: JobAdminDeps;
+  /** The creation in progress (settled, never rejected). */
+  #creating: Promise<unknown> = Promise.resolve();
 
   constructor(deps: JobAdminDeps) {
     this.#deps = deps;
@@ -44,8 +54,12 @@ export class JobAdmin {
     const { store, clock } = this.#deps;
     await this.#notInFile(definition.name);
     const job = this.compile(definition);
-    const now = new Date(clock.now()).toISOString();
-    const stored = await store.createJob({ name: job.name, definition, etag: newRevision(), createdAt: now, updatedAt: now });
+    // One creation at a time in this instance, so that concurrent requests cannot pass the quota together.
+    const stored = await this.#oneAtATime(async () => {
+      await this.#belowQuota();
+      const now = new Date(clock.now()).toISOString();
+      return store.createJob({ name: job.name, definition, etag: newRevision(), createdAt: now, updatedAt: now });
+    });
     await this.#audit('job.create', stored.name, actor, null, stored.definition);
     return this.#view({ ...job, revision: stored.etag });
   }
@@ -108,16 +122,41 @@ export class JobAdmin {
     return { deleted, before: new Date(before).toISOString(), complete: false };
   }
 
-  /** The problems of a job definition, none when it compiles. */
-  issuesOf(definition: Readonly<Record<string, unknown>>): readonly Issue[] {
-    return this.#deps.compile(definition).issues;
+  /**
+   * The problems of a job definition, none when it compiles. `sandbox`: what it may reference; a
+   * caller trusted with more (a future role) passes its own. Default the app's (`JobAdminDeps.sandbox`).
+   */
+  issuesOf(definition: Readonly<Record<string, unknown>>, sandbox: ReferencePolicy = this.#deps.sandbox): readonly Issue[] {
+    return this.#deps.compile(definition, sandbox).issues;
   }
 
-  /** Compiles a definition or rejects it with every problem (400). */
-  compile(definition: Readonly<Record<string, unknown>>): Job {
-    const { job, issues } = this.#deps.compile(definition);
+  /** Compiles a definition (sandboxed as `issuesOf`) or rejects it with every problem (400). */
+  compile(definition: Readonly<Record<string, unknown>>, sandbox: ReferencePolicy = this.#deps.sandbox): Job {
+    const { job, issues } = this.#deps.compile(definition, sandbox);
     if (!job) throw validationError('the job', issues);
     return job;
+  }
+
+  #oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#creating.then(fn);
+    this.#creating = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Refuses a new API job when there are `maxApiJobs` already. Counted from the store's list, which
+   * this instance reads again after its own writes; creations on several instances at once may
+   * overshoot by the few in flight.
+   */
+  async #belowQuota(): Promise<void> {
+    const { store, maxApiJobs } = this.#deps;
+    const count = (await store.listJobs()).length;
+    if (count >= maxApiJobs) {
+      throw new PulsecheckError(
+        'quota_exceeded',
+        `there are ${count} API jobs, the most PULSECHECK_MAX_API_JOBS (${maxApiJobs}) allows: delete one, or raise the setting`,
+      );
+    }
   }
 
   async #notInFile(name: string): Promise<void> {

@@ -3,8 +3,10 @@ import type { Issue } from '../domain/errors.js';
 import type { HttpMethod, Job, JobSource } from '../domain/job.js';
 import { compileCron, compileEvery, type Schedule } from '../domain/schedule.js';
 import { parseCondition, needsBody, type Condition } from '../domain/conditions/index.js';
+import { allows, type ReferencePolicy } from '../domain/sandbox.js';
 import { collectSecrets, compileAuth } from './compileAuth.js';
 import { jobSchema, type DefaultsInput, type JobInput } from './jobsSchema.js';
+import { ENV_NOT_ALLOWED, refuseReferences } from './sandbox.js';
 import { substituteEnv, type Env } from './substitute.js';
 
 /** Defaults applied when neither the job nor `defaults` sets a value (README: configuration reference). */
@@ -26,6 +28,11 @@ export interface CompileOptions {
   readonly where: string;
   /** Path prefix for issue paths, e.g. `jobs[2].`. */
   readonly pathPrefix: string;
+  /**
+   * What a sandboxed job (API jobs, unsaved runs) may reference; every other `${env:}`, secret and
+   * managed identity is a problem. Absent for the jobs file, whose jobs may reference anything.
+   */
+  readonly sandbox?: ReferencePolicy;
 }
 
 /**
@@ -37,8 +44,11 @@ export function compileJob(input: JobInput, defaults: DefaultsInput, options: Co
   const issues: Issue[] = [];
   const problem = (field: string, message: string) =>
     issues.push({ path: `${options.pathPrefix}${field}`, message: `${options.where}${field} ${message}` });
+  const { sandbox } = options;
+  const allowEnv = sandbox && ((name: string) => allows(sandbox, 'env', name));
   const env = (field: string, text: string) => {
-    const result = substituteEnv(text, options.env);
+    const result = substituteEnv(text, options.env, allowEnv);
+    for (const name of result.refused) problem(field, `references \${env:${name}}, ${ENV_NOT_ALLOWED}`);
     for (const name of result.missing) problem(field, `references \${env:${name}}, which is not set`);
     for (const name of result.unresolved) problem(field, `references \${env:${name}}, ${UNRESOLVED}`);
     return result.text;
@@ -61,9 +71,11 @@ export function compileJob(input: JobInput, defaults: DefaultsInput, options: Co
     headers['content-type'] ??= 'application/json';
   }
 
-  const auth = compileAuth(input.auth ?? defaults.auth, env, problem);
+  const writtenAuth = input.auth ?? defaults.auth;
+  const auth = compileAuth(writtenAuth, env, problem);
   if (body !== undefined) texts.push(['body', body]);
   const secrets = collectSecrets(auth, texts, headers, url, problem);
+  if (sandbox) refuseReferences(sandbox, auth, writtenAuth, texts, problem);
 
   const schedule = compileSchedule(input, defaults, problem);
   const conditions: Condition[] = [];

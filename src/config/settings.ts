@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { isUnresolvedKeyVaultReference } from '../domain/auth.js';
+import { isUnresolvedKeyVaultReference, SECRET_NAME } from '../domain/auth.js';
 import { configError } from '../domain/errors.js';
+import { parseAllowList, type AllowList, type ReferencePolicy } from '../domain/sandbox.js';
 import { compileCron } from '../domain/schedule.js';
 import { datadogAgentUrl } from './datadog.js';
 import { formatPath } from './issues.js';
@@ -11,7 +12,7 @@ export const DEFAULT_TICK_SCHEDULE = '*/10 * * * * *';
 /** The retention timer's schedule when `PULSECHECK_RETENTION_SCHEDULE` is not set: hourly, at minute 17. */
 export const DEFAULT_RETENTION_SCHEDULE = '0 17 * * * *';
 
-const integer = (min: number, max: number, fallback: number) =>
+const integer = <F extends number | undefined>(min: number, max: number, fallback: F) =>
   z
     .string()
     .optional()
@@ -23,6 +24,18 @@ const integer = (min: number, max: number, fallback: number) =>
         return z.NEVER;
       }
       return value;
+    });
+
+/** A comma-separated allow-list (`domain/sandbox.ts`); each entry, unless `*`, must match `entry`. */
+const allowList = (entry: RegExp, expected: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx): AllowList => {
+      const list = parseAllowList(value);
+      const bad = list === '*' ? [] : list.filter((name) => !entry.test(name));
+      if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `has ${bad.map((name) => `"${name}"`).join(', ')}: expected comma-separated ${expected}, or *` });
+      return list;
     });
 
 const text = (fallback: string) =>
@@ -94,6 +107,13 @@ const settingsSchema = z.object({
     message: 'must be NCRONTAB with 5 or 6 fields, e.g. "0 17 * * * *"',
   }),
   PULSECHECK_JOBS_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of a blob' }).optional(),
+  // --- API sandbox (issue 10): what API jobs may reference, how many there may be, their bulkhead ---
+  PULSECHECK_API_ENV_ALLOW: allowList(/^[A-Za-z_][A-Za-z0-9_]*$/, 'setting names'),
+  PULSECHECK_API_SECRETS_ALLOW: allowList(SECRET_NAME, 'secret names (letters, digits and "-")'),
+  PULSECHECK_API_MI_SCOPES_ALLOW: allowList(/^\S+$/, 'scopes'),
+  PULSECHECK_MAX_API_JOBS: integer(0, 1_000_000, 1_000),
+  PULSECHECK_API_MAX_CONCURRENCY: integer(1, 10_000, undefined),
+  // --- end API sandbox ---
 });
 
 export interface Settings {
@@ -136,6 +156,21 @@ export interface Settings {
   readonly retentionSchedule: string;
   /** URL of a blob holding the jobs file, re-read by ETag; instead of `jobsFile` when set. */
   readonly jobsUrl: string | undefined;
+  // --- API sandbox (issue 10) ---
+  /**
+   * What API jobs and unsaved runs may reference: `PULSECHECK_API_ENV_ALLOW`,
+   * `PULSECHECK_API_SECRETS_ALLOW`, `PULSECHECK_API_MI_SCOPES_ALLOW`; no user-assigned identity.
+   * Default: nothing (docs/security.md, Scoped references).
+   */
+  readonly apiSandbox: ReferencePolicy;
+  /** Most API jobs there may be (`PULSECHECK_MAX_API_JOBS`). Default 1 000. */
+  readonly maxApiJobs: number;
+  /**
+   * Checks of API jobs and unsaved runs running at once, in a bulkhead of their own beside the jobs
+   * file's `maxConcurrency`. Default a quarter of `maxConcurrency`, at least 1.
+   */
+  readonly apiMaxConcurrency: number;
+  // --- end API sandbox ---
 }
 
 /** The storage account reached with an Entra ID identity (managed identity in Azure). */
@@ -197,5 +232,13 @@ export function loadSettings(env: Env): Settings {
     retentionDays: s.PULSECHECK_RETENTION_DAYS,
     retentionSchedule: s.PULSECHECK_RETENTION_SCHEDULE,
     jobsUrl: s.PULSECHECK_JOBS_URL,
+    apiSandbox: {
+      env: s.PULSECHECK_API_ENV_ALLOW,
+      secrets: s.PULSECHECK_API_SECRETS_ALLOW,
+      managedIdentityScopes: s.PULSECHECK_API_MI_SCOPES_ALLOW,
+      managedIdentityClientIds: [],
+    },
+    maxApiJobs: s.PULSECHECK_MAX_API_JOBS,
+    apiMaxConcurrency: s.PULSECHECK_API_MAX_CONCURRENCY ?? Math.max(1, Math.floor(s.PULSECHECK_MAX_CONCURRENCY / 4)),
   };
 }

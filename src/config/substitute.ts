@@ -10,12 +10,23 @@ const ENV_REFERENCE = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
  * unset or empty, the fallback. Names of unset variables without a fallback are returned in `missing`.
  * A variable holding an unresolved Key Vault reference is never used: it counts as unset (the
  * fallback applies), and without a fallback its name is returned in `unresolved`.
+ * When `allowed` is given, a name it refuses is neither read nor reported as missing (whether a
+ * setting exists is itself something to keep): it becomes empty and its name is returned in `refused`.
  * `${secret:…}` references are left for run time.
  */
-export function substituteEnv(text: string, env: Env): { text: string; missing: string[]; unresolved: string[] } {
+export function substituteEnv(
+  text: string,
+  env: Env,
+  allowed?: (name: string) => boolean,
+): { text: string; missing: string[]; unresolved: string[]; refused: string[] } {
   const missing: string[] = [];
   const unresolved: string[] = [];
+  const refused: string[] = [];
   const result = text.replace(ENV_REFERENCE, (_match, name: string, fallback: string | undefined) => {
+    if (allowed && !allowed(name)) {
+      refused.push(name);
+      return '';
+    }
     const value = env[name];
     const usable = !isUnresolvedKeyVaultReference(value);
     if (usable && value !== undefined && value !== '') return value;
@@ -23,5 +34,5 @@ export function substituteEnv(text: string, env: Env): { text: string; missing: 
     (usable ? missing : unresolved).push(name);
     return '';
   });
-  return { text: result, missing, unresolved };
+  return { text: result, missing, unresolved, refused };
 }

@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'method_not_allowed',
   'conflict',
   'precondition_failed',
+  'quota_exceeded',
   'payload_too_large',
   'unsupported_media_type',
   'unavailable',

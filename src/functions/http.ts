@@ -11,6 +11,7 @@ const STATUS: Record<ErrorCode, number> = {
   method_not_allowed: 405,
   conflict: 409,
   precondition_failed: 412,
+  quota_exceeded: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   unavailable: 503,

@@ -33,6 +33,8 @@ describe('management API on Table Storage (Azurite)', () => {
     api = await startApi({ jobs: [{ name: 'fileJob', url: `${target.url}/health`, every: '1h' }] }, {
       AzureWebJobsStorage: azurite.connectionString,
       PULSECHECK_TABLE_PREFIX: uniquePrefix('api'),
+      // API jobs may name only the secrets listed (issue 10, scoped references).
+      PULSECHECK_API_SECRETS_ALLOW: 'api-key,token',
     });
   });
   afterAll(async () => {

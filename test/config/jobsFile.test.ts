@@ -141,7 +141,7 @@ describe('substituteEnv', () => {
     ['${env:A:-d}', { A: '@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/a/)' }, 'd', [], []],
     ['${env:A}', { A: '@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/a/)' }, '', [], ['A']],
   ])('%s with %o → %s', (text, env, expected, missing, unresolved) => {
-    expect(substituteEnv(text, env)).toEqual({ text: expected, missing, unresolved });
+    expect(substituteEnv(text, env)).toEqual({ text: expected, missing, unresolved, refused: [] });
   });
 });
 
