@@ -72,7 +72,7 @@ export function formatPretty(line: string): string {
  * Unicode line and paragraph separators, and the bidirectional marks and overrides that reorder
  * what is shown (U+061C, U+200E–U+200F, U+202A–U+202E, U+2066–U+2069).
  */
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const CONTROLS = /[\p{Cc}\p{Bidi_Control}\u2028\u2029]/gu;
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /**
