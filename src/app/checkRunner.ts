@@ -1,6 +1,6 @@
 import { type BulkheadPolicy, type CircuitBreakerPolicy, isBrokenCircuitError, isBulkheadRejectedError } from 'cockatiel';
 import type { CircuitBreakerSpec, Job } from '../domain/job.js';
-import { judge, type Attempt, type Verdict } from '../domain/outcome.js';
+import { comparisonFor, judge, type Attempt, type Verdict } from '../domain/outcome.js';
 import type { Run, RunErrorKind, Trigger } from '../domain/run.js';
 import { INITIAL_STATE, decideState } from '../domain/state.js';
 import { AttemptsPolicy, breakerPolicy } from './policy.js';
@@ -172,7 +172,8 @@ export class CheckRunner {
       const error = { kind: 'aborted', message: 'Pulsecheck stopped before the check finished; the next run repeats it' } as const;
       return { attempts: sent.attempts, final: sent.final, verdict: { status: 'skipped', success: false, httpStatus: null, conditions: [], error } };
     }
-    return { attempts: sent.attempts, final: sent.final, verdict: judge(job.conditions, sent.final, clock.now(), sent.hidden) };
+    const verdict = judge(job.conditions, sent.final, clock.now(), { hidden: sent.hidden, compare: comparisonFor(job.source) });
+    return { attempts: sent.attempts, final: sent.final, verdict };
   }
 
   /** Policies are built once per job (a reloaded job is a new object, with new policies). */

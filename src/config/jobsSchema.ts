@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SECRET_ID, SECRET_ID_RULE } from '../domain/auth.js';
+import { MAX_CONDITION_LENGTH } from '../domain/conditions/parse.js';
 import { HTTP_METHODS } from '../domain/job.js';
 
 /**
@@ -118,7 +119,7 @@ const settable = {
   retry: retrySchema.optional(),
   circuitBreaker: circuitBreakerSchema.optional(),
   conditions: z
-    .array(z.string())
+    .array(z.string().max(MAX_CONDITION_LENGTH))
     .max(50)
     .optional()
     .describe('Gatus conditions, e.g. "[STATUS] == 200", "[BODY].status == UP". Default: 2xx status.'),

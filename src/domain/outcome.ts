@@ -1,6 +1,8 @@
 import { describeResult, evaluateConditions } from './conditions/evaluate.js';
 import type { Condition, ConditionResult } from './conditions/ast.js';
+import type { Comparison } from './conditions/view.js';
 import { scrub } from './redact.js';
+import type { JobSource } from './job.js';
 import type { Run, Timings, TransportFailureKind } from './run.js';
 
 /** What one HTTP attempt produced: a response, or a transport failure. Never an exception. */
@@ -87,13 +89,32 @@ export function classifyErrorCode(code: string | undefined, name?: string): Tran
 /** The verdict of a run from its final attempt. */
 export type Verdict = Pick<Run, 'status' | 'success' | 'httpStatus' | 'conditions' | 'error'>;
 
+/** How `judge` treats values from the target. */
+export interface JudgeOptions {
+  /** The secret values the request carried (from `hiddenForms`): masked in everything the verdict shows and compares. Default none. */
+  readonly hidden?: readonly string[];
+  /**
+   * What conditions compare (`Comparison`), no default: `shown` for sandboxed jobs (`source: 'api'`),
+   * `full` for the jobs file's jobs (`comparisonFor`).
+   */
+  readonly compare: Comparison;
+}
+
+/**
+ * What a job's conditions compare: `shown` for sandboxed jobs (`api`: API jobs and unsaved runs,
+ * whose caller chose the conditions), `full` for the jobs file's (`config`, written by operators).
+ */
+export function comparisonFor(source: JobSource): Comparison {
+  return source === 'api' ? 'shown' : 'full';
+}
+
 /**
  * Decides `up` or `down` from the final attempt. A transport failure is `down` unless the job asks
  * about reachability itself (`[CONNECTED] == false`), in which case its conditions decide.
- * `now` (epoch ms) is when the attempt ended, for the certificate's time left. `hidden` (from
- * `hiddenForms`) are the secret values the request carried: masked in everything the verdict shows.
+ * `now` (epoch ms) is when the attempt ended, for the certificate's time left.
  */
-export function judge(conditions: readonly Condition[], attempt: Attempt, now: number, hidden: readonly string[] = []): Verdict {
+export function judge(conditions: readonly Condition[], attempt: Attempt, now: number, options: JudgeOptions): Verdict {
+  const { hidden = [], compare } = options;
   const failure = attempt.type === 'failure' ? attempt : undefined;
   const asksAboutConnection = conditions.some((c) => c.left.type === 'placeholder' && c.left.name === 'CONNECTED');
   const results: ConditionResult[] = evaluateConditions(
@@ -109,8 +130,9 @@ export function judge(conditions: readonly Condition[], attempt: Attempt, now: n
             ? {}
             : { certificateExpiresInMs: attempt.certificateExpiresAt - now }),
           hidden,
+          compare,
         }
-      : { connected: false, responseTimeMs: attempt.timings.total, headers: {}, hidden },
+      : { connected: false, responseTimeMs: attempt.timings.total, headers: {}, hidden, compare },
   );
   const httpStatus = attempt.type === 'response' ? attempt.status : null;
   const failed = failedConditions(conditions, results);

@@ -90,6 +90,7 @@ describe('jobs file', () => {
     ['an unknown placeholder', [{ name: 'a', url: 'https://a.test', conditions: ['[STAUTS] == 200'] }], 'jobs[0] "a": conditions[0] "[STAUTS] == 200": unknown placeholder [STAUTS] (expected one of [STATUS], [RESPONSE_TIME], [BODY], [HEADERS], [CERTIFICATE_EXPIRATION], [CONNECTED])'],
     ['a bad operator', [{ name: 'a', url: 'https://a.test', conditions: ['[STATUS] = 200'] }], 'jobs[0] "a": conditions[0] "[STATUS] = 200" has no operator (expected <placeholder> <operator> <value>, with one of == != <= >= < > between spaces)'],
     ['a bad JSON path', [{ name: 'a', url: 'https://a.test', conditions: ['[BODY].items[first] == 1'] }], 'jobs[0] "a": conditions[0] "[BODY].items[first] == 1": bad JSON path ".items[first]" (expected .key or [index] segments, e.g. [BODY].data[0].status)'],
+    ['a condition over 1000 characters', [{ name: 'a', url: 'https://a.test', conditions: [`[BODY] == ${'x'.repeat(1_000)}`] }], 'jobs[0] "a": conditions[0] must have at most 1000 characters'],
     ['a retry out of range', [{ name: 'a', url: 'https://a.test', retry: { maxAttempts: 0 } }], 'jobs[0] "a": retry.maxAttempts must be at least 1'],
     ['a deadline shorter than the timeout', [{ name: 'a', url: 'https://a.test', timeoutSeconds: 10, retry: { deadlineSeconds: 5 } }], 'jobs[0] "a": retry.deadlineSeconds must be at least timeoutSeconds (10)'],
   ])('rejects %s, naming the job and the field', (_case, jobs, message) => {

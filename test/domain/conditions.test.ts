@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   describeResult,
   evaluateConditions,
+  matchGlob,
   needsBody,
   parseCondition,
   toNumber,
@@ -150,12 +151,12 @@ describe('parseCondition: valid conditions', () => {
     { glob: 'a.b', matches: ['a.b'], rejects: ['axb', 'a.bc'] },
     { glob: '1+1', matches: ['1+1'], rejects: ['11', '111'] },
     { glob: '*', matches: ['', 'anything', 'two\nlines'], rejects: [] },
-  ])('pat($glob) compiles to an anchored regular expression', ({ glob, matches, rejects }) => {
+  ])('pat($glob) matches the whole text, every character but * literal', ({ glob, matches, rejects }) => {
     const { right } = cond(`[BODY] == pat(${glob})`);
-    expect(right.type).toBe('pattern');
-    const regex = (right as Extract<typeof right, { type: 'pattern' }>).regex;
-    for (const text of matches) expect(regex.test(text), text).toBe(true);
-    for (const text of rejects) expect(regex.test(text), text).toBe(false);
+    expect(right).toEqual({ type: 'pattern', glob, parts: glob.split('*') });
+    const { parts } = right as Extract<typeof right, { type: 'pattern' }>;
+    for (const text of matches) expect(matchGlob(parts, text), text).toBe(true);
+    for (const text of rejects) expect(matchGlob(parts, text), text).toBe(false);
   });
 });
 

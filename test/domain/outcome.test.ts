@@ -243,7 +243,7 @@ describe('judge', () => {
       },
     },
   ])('$name', ({ conditions, attempt, expected }) => {
-    expect(judge(conditions.map(cond), attempt, NOW)).toEqual(expected);
+    expect(judge(conditions.map(cond), attempt, NOW, { compare: 'full' })).toEqual(expected);
   });
 
   describe('certificate expiry is measured from `now`', () => {
@@ -260,14 +260,14 @@ describe('judge', () => {
       // Expired two hours ago.
       { condition: '[CERTIFICATE_EXPIRATION] > 0', offsetMs: 10 * DAY + 2 * HOUR, success: false, actual: String(-2 * HOUR) },
     ])('$condition, judged $offsetMs ms after NOW → success $success', ({ condition, offsetMs, success, actual }) => {
-      const verdict = judge([cond(condition)], attempt, NOW + offsetMs);
+      const verdict = judge([cond(condition)], attempt, NOW + offsetMs, { compare: 'full' });
       expect(verdict.conditions).toEqual([{ condition, success, actual }]);
       expect(verdict.status).toBe(success ? 'up' : 'down');
       expect(verdict.success).toBe(success);
     });
 
     it('a plain-HTTP response (no certificate) counts as 0 ms left', () => {
-      const verdict = judge([cond('[CERTIFICATE_EXPIRATION] > 48h')], response(200), NOW);
+      const verdict = judge([cond('[CERTIFICATE_EXPIRATION] > 48h')], response(200), NOW, { compare: 'full' });
       expect(verdict).toMatchObject({
         status: 'down',
         error: { kind: 'conditions', message: '[CERTIFICATE_EXPIRATION] (0) > 48h' },

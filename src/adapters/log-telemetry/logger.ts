@@ -35,13 +35,17 @@ export function createLogger(options: LoggerOptions): PinoLogger {
 
 const ICONS: Record<string, string> = { up: '✔', down: '✘', skipped: '–', error: '!' };
 
-/** A readable line per record: runs as `12:00:10 ✔ selfHealth up 200 in 3 ms (1 attempt)`. */
+/**
+ * A readable line per record: runs as `12:00:10 ✔ selfHealth up 200 in 3 ms (1 attempt)`. Text from
+ * outside (job names, targets' error messages and echoed values, any extra field) is printed through
+ * `escapeControls`, so a target cannot start a new line, forge a log line or recolour the terminal.
+ */
 export function formatPretty(line: string): string {
   let record: Record<string, unknown>;
   try {
     record = JSON.parse(line) as Record<string, unknown>;
   } catch {
-    return line;
+    return escapeControls(line);
   }
   const time = typeof record.time === 'string' ? record.time.slice(11, 19) : '';
   if (record.event === 'run') {
@@ -55,11 +59,32 @@ export function formatPretty(line: string): string {
         ? `: ${record.failedConditions.join('; ')}`
         : '';
     const tries = status === 'skipped' ? '' : ` in ${String(record.durationMs)} ms (${attempts} attempt${attempts === 1 ? '' : 's'})`;
-    return `${time} ${ICONS[status] ?? '?'} ${String(record.job)} ${status}${http}${tries}${reason}`;
+    return escapeControls(`${time} ${ICONS[status] ?? '?'} ${String(record.job)} ${status}${http}${tries}${reason}`);
   }
   const { time: _t, level, msg, service: _s, pid: _p, hostname: _h, ...rest } = record;
   const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
-  return `${time} ${String(level).toUpperCase()} ${String(msg ?? '')}${extra}`;
+  return escapeControls(`${time} ${String(level).toUpperCase()} ${String(msg ?? '')}${extra}`);
+}
+
+/**
+ * What a terminal would act on instead of print: C0 controls (LF, CR, ESC, BEL, backspace, tab …),
+ * DEL, C1 controls (U+0080–U+009F, among them the one-character CSI U+009B and NEL U+0085), the
+ * Unicode line and paragraph separators, and the bidirectional marks and overrides that reorder
+ * what is shown (U+061C, U+200E–U+200F, U+202A–U+202E, U+2066–U+2069).
+ */
+const CONTROLS = /[\p{Cc}\p{Bidi_Control}\u2028\u2029]/gu;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * `text` on one line, with every control character, escape sequence introducer and bidi override
+ * written out as `\n`, `\r`, `\t`, `\xHH` or `\uHHHH`: an ANSI sequence `ESC [31m` prints as
+ * `\x1b[31m`, harmless. Backslashes are left alone (a target can print `\n`, not make a line).
+ */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROLS, (char) => {
+    const code = char.charCodeAt(0);
+    return NAMED[char] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+  });
 }
 
 function prettyStream(target: DestinationStream): DestinationStream {

@@ -33,7 +33,8 @@ export type LeftOperand =
 export type RightOperand =
   /** `number` is set when the text is a number or a duration (`48h` → ms), for ordering operators. */
   | { readonly type: 'literal'; readonly text: string; readonly number?: number }
-  | { readonly type: 'pattern'; readonly glob: string; readonly regex: RegExp }
+  /** `pat(…)`, split on `*` (`globParts`): matched by `matchGlob`, in linear time (no regular expression is built from it). */
+  | { readonly type: 'pattern'; readonly glob: string; readonly parts: readonly string[] }
   | { readonly type: 'any'; readonly values: readonly string[] };
 
 export interface Condition {
@@ -52,6 +53,9 @@ export interface Condition {
 export interface ConditionResult {
   readonly condition: string;
   readonly success: boolean;
-  /** The actual value the left side resolved to, as text; `null` when it could not be resolved. */
+  /**
+   * The actual value the left side resolved to, as text: secrets and credential headers masked, cut
+   * to 200 characters (`MAX_SHOWN_LENGTH`) + `…`; `null` when it could not be resolved.
+   */
   readonly actual: string | null;
 }

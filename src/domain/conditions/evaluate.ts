@@ -1,5 +1,6 @@
-import { MASK, SENSITIVE_HEADERS, scrub } from '../redact.js';
 import type { Condition, ConditionResult, LeftOperand, PathSegment, RightOperand } from './ast.js';
+import { matchGlob } from './glob.js';
+import { MAX_EVALUATED_LENGTH, seen, textOf, type Comparison, type Seen } from './view.js';
 
 /** What a condition can look at: the outcome of the final attempt of a run. */
 export interface ConditionContext {
@@ -8,42 +9,51 @@ export interface ConditionContext {
   readonly status?: number;
   /** Duration of the final attempt, in milliseconds. */
   readonly responseTimeMs: number;
-  /** Response body as text (read only when a condition needs it). */
+  /**
+   * Response body as text (read only when a condition needs it). Only its first
+   * `MAX_EVALUATED_LENGTH` characters (1 MiB) are looked at; a longer body is not parsed as JSON.
+   */
   readonly body?: string;
   /** Response headers, names lower-cased. */
   readonly headers: Readonly<Record<string, string>>;
   /** Time left before the server certificate expires, in milliseconds; absent for plain HTTP. */
   readonly certificateExpiresInMs?: number;
-  /** Secret values (from `hiddenForms`) masked in the actual values shown; a target may echo one. */
+  /** Secret values (from `hiddenForms`), masked before anything is compared or shown; a target may echo one. */
   readonly hidden?: readonly string[];
+  /** What `==`, `!=` and the ordering operators compare (`Comparison`). Default `shown`, the safe one. */
+  readonly compare?: Comparison;
 }
 
 type Value = string | number | boolean | null | undefined | object;
 
 const MISSING = Symbol('missing');
 
-/** Evaluates every condition against one context. The body is parsed as JSON at most once. */
-export function evaluateConditions(
-  conditions: readonly Condition[],
-  context: ConditionContext,
-): ConditionResult[] {
+/**
+ * Evaluates every condition against one context. The body is parsed as JSON at most once, and only
+ * when it is within `MAX_EVALUATED_LENGTH`. Every result depends on its `actual` alone when
+ * `compare` is `shown`, so a condition cannot be used to learn more than the run shows.
+ */
+export function evaluateConditions(conditions: readonly Condition[], context: ConditionContext): ConditionResult[] {
   let json: unknown = MISSING;
   const parsedBody = (): unknown => {
     if (json === MISSING) {
       try {
-        json = context.body === undefined ? undefined : JSON.parse(context.body);
+        const { body } = context;
+        json = body === undefined || body.length > MAX_EVALUATED_LENGTH ? undefined : JSON.parse(body);
       } catch {
         json = undefined;
       }
     }
     return json;
   };
+  const hidden = context.hidden ?? [];
   return conditions.map((condition) => {
-    const actual = resolve(condition.left, context, parsedBody);
+    const value = resolve(condition.left, context, parsedBody);
+    const view = value === undefined ? undefined : seen(condition.left, value, hidden);
     return {
       condition: condition.source,
-      success: actual !== undefined && compare(actual, condition.operator, condition.right),
-      actual: actual === undefined ? null : show(condition.left, actual, context.hidden),
+      success: view !== undefined && compare(value, view, context.compare ?? 'shown', condition),
+      actual: view === undefined ? null : view.shown,
     };
   });
 }
@@ -58,7 +68,9 @@ function resolve(left: LeftOperand, context: ConditionContext, parsedBody: () =>
   if (left.type === 'has') return resolve(left.of, context, parsedBody) !== undefined;
   if (left.type === 'len') {
     const value = resolve(left.of, context, parsedBody);
-    if (typeof value === 'string' || Array.isArray(value)) return value.length;
+    // A text is counted as shown (secrets masked), so len() tells no secret's length.
+    if (typeof value === 'string') return seen(left.of, value, context.hidden ?? [])?.full.length;
+    if (Array.isArray(value)) return value.length;
     if (value !== null && typeof value === 'object') return Object.keys(value).length;
     return undefined;
   }
@@ -90,18 +102,15 @@ function walk(value: unknown, path: readonly PathSegment[]): unknown {
   return current;
 }
 
-function compare(actual: Exclude<Value, undefined>, operator: Condition['operator'], right: RightOperand): boolean {
-  const text = typeof actual === 'object' && actual !== null ? JSON.stringify(actual) : String(actual);
+function compare(value: Value, view: Seen, comparison: Comparison, condition: Condition): boolean {
+  const { operator, right } = condition;
+  const text = comparison === 'shown' ? view.shown : view.full;
   if (operator === '==' || operator === '!=') {
-    const equal =
-      right.type === 'pattern'
-        ? right.regex.test(text)
-        : right.type === 'any'
-          ? right.values.some((value) => same(text, value))
-          : same(text, right.text);
+    const equal = matches(text, right);
     return operator === '==' ? equal : !equal;
   }
-  const number = typeof actual === 'number' ? actual : Number(text);
+  // A number compares as one unless masking or truncating changed its text.
+  const number = typeof value === 'number' && text === textOf(value) ? value : Number(text);
   const limit = right.type === 'literal' ? right.number : undefined;
   if (Number.isNaN(number) || text.trim() === '' || limit === undefined) return false;
   switch (operator) {
@@ -116,18 +125,16 @@ function compare(actual: Exclude<Value, undefined>, operator: Condition['operato
   }
 }
 
+function matches(text: string, right: RightOperand): boolean {
+  if (right.type === 'pattern') return matchGlob(right.parts, text);
+  if (right.type === 'any') return right.values.some((value) => same(text, value));
+  return same(text, right.text);
+}
+
 /** Equal as text, or as numbers when both sides are numeric (`200` == `200.0`). */
 function same(actual: string, expected: string): boolean {
   if (actual === expected) return true;
   const a = Number(actual);
   const b = Number(expected);
   return actual.trim() !== '' && expected.trim() !== '' && !Number.isNaN(a) && a === b;
-}
-
-const MAX_SHOWN = 200;
-/** The actual value as text: credential headers masked, secret values masked before truncating. */
-function show(left: LeftOperand, value: Exclude<Value, undefined>, hidden: readonly string[] = []): string {
-  if (left.type === 'placeholder' && left.name === 'HEADERS' && SENSITIVE_HEADERS.has(left.path[0] as string)) return MASK;
-  const text = scrub(typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value), hidden);
-  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
 }

@@ -10,9 +10,20 @@ import {
   type PlaceholderOperand,
   type RightOperand,
 } from './ast.js';
+import { globParts } from './glob.js';
+import { splitOnOperator } from './split.js';
+
+/**
+ * Longest condition accepted, in characters (1,000). Conditions are short; the bound keeps parsing
+ * and `pat()` matching of text a caller wrote cheap whatever it holds.
+ */
+export const MAX_CONDITION_LENGTH = 1_000;
 
 /** Parses one condition into its tree; returns an error sentence when it is not valid. */
 export function parseCondition(source: string): Condition | string {
+  if (source.length > MAX_CONDITION_LENGTH) {
+    return `a condition is at most ${MAX_CONDITION_LENGTH} characters long (this one has ${source.length})`;
+  }
   const text = source.trim();
   const split = splitOnOperator(text);
   if (!split) {
@@ -26,12 +37,6 @@ export function parseCondition(source: string): Condition | string {
   const mismatch = checkTypes(left, operator, right);
   if (mismatch) return `"${source}": ${mismatch}`;
   return { source: text, leftText, left, operator, rightText, right };
-}
-
-function splitOnOperator(text: string): [string, Operator, string] | undefined {
-  const match = /^(.+?)\s+(==|!=|<=|>=|<|>)\s+(.+)$/.exec(text);
-  if (!match) return undefined;
-  return [match[1] as string, match[2] as Operator, (match[3] as string).trim()];
 }
 
 function parseLeft(text: string): LeftOperand | string {
@@ -93,7 +98,7 @@ function parseRight(text: string, operator: Operator): RightOperand | string {
   if (call) {
     if (operator !== '==' && operator !== '!=') return `${call[1]}() only works with == and !=`;
     const inner = call[2] as string;
-    if (call[1] === 'pat') return { type: 'pattern', glob: inner, regex: globToRegex(inner) };
+    if (call[1] === 'pat') return { type: 'pattern', glob: inner, parts: globParts(inner) };
     const values = inner.split(',').map((v) => v.trim());
     if (values.some((v) => v === '')) return `any() needs a comma-separated list of values, e.g. any(200, 204)`;
     return { type: 'any', values };
@@ -125,10 +130,4 @@ function checkTypes(left: LeftOperand, operator: Operator, right: RightOperand):
 export function toNumber(text: string): number | undefined {
   if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
   return parseDuration(text);
-}
-
-/** Gatus `pat()`: `*` matches any run of characters; everything else is literal; whole-string match. */
-function globToRegex(glob: string): RegExp {
-  const escaped = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${escaped.join('[\\s\\S]*')}$`);
 }
