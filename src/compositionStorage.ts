@@ -12,6 +12,8 @@ import { parseJobsFile } from './config/jobsFile.js';
 import type { JobInput } from './config/jobsSchema.js';
 import type { Settings } from './config/settings.js';
 import type { Env } from './config/substitute.js';
+import { targetIssues } from './config/targetIssues.js';
+import type { NetworkPolicy } from './domain/network.js';
 
 /**
  * The composition root's storage half (issue 4): which store, which jobs-file source, and how API
@@ -61,8 +63,14 @@ export function configSourceFor(settings: Settings, options: ConfigSourceOptions
   return new FileJobCatalog(path, (text) => parseJobsFile(text, env, settings.jobsFile), { watch: options.watch, logger });
 }
 
-/** Compiles an API job's stored definition exactly as a job of the jobs file (no `defaults`). */
+/**
+ * Compiles an API job's stored definition exactly as a job of the jobs file (no `defaults`); a `url`
+ * or `auth.tokenUrl` that is an IP literal the target guard refuses is an issue at once.
+ */
 export const compileApiJob =
-  (env: Env): CompileJob =>
-  (definition) =>
-    compileJob(definition as JobInput, {}, { env, source: 'api', where: '', pathPrefix: '' });
+  (env: Env, targets: NetworkPolicy): CompileJob =>
+  (definition) => {
+    const compiled = compileJob(definition as JobInput, {}, { env, source: 'api', where: '', pathPrefix: '' });
+    const refused = targetIssues(compiled.job, definition, targets);
+    return refused.length === 0 ? compiled : { issues: [...compiled.issues, ...refused] };
+  };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isUnresolvedKeyVaultReference } from '../domain/auth.js';
 import { configError } from '../domain/errors.js';
+import { parseNetworks } from '../domain/network.js';
 import { compileCron } from '../domain/schedule.js';
 import { datadogAgentUrl } from './datadog.js';
 import { formatPath } from './issues.js';
@@ -24,6 +25,17 @@ const integer = (min: number, max: number, fallback: number) =>
       }
       return value;
     });
+
+/** A comma-separated CIDR list (unset or empty: none); a bad entry is named. */
+const networks = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const parsed = parseNetworks(value ?? '');
+    if (parsed.ok) return parsed.networks;
+    ctx.addIssue({ code: 'custom', message: parsed.message });
+    return z.NEVER;
+  });
 
 const text = (fallback: string) =>
   z
@@ -94,6 +106,9 @@ const settingsSchema = z.object({
     message: 'must be NCRONTAB with 5 or 6 fields, e.g. "0 17 * * * *"',
   }),
   PULSECHECK_JOBS_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of a blob' }).optional(),
+  // The target guard (docs/security.md, Target guard).
+  PULSECHECK_ALLOWED_NETWORKS: networks,
+  PULSECHECK_BLOCKED_NETWORKS: networks,
 });
 
 export interface Settings {
@@ -136,6 +151,12 @@ export interface Settings {
   readonly retentionSchedule: string;
   /** URL of a blob holding the jobs file, re-read by ETag; instead of `jobsFile` when set. */
   readonly jobsUrl: string | undefined;
+  /**
+   * The target guard's lists (normalised CIDRs): `allowedNetworks` opens default-blocked ranges
+   * (the local tools default it to loopback), `blockedNetworks` closes any range. Default none.
+   */
+  readonly allowedNetworks: readonly string[];
+  readonly blockedNetworks: readonly string[];
 }
 
 /** The storage account reached with an Entra ID identity (managed identity in Azure). */
@@ -197,5 +218,7 @@ export function loadSettings(env: Env): Settings {
     retentionDays: s.PULSECHECK_RETENTION_DAYS,
     retentionSchedule: s.PULSECHECK_RETENTION_SCHEDULE,
     jobsUrl: s.PULSECHECK_JOBS_URL,
+    allowedNetworks: s.PULSECHECK_ALLOWED_NETWORKS,
+    blockedNetworks: s.PULSECHECK_BLOCKED_NETWORKS,
   };
 }
