@@ -181,7 +181,7 @@ export class UndiciProber implements Prober {
 /**
  * The target guard at connect time: resolves a name once, refuses the connection if ANY address it
  * resolves to is refused, and gives the socket the checked addresses, so no second resolution (DNS
- * rebinding) can bring another.
+ * rebinding) can bring another. (The OAuth2 client has the same few lines: adapters share no code.)
  */
 function guardedLookup(policy: NetworkPolicy): LookupFunction {
   return (hostname, options, callback) => {
