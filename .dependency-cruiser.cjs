@@ -8,10 +8,12 @@ module.exports = {
   forbidden: [
     {
       name: 'domain-is-pure',
-      comment: 'domain/ imports only domain/ and croner (pure schedule arithmetic): no I/O, no SDKs, no node: modules.',
+      comment:
+        'domain/ imports only domain/, croner (pure schedule arithmetic) and ipaddr.js (pure address ' +
+        'classification for the target guard, domain/network.ts): no I/O, no SDKs, no node: modules.',
       severity: 'error',
       from: { path: layer('domain/') },
-      to: { pathNot: [layer('domain/'), '^node_modules/croner/'] },
+      to: { pathNot: [layer('domain/'), '^node_modules/croner/', '^node_modules/ipaddr\\.js/'] },
     },
     {
       name: 'app-uses-ports-not-sdks',

@@ -32,6 +32,7 @@ import { SystemClock } from '../dist/adapters/system-clock/systemClock.js';
 import { UndiciProber } from '../dist/adapters/undici-prober/prober.js';
 import { CheckRunner } from '../dist/app/checkRunner.js';
 import { parseJobsFile } from '../dist/config/jobsFile.js';
+import { networkPolicy } from '../dist/domain/network.js';
 import { planTick } from '../dist/domain/plan.js';
 import { runIdFor } from '../dist/domain/run.js';
 import { apiLatency, recordingThroughput, startAzurite } from './storage.js';
@@ -93,7 +94,8 @@ async function bareUndici(url, total) {
 async function pipeline(url, total, store = new MemoryStore({ maxRunsPerJob: 100 })) {
   const jobs = parseJobsFile(jobsText(url, 500), {});
   const logger = createLogger({ level: 'info', format: 'json', fd: devNull });
-  const prober = new UndiciProber({ connectionsPerOrigin: 32 });
+  // The target listens on loopback, which the target guard refuses unless allowed.
+  const prober = new UndiciProber({ connectionsPerOrigin: 32, networkPolicy: networkPolicy({ allowed: ['127.0.0.0/8'] }) });
   const runner = new CheckRunner({
     prober,
     clock: new SystemClock(),
@@ -256,7 +258,10 @@ async function burst(url) {
   writeFileSync(
     join(dir, 'local.settings.json'),
     // In-memory storage: this part measures the scheduler; part 3 measures recording to Table Storage.
-    JSON.stringify({ Values: { PULSECHECK_PORT: '0', PULSECHECK_TICK_SCHEDULE: '*/10 * * * * *', PULSECHECK_LOG_FORMAT: 'json', AzureWebJobsStorage: '' } }),
+    // The target is on loopback: allowed explicitly, not by the local host's default.
+    JSON.stringify({
+      Values: { PULSECHECK_PORT: '0', PULSECHECK_TICK_SCHEDULE: '*/10 * * * * *', PULSECHECK_LOG_FORMAT: 'json', AzureWebJobsStorage: '', PULSECHECK_ALLOWED_NETWORKS: '127.0.0.0/8' },
+    }),
   );
   // The local host exactly as `npm start` runs it, in its own process; runs are read from its log.
   const host = spawn(process.execPath, [...NODE_FLAGS, fileURLToPath(new URL('../dist/cli/index.js', import.meta.url)), 'start'], {

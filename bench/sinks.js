@@ -18,6 +18,7 @@ const { UndiciProber } = await import('../dist/adapters/undici-prober/prober.js'
 const { CheckRunner } = await import('../dist/app/checkRunner.js');
 const { FanOutTelemetry } = await import('../dist/app/telemetryFanOut.js');
 const { parseJobsFile } = await import('../dist/config/jobsFile.js');
+const { networkPolicy } = await import('../dist/domain/network.js');
 const { datadogAgentUrl } = await import('../dist/config/datadog.js');
 
 const [url, total, rounds, concurrency] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5])];
@@ -31,7 +32,8 @@ const connectionString = process.env.APPLICATIONINSIGHTS_CONNECTION_STRING;
 if (connectionString) sinks.push(new AppInsightsTelemetry({ connectionString }));
 if (tracer) sinks.push(new DatadogTelemetry(tracer, datadogAgentUrl(process.env)));
 const telemetry = new FanOutTelemetry(sinks, { logger, clock });
-const prober = new UndiciProber({ connectionsPerOrigin: 32 });
+// The target listens on loopback, which the target guard refuses unless allowed.
+const prober = new UndiciProber({ connectionsPerOrigin: 32, networkPolicy: networkPolicy({ allowed: ['127.0.0.0/8'] }) });
 const runner = new CheckRunner({
   prober,
   clock,

@@ -37,6 +37,7 @@ import { SecretResolver } from './app/secrets.js';
 import { FanOutTelemetry } from './app/telemetryFanOut.js';
 import type { Settings } from './config/settings.js';
 import type { Env } from './config/substitute.js';
+import { networkPolicy, type NetworkPolicy } from './domain/network.js';
 import { compileCron, nextOccurrence } from './domain/schedule.js';
 
 /** Replaceable parts: tests inject fakes here instead of mocking modules. */
@@ -89,18 +90,21 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
       format: settings.logFormat ?? options.logFormat ?? 'json',
       fd: options.logFd ?? 1,
     });
+  // The target guard: every connection to a job's or a caller's URL (attempts, token endpoints).
+  // The app's own platform calls (identity endpoint, Key Vault, Storage, telemetry) do not pass it.
+  const targets = networkPolicy({ allowed: settings.allowedNetworks, blocked: settings.blockedNetworks });
   const prober =
-    options.prober ?? new UndiciProber({ connectionsPerOrigin: settings.maxConnectionsPerOrigin });
+    options.prober ?? new UndiciProber({ connectionsPerOrigin: settings.maxConnectionsPerOrigin, networkPolicy: targets });
   const clock = options.clock ?? new SystemClock();
   const sinks: Sinks = options.telemetry ? { telemetry: options.telemetry, contributors: [] } : telemetrySinks(settings, env, logger, clock);
   const { telemetry } = sinks;
   const { tracing } = sinks;
-  const { secrets, authorizer, oauth2, identity } = secretParts(settings, env, options, clock, logger);
+  const { secrets, authorizer, oauth2, identity } = secretParts(settings, env, options, clock, logger, targets);
   const store = options.store ?? storeFor(settings, logger, identity);
   const config =
     options.configSource ??
     configSourceFor(settings, { env, baseDir: options.baseDir ?? process.cwd(), logger, watch: options.watchJobsFile ?? false, identity });
-  const compile = compileApiJob(env);
+  const compile = compileApiJob(env, targets);
   const sandbox = settings.apiSandbox;
   const catalog = new Catalog({ config, repository: store, compile, sandbox, logger });
   const runner = new CheckRunner({
@@ -160,7 +164,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
 }
 
 /** Secrets and request authentication (README, Secrets): credentials are created on first use only. */
-function secretParts(settings: Settings, env: Env, options: Overrides, clock: Clock, logger: Logger) {
+function secretParts(settings: Settings, env: Env, options: Overrides, clock: Clock, logger: Logger, targets: NetworkPolicy) {
   const identity = new AzureIdentity(
     options.credentialFactory ?? ((clientId) => createCredential({ inAzure: settings.azure.inAzure, clientId: clientId ?? settings.azure.clientId })),
   );
@@ -171,7 +175,7 @@ function secretParts(settings: Settings, env: Env, options: Overrides, clock: Cl
     ttlMs: settings.secretTtlMs,
     unresolvedSettings: settings.unresolvedKeyVaultReferences,
   });
-  const oauth2 = new UndiciOAuth2Client();
+  const oauth2 = new UndiciOAuth2Client({ networkPolicy: targets });
   const authorizer = new RequestAuthorizer({ clock, secrets, oauth2, managedIdentity: identity });
   if (settings.unresolvedKeyVaultReferences.length > 0) {
     logger.warn(

@@ -12,6 +12,8 @@ import { parseJobsFile } from './config/jobsFile.js';
 import type { JobInput } from './config/jobsSchema.js';
 import type { Settings } from './config/settings.js';
 import type { Env } from './config/substitute.js';
+import { targetIssues } from './config/targetIssues.js';
+import type { NetworkPolicy } from './domain/network.js';
 
 /**
  * The composition root's storage half (issue 4): which store, which jobs-file source, and how API
@@ -63,9 +65,13 @@ export function configSourceFor(settings: Settings, options: ConfigSourceOptions
 
 /**
  * Compiles an API job's definition as a job of the jobs file (no `defaults`), sandboxed: it may
- * reference only what the caller's policy allows.
+ * reference only what the caller's policy allows, and a `url` or `auth.tokenUrl` that is an IP
+ * literal the target guard refuses is an issue at once.
  */
 export const compileApiJob =
-  (env: Env): CompileJob =>
-  (definition, sandbox) =>
-    compileJob(definition as JobInput, {}, { env, source: 'api', where: '', pathPrefix: '', sandbox });
+  (env: Env, targets: NetworkPolicy): CompileJob =>
+  (definition, sandbox) => {
+    const compiled = compileJob(definition as JobInput, {}, { env, source: 'api', where: '', pathPrefix: '', sandbox });
+    const refused = targetIssues(compiled.job, definition, targets);
+    return refused.length === 0 ? compiled : { issues: [...compiled.issues, ...refused] };
+  };

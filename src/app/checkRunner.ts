@@ -164,7 +164,7 @@ export class CheckRunner {
       policy.execute((attempt, inner) => prober.probe({ ...probe, runId, attempt: done + attempt }, inner), signal),
     );
     if (!sent.ok) {
-      const error = { kind: 'secret-unavailable', message: sent.message } as const;
+      const error = { kind: sent.blocked ? 'blocked-target' : 'secret-unavailable', message: sent.message } as const;
       return { attempts: 0, verdict: { status: 'error', success: false, httpStatus: null, conditions: [], error } };
     }
     if (signal.aborted && sent.final.type === 'failure') {

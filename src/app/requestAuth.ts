@@ -19,9 +19,11 @@ export interface Attempts {
 /**
  * The outcome of sending a job's request. `hidden`: the secret and token values it carried, in every
  * form they can take (`hiddenForms`), to mask in whatever is shown. Not `ok`: a secret or token could
- * not be obtained, and the target was not called; the message names it, never a value.
+ * not be obtained, and the target was not called; the message names it, never a value. `blocked`:
+ * because the target guard refused the token endpoint.
  */
-export type Sent = ({ readonly ok: true; readonly hidden: readonly string[] } & Attempts) | { readonly ok: false; readonly message: string };
+export type Sent = ({ readonly ok: true; readonly hidden: readonly string[] } & Attempts) | NotSent;
+type NotSent = { readonly ok: false; readonly message: string; readonly blocked?: true };
 
 export interface RequestAuthDeps {
   readonly clock: Clock;
@@ -33,7 +35,7 @@ export interface RequestAuthDeps {
   readonly tokenTimeoutMs?: number;
 }
 
-type Prepared = { readonly ok: true; readonly probe: BaseProbe; readonly values: readonly string[] } | { readonly ok: false; readonly message: string };
+type Prepared = { readonly ok: true; readonly probe: BaseProbe; readonly values: readonly string[] } | NotSent;
 
 const isRejected = (attempt: Attempt) => attempt.type === 'response' && (attempt.status === 401 || attempt.status === 403);
 const jsonEscape = (value: string) => JSON.stringify(value).slice(1, -1);
@@ -113,7 +115,7 @@ export class RequestAuthorizer {
       case 'managedIdentity': {
         const token = await this.#token(job, value, refresh);
         // The endpoint's own words may quote what it was sent: masked before they are shown (and bounded).
-        if (!token.ok) return { ok: false, message: scrub(token.message, hiddenForms(values)).slice(0, 500) };
+        if (!token.ok) return { ok: false, message: scrub(token.message, hiddenForms(values)).slice(0, 500), ...(token.blocked ? { blocked: true } : {}) };
         headers.authorization = `Bearer ${token.token}`;
         values.push(token.token);
         break;
@@ -132,7 +134,7 @@ export class RequestAuthorizer {
   }
 
   /** The job's OAuth2 or managed identity token, from the cache while it is fresh. */
-  async #token(job: Job, value: (id: string) => string, refresh: boolean): Promise<{ ok: true; token: string } | { ok: false; message: string }> {
+  async #token(job: Job, value: (id: string) => string, refresh: boolean): Promise<{ ok: true; token: string } | NotSent> {
     const { auth } = job;
     const { oauth2, managedIdentity, tokenTimeoutMs = 10_000 } = this.#deps;
     const signal = () => AbortSignal.timeout(tokenTimeoutMs);
@@ -152,7 +154,7 @@ export class RequestAuthorizer {
       return { ok: false, message: `auth ${auth.type} has no token` };
     }
     const token = await this.#tokens.get(key, fetch, refresh);
-    return token.ok ? token : { ok: false, message: `${what} is unavailable: ${token.message}` };
+    return token.ok ? token : { ok: false, message: `${what} is unavailable: ${token.message}`, ...(token.blocked ? { blocked: true } : {}) };
   }
 
   /** The request of a job that names no secret: built once per job. */

@@ -16,7 +16,7 @@ export class TokenCache {
   constructor(readonly clock: Clock) {}
 
   /** The token for `key`: cached, or from `fetch` when there is none, it is due for refresh, or `refresh` is set. */
-  async get(key: string, fetch: () => Promise<TokenResult>, refresh = false): Promise<{ ok: true; token: string } | { ok: false; message: string }> {
+  async get(key: string, fetch: () => Promise<TokenResult>, refresh = false): Promise<{ ok: true; token: string } | Extract<TokenResult, { ok: false }>> {
     const entry = this.#entries.get(key);
     if (entry && !refresh && this.clock.now() < entry.refreshAt) return { ok: true, token: entry.token };
     const result = await singleFlight(this.#pending, key, async () => {

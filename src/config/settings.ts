@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isUnresolvedKeyVaultReference, SECRET_NAME } from '../domain/auth.js';
 import { configError } from '../domain/errors.js';
 import { parseAllowList, type AllowList, type ReferencePolicy } from '../domain/sandbox.js';
+import { parseNetworks } from '../domain/network.js';
 import { compileCron } from '../domain/schedule.js';
 import { datadogAgentUrl } from './datadog.js';
 import { formatPath } from './issues.js';
@@ -37,6 +38,17 @@ const allowList = (entry: RegExp, expected: string) =>
       if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `has ${bad.map((name) => `"${name}"`).join(', ')}: expected comma-separated ${expected}, or *` });
       return list;
     });
+
+/** A comma-separated CIDR list (unset or empty: none); a bad entry is named. */
+const networks = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const parsed = parseNetworks(value ?? '');
+    if (parsed.ok) return parsed.networks;
+    ctx.addIssue({ code: 'custom', message: parsed.message });
+    return z.NEVER;
+  });
 
 const text = (fallback: string) =>
   z
@@ -114,6 +126,9 @@ const settingsSchema = z.object({
   PULSECHECK_MAX_API_JOBS: integer(0, 1_000_000, 1_000),
   PULSECHECK_API_MAX_CONCURRENCY: integer(1, 10_000, undefined),
   // --- end API sandbox ---
+  // The target guard (docs/security.md, Target guard).
+  PULSECHECK_ALLOWED_NETWORKS: networks,
+  PULSECHECK_BLOCKED_NETWORKS: networks,
 });
 
 export interface Settings {
@@ -171,6 +186,12 @@ export interface Settings {
    */
   readonly apiMaxConcurrency: number;
   // --- end API sandbox ---
+  /**
+   * The target guard's lists (normalised CIDRs): `allowedNetworks` opens default-blocked ranges
+   * (the local tools default it to loopback), `blockedNetworks` closes any range. Default none.
+   */
+  readonly allowedNetworks: readonly string[];
+  readonly blockedNetworks: readonly string[];
 }
 
 /** The storage account reached with an Entra ID identity (managed identity in Azure). */
@@ -240,5 +261,7 @@ export function loadSettings(env: Env): Settings {
     },
     maxApiJobs: s.PULSECHECK_MAX_API_JOBS,
     apiMaxConcurrency: s.PULSECHECK_API_MAX_CONCURRENCY ?? Math.max(1, Math.floor(s.PULSECHECK_MAX_CONCURRENCY / 4)),
+    allowedNetworks: s.PULSECHECK_ALLOWED_NETWORKS,
+    blockedNetworks: s.PULSECHECK_BLOCKED_NETWORKS,
   };
 }

@@ -1,6 +1,7 @@
 import { describeResult, evaluateConditions } from './conditions/evaluate.js';
 import type { Condition, ConditionResult } from './conditions/ast.js';
 import type { Comparison } from './conditions/view.js';
+import { BLOCKED_TARGET_CODE } from './network.js';
 import { scrub } from './redact.js';
 import type { JobSource } from './job.js';
 import type { Run, Timings, TransportFailureKind } from './run.js';
@@ -60,6 +61,8 @@ export function retryAfterMs(attempt: Attempt, now: number): number | undefined 
 export function classifyErrorCode(code: string | undefined, name?: string): TransportFailureKind {
   if (name === 'AbortError' || name === 'TimeoutError') return 'timeout';
   switch (code) {
+    case BLOCKED_TARGET_CODE:
+      return 'blocked-target';
     case 'ECONNREFUSED':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
@@ -110,12 +113,17 @@ export function comparisonFor(source: JobSource): Comparison {
 
 /**
  * Decides `up` or `down` from the final attempt. A transport failure is `down` unless the job asks
- * about reachability itself (`[CONNECTED] == false`), in which case its conditions decide.
+ * about reachability itself (`[CONNECTED] == false`), in which case its conditions decide. A
+ * connection the target guard refused is `error` (`blocked-target`), whatever the conditions.
  * `now` (epoch ms) is when the attempt ended, for the certificate's time left.
  */
 export function judge(conditions: readonly Condition[], attempt: Attempt, now: number, options: JudgeOptions): Verdict {
   const { hidden = [], compare } = options;
   const failure = attempt.type === 'failure' ? attempt : undefined;
+  if (failure?.kind === 'blocked-target') {
+    // No connection was made: nothing is known about the target, and its conditions are not judged.
+    return { status: 'error', success: false, httpStatus: null, conditions: [], error: { kind: failure.kind, message: scrub(failure.message, hidden) } };
+  }
   const asksAboutConnection = conditions.some((c) => c.left.type === 'placeholder' && c.left.name === 'CONNECTED');
   const results: ConditionResult[] = evaluateConditions(
     conditions,

@@ -4,7 +4,7 @@ export type RunStatus = 'up' | 'down' | 'skipped' | 'error';
 export type Trigger = 'schedule' | 'manual';
 
 /** Why an attempt got no usable HTTP response. */
-export type TransportFailureKind = 'timeout' | 'connect' | 'dns' | 'tls' | 'reset' | 'protocol';
+export type TransportFailureKind = 'timeout' | 'connect' | 'dns' | 'tls' | 'reset' | 'protocol' | 'blocked-target';
 
 /**
  * Stable reasons a run is not `up`, documented in the README.
@@ -13,6 +13,9 @@ export type TransportFailureKind = 'timeout' | 'connect' | 'dns' | 'tls' | 'rese
  * `internal`: a fault of Pulsecheck itself (status `error`).
  * `secret-unavailable`: a secret or token the request needs could not be obtained, so the target
  * was not called (status `error`; the message names the secret, never a value).
+ * `blocked-target`: the target guard refused to connect to the target's (or the token endpoint's)
+ * address (status `error`: not the target's fault, so never retried nor counted by the breaker; the
+ * message names the address class, never a response).
  */
 export type RunErrorKind = (typeof RUN_ERROR_KINDS)[number];
 
@@ -31,6 +34,7 @@ export const RUN_ERROR_KINDS = [
   'aborted',
   'internal',
   'secret-unavailable',
+  'blocked-target',
 ] as const;
 
 /** Phase timings of the final attempt, in milliseconds. Connection phases are 0 on a reused connection. */

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UndiciProber } from '../../src/adapters/undici-prober/prober.js';
 import type { ProbeRequest } from '../../src/app/ports/index.js';
 import { selfSignedCertificate, type TestCertificate } from '../support/certs.js';
+import { LOOPBACK_ALLOWED } from '../support/network.js';
 import { closedPort, sleep, startServer, type TestServer } from '../support/servers.js';
 
 const request = (url: string, extra: Partial<ProbeRequest> = {}): ProbeRequest => ({
@@ -29,7 +30,7 @@ describe('UndiciProber against real servers', () => {
   };
 
   beforeAll(() => {
-    prober = new UndiciProber({ maxBodyBytes: 64 });
+    prober = new UndiciProber({ maxBodyBytes: 64, networkPolicy: LOOPBACK_ALLOWED });
   });
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
@@ -141,7 +142,7 @@ describe('UndiciProber against real servers', () => {
     });
 
     it('trusts it when given as a CA, and reports its expiry on resumed TLS sessions too', async () => {
-      const trusting = new UndiciProber({ ca: certificate.cert, keepAliveTimeoutMs: 1 });
+      const trusting = new UndiciProber({ ca: certificate.cert, keepAliveTimeoutMs: 1, networkPolicy: LOOPBACK_ALLOWED });
       try {
         // The server closes every connection: the next one resumes the TLS session, and a resumed
         // session does not present the certificate again.

@@ -7,6 +7,7 @@ import { run } from '../contract/stateStore.contract.js';
 import { MemoryLogger } from '../support/fakes.js';
 import { closedPort, startServer, type TestServer } from '../support/servers.js';
 import { job } from '../support/jobs.js';
+import { ALLOW_LOOPBACK } from '../support/network.js';
 
 const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 const unreachable = async () =>
@@ -26,7 +27,7 @@ describe('Table Storage unreachable', () => {
     const logger = new MemoryLogger();
     const store = new TableStore({ connection: { connectionString: await unreachable() }, logger, maxRetries: 0, tablePrefix: 'down' });
     const configJob = job({ url: `${target.url}/health`, every: '1h' });
-    const deps = buildDeps(loadSettings({ PULSECHECK_LOG_LEVEL: 'silent' }), {
+    const deps = buildDeps(loadSettings({ PULSECHECK_LOG_LEVEL: 'silent', ...ALLOW_LOOPBACK }), {
       logger,
       store,
       configSource: { list: async () => [configJob], health: () => ({ status: 'ok', detail: 'test' }), close: () => undefined },

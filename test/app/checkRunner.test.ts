@@ -7,6 +7,7 @@ import { CheckRunner, type RunRequest } from '../../src/app/checkRunner.js';
 import type { Job } from '../../src/domain/job.js';
 import { job } from '../support/jobs.js';
 import { MemoryLogger, RecordingTelemetry } from '../support/fakes.js';
+import { LOOPBACK_ALLOWED } from '../support/network.js';
 import { sleep, startServer, type Handler, type TestServer } from '../support/servers.js';
 
 let sequence = 0;
@@ -40,7 +41,7 @@ describe('CheckRunner: the whole policy against a real target', () => {
   };
 
   beforeAll(() => {
-    prober = new UndiciProber();
+    prober = new UndiciProber({ networkPolicy: LOOPBACK_ALLOWED });
   });
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));

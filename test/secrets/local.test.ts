@@ -5,6 +5,7 @@ import { buildDeps, type Deps } from '../../src/composition.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { MemoryLogger } from '../support/fakes.js';
 import { appFolder } from '../support/host.js';
+import { ALLOW_LOOPBACK } from '../support/network.js';
 import { startServer, type TestServer } from '../support/servers.js';
 
 /** Secrets from settings, as in local development (no KEY_VAULT_URL). */
@@ -20,7 +21,7 @@ describe('secrets from settings (local development)', () => {
   };
   const build = (jobs: unknown[], values: Record<string, string>) => {
     const dir = appFolder({ jobs });
-    const env = { ...values, PULSECHECK_JOBS_FILE: join(dir, 'jobs.config.json') };
+    const env = { ...ALLOW_LOOPBACK, ...values, PULSECHECK_JOBS_FILE: join(dir, 'jobs.config.json') };
     const logger = new MemoryLogger();
     deps = buildDeps(loadSettings(env), { env, logger, credentialFactory });
     return { app: deps.app, logger };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { startAuthTarget, type AuthTarget } from './authTarget.js';
 import { selfSignedCertificate, type TestCertificate } from './certs.js';
 import { startIdentityEndpoint, type FakeIdentityEndpoint } from './identity.js';
+import { ALLOW_LOOPBACK } from './network.js';
 import { startFakeKeyVault, type FakeKeyVault } from './keyVault.js';
 
 /** Every auth type, each against its endpoint of the target. */
@@ -17,7 +18,10 @@ export interface SecretsWorld {
   readonly target: AuthTarget;
   /** The jobs file. */
   readonly jobs: { jobs: Array<Record<string, unknown>> };
-  /** Settings that point the app at the vault and the identity endpoint (as App Service would). */
+  /**
+   * Settings that point the app at the vault and the identity endpoint (as App Service would), and
+   * open the target guard to loopback, where the target listens.
+   */
   readonly settings: Record<string, string>;
   /** Every secret value, every value derived from one, and every token issued: none may appear in any output. */
   forbidden(): string[];
@@ -92,7 +96,7 @@ export async function startSecretsWorld(serverTls: TestCertificate): Promise<Sec
     vault,
     target,
     jobs: { jobs },
-    settings: { KEY_VAULT_URL: vault.url, KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true', ...identity.env },
+    settings: { KEY_VAULT_URL: vault.url, KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true', ...identity.env, ...ALLOW_LOOPBACK },
     forbidden: () => [
       ...Object.values(values),
       ...client.key.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('-----')), // each line of the private key

@@ -1,23 +1,54 @@
-import { Agent, request } from 'undici';
+import { lookup as resolve } from 'node:dns';
+import { isIP, type LookupFunction } from 'node:net';
+import { Agent, buildConnector, request, type Dispatcher } from 'undici';
 import type { ClientCredentialsGrant, OAuth2Client, TokenResult } from '../../app/ports/index.js';
+import { BLOCKED_TARGET_CODE, describeRefusal, networkPolicy, refusedAddress, type NetworkPolicy } from '../../domain/network.js';
 
 /** Lifetime assumed when a token response has no `expires_in`, in ms (5 minutes). */
 const DEFAULT_LIFETIME_MS = 300_000;
-/** Largest token response read, in bytes. */
+/** Largest token response read, in bytes (64 KiB): a token response is a small JSON object. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
+
+export interface OAuth2ClientOptions {
+  /** The target guard applied to every token endpoint. Default: `networkPolicy()` (loopback, link-local … refused). */
+  readonly networkPolicy?: NetworkPolicy;
+  /** Largest token response read, in bytes; a larger one fails the grant. Default 64 KiB. */
+  readonly maxResponseBytes?: number;
+}
 
 /**
  * The OAuth2 client credentials grant over undici: a form POST with `client_id` and `client_secret`
- * in the body (`client_secret_post`, RFC 6749 §2.3.1), on a keep-alive pool of its own.
+ * in the body (`client_secret_post`, RFC 6749 §2.3.1), on a keep-alive pool of its own. A `tokenUrl`
+ * is a job's (or a caller's) URL: every connection passes the target guard, and the response is
+ * read up to a bound.
  */
 export class UndiciOAuth2Client implements OAuth2Client {
-  readonly #agent = new Agent({ connections: 8, keepAliveTimeout: 30_000 });
+  readonly #agent: Agent;
+  readonly #maxBytes: number;
+
+  constructor(options: OAuth2ClientOptions = {}) {
+    const policy = options.networkPolicy ?? networkPolicy();
+    this.#maxBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+    const base = buildConnector({ lookup: guardedLookup(policy) });
+    // No redirect interceptor: undici does not follow redirects, so a token endpoint cannot bounce
+    // the client secret to an address the guard would refuse.
+    this.#agent = new Agent({
+      connections: 8,
+      keepAliveTimeout: 30_000,
+      connect(connectOptions, callback) {
+        // An IP literal skips the lookup (net.connect does not resolve it): checked here.
+        const refused = refusedLiteral(policy, connectOptions.hostname);
+        if (refused) callback(refused, null);
+        else base(connectOptions, callback);
+      },
+    });
+  }
 
   async clientCredentials(grant: ClientCredentialsGrant, signal: AbortSignal): Promise<TokenResult> {
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: grant.clientId, client_secret: grant.clientSecret });
     if (grant.scope !== undefined) form.set('scope', grant.scope);
     let status: number;
-    let text: string;
+    let text: string | undefined;
     try {
       const response = await request(grant.tokenUrl, {
         method: 'POST',
@@ -27,10 +58,14 @@ export class UndiciOAuth2Client implements OAuth2Client {
         signal,
       });
       status = response.statusCode;
-      text = (await response.body.text()).slice(0, MAX_RESPONSE_BYTES);
+      text = await readBounded(response, this.#maxBytes);
     } catch (error) {
       const { code, message } = error as { code?: string; message?: string };
+      if (code === BLOCKED_TARGET_CODE) return { ok: false, message: message ?? 'the target guard refused the token endpoint', blocked: true };
       return { ok: false, message: signal.aborted ? 'the token endpoint did not answer in time' : `${code ? `${code}: ` : ''}${message ?? 'request failed'}` };
+    }
+    if (text === undefined) {
+      return { ok: false, message: `the token endpoint answered ${status} with more than ${this.#maxBytes} bytes; a token response is a small JSON object` };
     }
     let json: { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown } = {};
     try {
@@ -53,3 +88,52 @@ export class UndiciOAuth2Client implements OAuth2Client {
     return this.#agent.close();
   }
 }
+
+/**
+ * The body as UTF-8 text, or `undefined` once it passes `limit` bytes: reading stops there and the
+ * connection is closed, so an endless answer costs at most `limit` bytes of memory.
+ */
+async function readBounded(response: Dispatcher.ResponseData, limit: number): Promise<string | undefined> {
+  const { body } = response;
+  if (Number(response.headers['content-length']) > limit) {
+    body.destroy();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The target guard at connect time: resolves a name once, refuses the connection if ANY address it
+ * resolves to is refused, and gives the socket the checked addresses, so no second resolution (DNS
+ * rebinding) can bring another. (The prober has the same few lines: adapters share no code.)
+ */
+function guardedLookup(policy: NetworkPolicy): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      const refusal = refusedAddress(policy, addresses.map((entry) => entry.address));
+      if (refusal) return callback(blockedTarget(describeRefusal(refusal, hostname)), []);
+      if (options.all) return callback(null, addresses);
+      callback(null, addresses[0]?.address ?? '', addresses[0]?.family);
+    });
+  };
+}
+
+/** The error for a connection to an IP literal the guard refuses; `undefined` for a name or an allowed address. */
+function refusedLiteral(policy: NetworkPolicy, hostname: string): Error | undefined {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  const refusal = isIP(host) === 0 ? undefined : refusedAddress(policy, [host]);
+  return refusal && blockedTarget(describeRefusal(refusal));
+}
+
+const blockedTarget = (message: string) => Object.assign(new Error(message), { code: BLOCKED_TARGET_CODE });

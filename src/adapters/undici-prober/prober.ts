@@ -1,6 +1,8 @@
-import type { Socket } from 'node:net';
+import { lookup as resolve } from 'node:dns';
+import { isIP, type LookupFunction, type Socket } from 'node:net';
 import { Agent, buildConnector, type Dispatcher } from 'undici';
 import type { ProbeRequest, Prober } from '../../app/ports/index.js';
+import { BLOCKED_TARGET_CODE, describeRefusal, networkPolicy, refusedAddress, type NetworkPolicy } from '../../domain/network.js';
 import { classifyErrorCode, type Attempt } from '../../domain/outcome.js';
 import { RUN_HEADER, Tracer } from './tracer.js';
 
@@ -13,6 +15,8 @@ export interface UndiciProberOptions {
   readonly maxBodyBytes?: number;
   /** Extra trusted CA certificates (PEM), on top of Node's (and `NODE_EXTRA_CA_CERTS`). */
   readonly ca?: string | readonly string[];
+  /** The target guard applied to every connection. Default: `networkPolicy()` (loopback, link-local … refused). */
+  readonly networkPolicy?: NetworkPolicy;
 }
 
 /** Agents kept for client certificates at most; the least recently used is closed beyond it. */
@@ -26,6 +30,7 @@ const MAX_CERTIFICATE_AGENTS = 64;
 export class UndiciProber implements Prober {
   readonly #tracer = new Tracer();
   readonly #options: Required<Omit<UndiciProberOptions, 'ca'>> & Pick<UndiciProberOptions, 'ca'>;
+  readonly #lookup: LookupFunction;
   /** Keyed by `insecure` and the client certificate's fingerprint. */
   readonly #agents = new Map<string, Agent>();
   readonly #targets = new Map<string, { origin: string; path: string }>();
@@ -35,8 +40,10 @@ export class UndiciProber implements Prober {
       connectionsPerOrigin: options.connectionsPerOrigin ?? 32,
       keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 30_000,
       maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+      networkPolicy: options.networkPolicy ?? networkPolicy(),
       ...(options.ca === undefined ? {} : { ca: options.ca }),
     };
+    this.#lookup = guardedLookup(this.#options.networkPolicy);
   }
 
   async probe(probe: ProbeRequest, signal: AbortSignal): Promise<Attempt> {
@@ -74,7 +81,8 @@ export class UndiciProber implements Prober {
       return {
         type: 'failure',
         kind,
-        message: kind === 'timeout' && signal.aborted ? `no response within ${elapsed} ms` : describe(code ?? causeCode(error), message),
+        message:
+          kind === 'timeout' && signal.aborted ? `no response within ${elapsed} ms` : kind === 'blocked-target' ? String(message) : describe(code ?? causeCode(error), message),
         timings: this.#tracer.timings(trace, performance.now()),
       };
     } finally {
@@ -98,15 +106,26 @@ export class UndiciProber implements Prober {
     }
     if (!agent) {
       const base = buildConnector({
+        // Every host name is resolved here, once, and only to addresses the guard allows.
+        lookup: this.#lookup,
         rejectUnauthorized: !insecure,
         ...(this.#options.ca === undefined ? {} : { ca: this.#options.ca as string[] }),
         ...(client ? { cert: client.cert, key: client.key } : {}),
       });
       const tracer = this.#tracer;
+      const policy = this.#options.networkPolicy;
+      // No redirect interceptor: undici does not follow redirects, so a 3xx is the answer and a
+      // target cannot bounce a check to an address the guard would refuse.
       agent = new Agent({
         connections: this.#options.connectionsPerOrigin,
         keepAliveTimeout: this.#options.keepAliveTimeoutMs,
         connect(options, callback) {
+          // An IP literal skips the lookup (net.connect does not resolve it): checked here.
+          const refused = refusedLiteral(policy, options.hostname);
+          if (refused) {
+            callback(refused, null);
+            return;
+          }
           // undici's connector returns the socket it creates: watch it before it connects.
           const socket = (base as (...args: Parameters<typeof base>) => Socket | undefined)(options, callback);
           if (socket) tracer.watchSocket(socket);
@@ -158,6 +177,32 @@ export class UndiciProber implements Prober {
     return Buffer.concat(chunks).toString('utf8');
   }
 }
+
+/**
+ * The target guard at connect time: resolves a name once, refuses the connection if ANY address it
+ * resolves to is refused, and gives the socket the checked addresses, so no second resolution (DNS
+ * rebinding) can bring another. (The OAuth2 client has the same few lines: adapters share no code.)
+ */
+function guardedLookup(policy: NetworkPolicy): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      const refusal = refusedAddress(policy, addresses.map((entry) => entry.address));
+      if (refusal) return callback(blockedTarget(describeRefusal(refusal, hostname)), []);
+      if (options.all) return callback(null, addresses);
+      callback(null, addresses[0]?.address ?? '', addresses[0]?.family);
+    });
+  };
+}
+
+/** The error for a connection to an IP literal the guard refuses; `undefined` for a name or an allowed address. */
+function refusedLiteral(policy: NetworkPolicy, hostname: string): Error | undefined {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  const refusal = isIP(host) === 0 ? undefined : refusedAddress(policy, [host]);
+  return refusal && blockedTarget(describeRefusal(refusal));
+}
+
+const blockedTarget = (message: string) => Object.assign(new Error(message), { code: BLOCKED_TARGET_CODE });
 
 async function discard(body: Dispatcher.ResponseData['body']): Promise<undefined> {
   await body.dump();

@@ -5,8 +5,13 @@ export interface AccessToken {
   readonly expiresInMs: number;
 }
 
-/** A token, or why not (a message that never holds a secret or a token). */
-export type TokenResult = { readonly ok: true; readonly token: AccessToken } | { readonly ok: false; readonly message: string };
+/**
+ * A token, or why not (a message that never holds a secret or a token). `blocked`: the target guard
+ * refused the token endpoint's address (the run is then `blocked-target`).
+ */
+export type TokenResult =
+  | { readonly ok: true; readonly token: AccessToken }
+  | { readonly ok: false; readonly message: string; readonly blocked?: true };
 
 /** An OAuth2 client credentials grant (RFC 6749 §4.4). */
 export interface ClientCredentialsGrant {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LOOPBACK_NETWORKS } from '../../domain/network.js';
 
 /**
  * The `Values` of `local.settings.json`, as `func start` reads them. Variables already in the
@@ -27,7 +28,14 @@ export function readLocalSettings(dir: string): Record<string, string> {
   return values;
 }
 
-/** The environment the app sees locally: `local.settings.json` Values under the real environment. */
+/**
+ * Settings the local tools (the local host, `pulsecheck run`) default differently from Azure: the
+ * target guard allows loopback, so the shipped self checks work on a fresh machine. Setting
+ * `PULSECHECK_ALLOWED_NETWORKS` (even to nothing) replaces it.
+ */
+export const LOCAL_DEFAULTS: Readonly<Record<string, string>> = { PULSECHECK_ALLOWED_NETWORKS: LOOPBACK_NETWORKS };
+
+/** The environment the app sees locally: `LOCAL_DEFAULTS`, under `local.settings.json` Values, under the real environment. */
 export function localEnv(dir: string, env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
-  return { ...readLocalSettings(dir), ...env };
+  return { ...LOCAL_DEFAULTS, ...readLocalSettings(dir), ...env };
 }
