@@ -94,6 +94,20 @@ const settingsSchema = z.object({
     message: 'must be NCRONTAB with 5 or 6 fields, e.g. "0 17 * * * *"',
   }),
   PULSECHECK_JOBS_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of a blob' }).optional(),
+  // Access (issue 10): App Service Authentication, the metrics token, rate limits.
+  WEBSITE_AUTH_ENABLED: z.string().optional(),
+  PULSECHECK_METRICS_TOKEN: z
+    .string()
+    .optional()
+    .transform((value) => value?.trim() || undefined)
+    .refine((value) => value === undefined || /^[\x21-\x7e]{16,}$/.test(value), {
+      message: 'must be at least 16 printable characters without spaces (e.g. `openssl rand -hex 32`)',
+    })
+    .refine((value) => value === undefined || !isUnresolvedKeyVaultReference(value), {
+      message: 'holds a Key Vault reference the platform could not resolve',
+    }),
+  PULSECHECK_RATE_LIMIT_READS: integer(0, 1_000_000, 600),
+  PULSECHECK_RATE_LIMIT_WRITES: integer(0, 1_000_000, 60),
 });
 
 export interface Settings {
@@ -136,6 +150,21 @@ export interface Settings {
   readonly retentionSchedule: string;
   /** URL of a blob holding the jobs file, re-read by ETag; instead of `jobsFile` when set. */
   readonly jobsUrl: string | undefined;
+  /** Who may call the API (docs/security.md, Roles and access). */
+  readonly access: AccessSettings;
+}
+
+/** How callers are identified and limited. */
+export interface AccessSettings {
+  /**
+   * App Service Authentication is on (`WEBSITE_AUTH_ENABLED`, set by the platform, `true` in any
+   * case): roles come from `x-ms-client-principal`. Off, those headers are ignored.
+   */
+  readonly easyAuth: boolean;
+  /** `PULSECHECK_METRICS_TOKEN`: a bearer token that may read `GET /api/metrics` and nothing else. */
+  readonly metricsToken: string | undefined;
+  /** Requests per minute per caller and instance; 0: unlimited. Defaults 600 reads, 60 writes. */
+  readonly rateLimits: { readonly read: number; readonly write: number };
 }
 
 /** The storage account reached with an Entra ID identity (managed identity in Azure). */
@@ -197,5 +226,10 @@ export function loadSettings(env: Env): Settings {
     retentionDays: s.PULSECHECK_RETENTION_DAYS,
     retentionSchedule: s.PULSECHECK_RETENTION_SCHEDULE,
     jobsUrl: s.PULSECHECK_JOBS_URL,
+    access: {
+      easyAuth: s.WEBSITE_AUTH_ENABLED?.trim().toLowerCase() === 'true',
+      metricsToken: s.PULSECHECK_METRICS_TOKEN,
+      rateLimits: { read: s.PULSECHECK_RATE_LIMIT_READS, write: s.PULSECHECK_RATE_LIMIT_WRITES },
+    },
   };
 }

@@ -10,12 +10,15 @@
 export const ERROR_CODES = [
   'config_invalid',
   'validation_failed',
+  'unauthorized',
+  'forbidden',
   'not_found',
   'method_not_allowed',
   'conflict',
   'precondition_failed',
   'payload_too_large',
   'unsupported_media_type',
+  'too_many_requests',
   'unavailable',
   'internal',
 ] as const;
