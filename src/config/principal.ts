@@ -17,7 +17,7 @@ const claim = z.object({ typ: z.string(), val: z.string() });
 const principalSchema = z.object({
   auth_typ: z.string().optional(),
   // A malformed claim is skipped, not a reason to drop the whole principal.
-  claims: z.array(z.unknown()).max(10_000).default([]).transform((claims) => claims.flatMap((c) => {
+  claims: z.array(z.unknown()).max(10_000).transform((claims) => claims.flatMap((c) => {
     const parsed = claim.safeParse(c);
     return parsed.success ? [parsed.data] : [];
   })),
@@ -31,7 +31,7 @@ const NAME_TYPES = ['name', 'preferred_username', 'upn', 'http://schemas.xmlsoap
 
 /**
  * Parses `x-ms-client-principal` (base64 of JSON `{ auth_typ, claims: [{ typ, val }], name_typ, role_typ }`).
- * Anything malformed (bad base64, bad JSON, wrong shape, too long) is `undefined`: an anonymous
+ * Anything malformed (bad base64, bad JSON, no `claims` list, too long) is `undefined`: an anonymous
  * caller, never an error. Role claims are those of type `role_typ` (default `roles`).
  */
 export function parsePrincipal(header: string | null | undefined): Principal | undefined {
