@@ -96,15 +96,14 @@ const settingsSchema = z.object({
   PULSECHECK_JOBS_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of a blob' }).optional(),
   // Access (issue 10): App Service Authentication, the metrics token, rate limits.
   WEBSITE_AUTH_ENABLED: z.string().optional(),
+  // An unresolved Key Vault reference counts as unset (listed in health, like any other setting):
+  // /api/metrics then falls back to function keys, closed rather than open, and checks keep running.
   PULSECHECK_METRICS_TOKEN: z
     .string()
     .optional()
-    .transform((value) => value?.trim() || undefined)
+    .transform((value) => (isUnresolvedKeyVaultReference(value) ? undefined : value?.trim() || undefined))
     .refine((value) => value === undefined || /^[\x21-\x7e]{16,}$/.test(value), {
       message: 'must be at least 16 printable characters without spaces (e.g. `openssl rand -hex 32`)',
-    })
-    .refine((value) => value === undefined || !isUnresolvedKeyVaultReference(value), {
-      message: 'holds a Key Vault reference the platform could not resolve',
     }),
   PULSECHECK_RATE_LIMIT_READS: integer(0, 1_000_000, 600),
   PULSECHECK_RATE_LIMIT_WRITES: integer(0, 1_000_000, 60),
