@@ -65,6 +65,12 @@ param deployerPrincipalId string = ''
 @description('Object ID of the operator who writes secrets (az ad signed-in-user show --query id): Key Vault Secrets Officer. Empty: no role assigned.')
 param secretsOfficerPrincipalId string = ''
 
+@description('Client ID of the Entra ID app registration that fronts the API with App Service Authentication; its app roles (Pulsecheck.Reader, .Operator, .Admin) are in infra/app-roles.json (docs/security.md, Roles and access). Empty: authentication is off and function keys guard the API (any valid key is admin).')
+param authClientId string = ''
+
+@description('Tenant of that app registration. Default: the subscription\'s tenant.')
+param authTenantId string = subscription().tenantId
+
 @description('E-mail that receives availability alerts. Empty: the alert fires without notifying anyone.')
 param alertEmail string = ''
 
@@ -269,6 +275,63 @@ resource staging 'Microsoft.Web/sites/slots@2023-12-01' = {
       })
     })
   }
+}
+
+// App Service Authentication (docs/security.md, Roles and access). The platform validates Entra ID
+// tokens issued for the app registration, passes the principal and its app roles to the app in
+// x-ms-client-principal (removing any a client sent) and sets WEBSITE_AUTH_ENABLED=True, which makes
+// Pulsecheck trust that header and register every route anonymous to the Functions host: the
+// platform authenticates, the app authorises by role. Requests without a valid token get 401 here,
+// except on the paths the app guards itself: /api/health (status and version for anyone, the detail
+// for readers), /api/openapi.json (public) and /api/metrics (PULSECHECK_METRICS_TOKEN or a reader).
+var authSettings = {
+  platform: {
+    enabled: true
+  }
+  globalValidation: {
+    requireAuthentication: true
+    unauthenticatedClientAction: 'Return401'
+    excludedPaths: [
+      '/api/health'
+      '/api/openapi.json'
+      '/api/metrics'
+    ]
+  }
+  identityProviders: {
+    azureActiveDirectory: {
+      enabled: true
+      registration: {
+        clientId: authClientId
+        openIdIssuer: '${environment().authentication.loginEndpoint}${authTenantId}/v2.0'
+      }
+      validation: {
+        allowedAudiences: [
+          'api://${authClientId}'
+          authClientId
+        ]
+      }
+    }
+  }
+  login: {
+    tokenStore: {
+      enabled: false
+    }
+  }
+  httpSettings: {
+    requireHttps: true
+  }
+}
+
+resource appAuth 'Microsoft.Web/sites/config@2023-12-01' = if (!empty(authClientId)) {
+  parent: app
+  name: 'authsettingsV2'
+  properties: authSettings
+}
+
+resource stagingAuth 'Microsoft.Web/sites/slots/config@2023-12-01' = if (!empty(authClientId)) {
+  parent: staging
+  name: 'authsettingsV2'
+  properties: authSettings
 }
 
 resource stickySettings 'Microsoft.Web/sites/config@2023-12-01' = {

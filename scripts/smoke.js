@@ -10,7 +10,9 @@
  *    the old one keeps answering.
  * 2. With --job, runs that job now (POST /api/jobs/{job}/run) and requires the run to be `up`.
  *    The function key is read from PULSECHECK_FUNCTION_KEY and sent as `x-functions-key`, so it
- *    is never on a command line, in a URL or in the build log.
+ *    is never on a command line, in a URL or in the build log. With App Service Authentication on,
+ *    keys grant nothing: PULSECHECK_ACCESS_TOKEN (an Entra token of a principal with the
+ *    Pulsecheck.Operator app role) is sent as `Authorization: Bearer` instead.
  *
  * Exit codes: 0 passed, 1 failed, 2 usage error.
  */
@@ -44,13 +46,17 @@ async function waitForHealth(api, expectVersion, deadline, intervalMs) {
   }
 }
 
-async function runCanary(api, job, key) {
-  const headers = { accept: 'application/json', ...(key ? { 'x-functions-key': key } : {}) };
+async function runCanary(api, job, key, token) {
+  const headers = { accept: 'application/json', ...(key ? { 'x-functions-key': key } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) };
   const url = `${api}/jobs/${encodeURIComponent(job)}/run`;
   const response = await fetch(url, { method: 'POST', headers, signal: AbortSignal.timeout(RUN_TIMEOUT_MS) });
   const body = await response.json().catch(() => undefined);
   if (response.status !== 200 || !body) {
-    const hint = response.status === 401 ? ' (is PULSECHECK_FUNCTION_KEY a valid function key?)' : '';
+    const hints = {
+      401: ' (is PULSECHECK_FUNCTION_KEY a valid function key, or, with App Service Authentication, PULSECHECK_ACCESS_TOKEN a valid token?)',
+      403: " (the token's principal needs the Pulsecheck.Operator app role)",
+    };
+    const hint = hints[response.status] ?? '';
     throw new Error(`POST ${url}: HTTP ${response.status}${hint}${body?.detail ? `: ${body.detail}` : ''}`);
   }
   if (body.status !== 'up') {
@@ -86,9 +92,10 @@ async function main(argv) {
   const api = `${positionals[0].replace(/\/+$/, '')}/api`;
   try {
     const health = await waitForHealth(api, values['expect-version'], Date.now() + timeout * 1_000, interval * 1_000);
-    say(`health ${health.status}, version ${health.version}, ${health.jobs} jobs`);
+    // Anonymous callers get status and version only; the job count is there for a reader (locally).
+    say(`health ${health.status}, version ${health.version}${health.jobs === undefined ? '' : `, ${health.jobs} jobs`}`);
     if (values.job) {
-      const run = await runCanary(api, values.job, process.env.PULSECHECK_FUNCTION_KEY);
+      const run = await runCanary(api, values.job, process.env.PULSECHECK_FUNCTION_KEY, process.env.PULSECHECK_ACCESS_TOKEN);
       say(`canary ${run.job} up: HTTP ${run.httpStatus} in ${run.durationMs} ms (${run.attempts} attempt${run.attempts === 1 ? '' : 's'})`);
     }
     say('passed');

@@ -12,6 +12,7 @@ import { UndiciOAuth2Client } from './adapters/oauth2-client/oauth2Client.js';
 import { LogTelemetry } from './adapters/log-telemetry/logTelemetry.js';
 import { createLogger } from './adapters/log-telemetry/logger.js';
 import { PrometheusTelemetry } from './adapters/prometheus/prometheusTelemetry.js';
+import { MemoryRateLimiter } from './adapters/rate-limiter/memoryRateLimiter.js';
 import { SystemClock } from './adapters/system-clock/systemClock.js';
 import { UndiciProber } from './adapters/undici-prober/prober.js';
 import { CheckRunner } from './app/checkRunner.js';
@@ -23,6 +24,7 @@ import type {
   Logger,
   MetricsExposition,
   Prober,
+  RateLimiter,
   StateStore,
   Telemetry,
   TelemetrySink,
@@ -52,6 +54,8 @@ export interface Overrides {
   readonly configSource?: ConfigJobSource;
   /** Builds the Azure credential for a client ID (`undefined`: the app's own). Default: `createCredential`. */
   readonly credentialFactory?: (clientId: string | undefined) => TokenCredential | Promise<TokenCredential>;
+  /** Per-caller request budgets of the HTTP API. Default: in memory, from PULSECHECK_RATE_LIMIT_*. */
+  readonly limiter?: RateLimiter;
 }
 
 export interface BuildOptions extends Overrides {
@@ -150,6 +154,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
       jobsFile: settings.jobsUrl ? 'the jobs blob' : settings.jobsFile,
       retentionDays: settings.retentionDays,
     }),
+    limiter: options.limiter ?? new MemoryRateLimiter(settings.access.rateLimits),
   });
   return {
     app,

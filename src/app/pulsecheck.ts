@@ -6,7 +6,8 @@ import type { CheckRunner } from './checkRunner.js';
 import type { Dispatcher, TickReport } from './dispatcher.js';
 import type { JobAdmin } from './jobAdmin.js';
 import type { Job } from '../domain/job.js';
-import type { Clock, ComponentHealth, HealthContributor, JobCatalog, MetricsExposition, StateStore, Telemetry } from './ports/index.js';
+import type { RequestKind } from '../domain/access.js';
+import type { Clock, ComponentHealth, HealthContributor, JobCatalog, MetricsExposition, RateDecision, RateLimiter, StateStore, Telemetry } from './ports/index.js';
 import { checkSecrets, type SecretCheck, type SecretResolver } from './secrets.js';
 import { jobView, jobViewJson, type JobView } from './views.js';
 
@@ -28,6 +29,8 @@ export interface PulsecheckDeps {
   readonly metrics?: MetricsExposition;
   /** The management API's use cases (job CRUD, history, audit, retention). */
   readonly admin: JobAdmin;
+  /** Per-caller request budgets of the HTTP API; unset: unlimited. */
+  readonly limiter?: RateLimiter;
 }
 
 export interface HealthReport {
@@ -159,6 +162,11 @@ export class Pulsecheck {
     const { metrics } = this.#deps;
     if (!metrics) throw notFound('Prometheus metrics (PULSECHECK_PROMETHEUS is false)');
     return { contentType: metrics.contentType, text: await metrics.expose() };
+  }
+
+  /** Takes one request of `kind` from `caller`'s budget (see `RateLimiter`); always allowed without a limiter. */
+  admit(caller: string, kind: RequestKind): Promise<RateDecision> {
+    return this.#deps.limiter?.take(caller, kind) ?? Promise.resolve({ allowed: true });
   }
 
   async health(): Promise<HealthReport> {

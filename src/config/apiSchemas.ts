@@ -147,6 +147,8 @@ export const healthSchema = z.object({
   lastTickAgeSeconds: z.number().nullable(),
   checks: z.record(z.string(), componentHealth),
 });
+/** What `GET /api/health` tells a caller without the reader role. */
+export const healthSummarySchema = healthSchema.pick({ status: true, version: true });
 
 export const jobListSchema = z.object({ jobs: z.array(jobViewSchema) });
 export const runPageSchema = z.object({ runs: z.array(runSchema), nextCursor: z.string().optional().describe('Absent on the last page') });

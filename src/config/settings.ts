@@ -129,6 +129,19 @@ const settingsSchema = z.object({
   // The target guard (docs/security.md, Target guard).
   PULSECHECK_ALLOWED_NETWORKS: networks,
   PULSECHECK_BLOCKED_NETWORKS: networks,
+  // Access (issue 10): App Service Authentication, the metrics token, rate limits.
+  WEBSITE_AUTH_ENABLED: z.string().optional(),
+  // An unresolved Key Vault reference counts as unset (listed in health, like any other setting):
+  // /api/metrics then falls back to function keys, closed rather than open, and checks keep running.
+  PULSECHECK_METRICS_TOKEN: z
+    .string()
+    .optional()
+    .transform((value) => (isUnresolvedKeyVaultReference(value) ? undefined : value?.trim() || undefined))
+    .refine((value) => value === undefined || /^[\x21-\x7e]{16,}$/.test(value), {
+      message: 'must be at least 16 printable characters without spaces (e.g. `openssl rand -hex 32`)',
+    }),
+  PULSECHECK_RATE_LIMIT_READS: integer(0, 1_000_000, 600),
+  PULSECHECK_RATE_LIMIT_WRITES: integer(0, 1_000_000, 60),
 });
 
 export interface Settings {
@@ -192,6 +205,21 @@ export interface Settings {
    */
   readonly allowedNetworks: readonly string[];
   readonly blockedNetworks: readonly string[];
+  /** Who may call the API (docs/security.md, Roles and access). */
+  readonly access: AccessSettings;
+}
+
+/** How callers are identified and limited. */
+export interface AccessSettings {
+  /**
+   * App Service Authentication is on (`WEBSITE_AUTH_ENABLED`, set by the platform, `true` in any
+   * case): roles come from `x-ms-client-principal`. Off, those headers are ignored.
+   */
+  readonly easyAuth: boolean;
+  /** `PULSECHECK_METRICS_TOKEN`: a bearer token that may read `GET /api/metrics` and nothing else. */
+  readonly metricsToken: string | undefined;
+  /** Requests per minute per caller and instance; 0: unlimited. Defaults 600 reads, 60 writes. */
+  readonly rateLimits: { readonly read: number; readonly write: number };
 }
 
 /** The storage account reached with an Entra ID identity (managed identity in Azure). */
@@ -263,5 +291,10 @@ export function loadSettings(env: Env): Settings {
     apiMaxConcurrency: s.PULSECHECK_API_MAX_CONCURRENCY ?? Math.max(1, Math.floor(s.PULSECHECK_MAX_CONCURRENCY / 4)),
     allowedNetworks: s.PULSECHECK_ALLOWED_NETWORKS,
     blockedNetworks: s.PULSECHECK_BLOCKED_NETWORKS,
+    access: {
+      easyAuth: s.WEBSITE_AUTH_ENABLED?.trim().toLowerCase() === 'true',
+      metricsToken: s.PULSECHECK_METRICS_TOKEN,
+      rateLimits: { read: s.PULSECHECK_RATE_LIMIT_READS, write: s.PULSECHECK_RATE_LIMIT_WRITES },
+    },
   };
 }

@@ -10,6 +10,8 @@
 export const ERROR_CODES = [
   'config_invalid',
   'validation_failed',
+  'unauthorized',
+  'forbidden',
   'not_found',
   'method_not_allowed',
   'conflict',
@@ -17,6 +19,7 @@ export const ERROR_CODES = [
   'quota_exceeded',
   'payload_too_large',
   'unsupported_media_type',
+  'too_many_requests',
   'unavailable',
   'internal',
 ] as const;

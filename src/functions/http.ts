@@ -1,12 +1,13 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { IfMatch } from '../app/jobAdmin.js';
-import type { Actor } from '../domain/audit.js';
 import { PulsecheckError, isPulsecheckError, type ErrorCode } from '../domain/errors.js';
 
 /** The one mapping from error codes to HTTP statuses. */
 const STATUS: Record<ErrorCode, number> = {
   config_invalid: 400,
   validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
@@ -14,18 +15,22 @@ const STATUS: Record<ErrorCode, number> = {
   quota_exceeded: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  too_many_requests: 429,
   unavailable: 503,
   internal: 500,
 };
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
   412: 'Precondition Failed',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -70,7 +75,7 @@ export function handle(
   };
 }
 
-// ---- request bodies, revisions and callers (management API) ----
+// ---- request bodies and revisions (management API); callers are in access.ts ----
 
 /** Largest request body accepted, in bytes (413 above it): 1 MiB. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -112,32 +117,3 @@ export function ifMatchOf(request: HttpRequest): IfMatch | undefined {
 
 /** A revision as an HTTP `ETag` value. */
 export const etagHeader = (revision: string): string => `"${revision}"`;
-
-/**
- * Who makes a request: the App Service Authentication principal (its headers are set by the
- * platform, which removes any a client sends, only when authentication is on), else `function key`
- * when one was presented (the Functions host does not pass the key's name to Node.js workers; it
- * only adds it as a claim for .NET), else `anonymous`. Never the key itself. The principal headers
- * are parsed here rather than with `request.user`, which throws when one of them is missing.
- */
-export function actorOf(request: HttpRequest): Actor {
-  const name = request.headers.get('x-ms-client-principal-name');
-  if (name) return { name: name.slice(0, 256), via: 'app-service-auth' };
-  const principal = request.headers.get('x-ms-client-principal');
-  if (principal) {
-    const claims = decodePrincipal(principal);
-    const claim = claims.find((c) => /(^name$|\/name$|preferred_username|\/upn$|emailaddress$)/.test(c.typ));
-    if (claim) return { name: claim.val.slice(0, 256), via: 'app-service-auth' };
-  }
-  if (request.headers.has('x-functions-key') || request.query.has('code')) return { name: 'function key', via: 'function-key' };
-  return { name: 'anonymous', via: 'none' };
-}
-
-function decodePrincipal(header: string): Array<{ typ: string; val: string }> {
-  try {
-    const parsed = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { claims?: Array<{ typ?: unknown; val?: unknown }> };
-    return (parsed.claims ?? []).flatMap((c) => (typeof c.typ === 'string' && typeof c.val === 'string' ? [{ typ: c.typ, val: c.val }] : []));
-  } catch {
-    return [];
-  }
-}

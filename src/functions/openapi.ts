@@ -3,6 +3,7 @@ import {
   PAGE,
   auditPageSchema,
   healthSchema,
+  healthSummarySchema,
   jobListSchema,
   jobViewSchema,
   pageQuery,
@@ -29,6 +30,7 @@ function componentSchemas(): Json {
   registry.add(auditPageSchema, { id: 'AuditPage' });
   registry.add(problemSchema, { id: 'Problem' });
   registry.add(healthSchema, { id: 'Health' });
+  registry.add(healthSummarySchema, { id: 'HealthSummary' });
   const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, io: 'input', unrepresentable: 'any' });
   // Each schema is embedded in the document: its own `$schema` and `$id` do not belong there.
   return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]));
@@ -41,15 +43,22 @@ const problem = (description: string) => ({ description, ...content('Problem', '
 
 const ERRORS: Record<number, string> = {
   400: 'Rejected input: `issues` names each field and what was expected',
+  401: 'No credential this route accepts (a function key, an Entra ID token, or for /metrics the metrics token); `WWW-Authenticate: Bearer`',
+  403: "The caller's role is below the route's (`x-pulsecheck-role`)",
   404: 'No such job (or, for /metrics, the Prometheus sink is off)',
   409: 'The job is defined in the jobs file (read-only here), or the name is taken',
   412: 'The job has changed since it was read (`If-Match` does not match its ETag)',
   413: `The body is over ${MAX_BODY_BYTES} bytes`,
   415: 'The body is not JSON (`content-type: application/json`)',
+  429: "Over the caller's rate limit (reads and writes counted apart, per instance); `Retry-After` gives the seconds to wait",
   500: 'A fault of Pulsecheck; details are only in its log',
   503: 'Shutting down',
 };
-const errors = (...statuses: number[]) => Object.fromEntries([...statuses, 500].map((s) => [String(s), problem(ERRORS[s] as string)]));
+const responses = (statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem(ERRORS[s] as string)]));
+/** The errors of a route that needs a role, plus `statuses`. */
+const errors = (...statuses: number[]) => responses([...statuses, 401, 403, 429, 500]);
+/** The errors of an anonymous route. */
+const anonymousErrors = () => responses([429, 500]);
 
 const etag = { ETag: { description: 'Revision of the job, for `If-Match`', schema: { type: 'string' } } };
 const name = { name: 'name', in: 'path', required: true, description: 'Job name (ignoring case)', schema: { type: 'string' } };
@@ -65,7 +74,10 @@ const jobBody = (description: string) => ({ required: true, description, ...cont
 
 /** The OpenAPI 3.1 description of every HTTP function (a test checks it covers the registry). */
 export function openApiDocument(version: string): Json {
-  const secured = { security: [{ functionKey: [] }, { functionKeyQuery: [] }] };
+  // Each operation names the least role it needs (docs/security.md); a test keeps it equal to the registry's.
+  const credentials = [{ functionKey: [] }, { functionKeyQuery: [] }, { entraId: [] }];
+  const as = (role: 'reader' | 'operator' | 'admin') => ({ 'x-pulsecheck-role': role, security: credentials });
+  const anyone = { 'x-pulsecheck-role': 'anonymous', security: [{}, { entraId: [] }] };
   return {
     openapi: '3.1.0',
     info: {
@@ -77,59 +89,73 @@ export function openApiDocument(version: string): Json {
     },
     servers: [{ url: '/api' }],
     paths: {
-      '/health': { get: { operationId: 'health', summary: "The app's own health", responses: { 200: ok('Health; 200 even when degraded', 'Health') } } },
+      '/health': {
+        get: {
+          operationId: 'health',
+          summary: "The app's own health: status and version; the detail for a reader",
+          ...anyone,
+          responses: {
+            200: { description: 'Health; 200 even when degraded', content: { 'application/json': { schema: { oneOf: [ref('Health'), ref('HealthSummary')] } } } },
+            ...anonymousErrors(),
+          },
+        },
+      },
+      '/health/detail': {
+        get: { operationId: 'healthDetail', summary: "The app's own health with every component", ...as('reader'), responses: { 200: ok('Health; 200 even when degraded', 'Health'), ...errors() } },
+      },
       '/jobs': {
-        get: { operationId: 'listJobs', summary: 'Every job with its state', ...secured, responses: { 200: ok('The jobs', 'JobList'), ...errors() } },
+        get: { operationId: 'listJobs', summary: 'Every job with its state', ...as('reader'), responses: { 200: ok('The jobs', 'JobList'), ...errors() } },
         post: {
           operationId: 'createJob',
           summary: 'Create a job (source `api`)',
-          ...secured,
+          ...as('admin'),
           requestBody: jobBody('The job, as in the jobs file'),
           responses: { 201: ok('Created', 'Job', { ...etag, Location: { description: 'URL of the job', schema: { type: 'string' } } }), ...errors(400, 409, 413, 415) },
         },
       },
       '/jobs/{name}': {
         parameters: [name],
-        get: { operationId: 'getJob', summary: 'One job with its state', ...secured, responses: { 200: ok('The job', 'Job', etag), ...errors(404) } },
+        get: { operationId: 'getJob', summary: 'One job with its state', ...as('reader'), responses: { 200: ok('The job', 'Job', etag), ...errors(404) } },
         put: {
           operationId: 'replaceJob',
           summary: 'Replace an API job',
-          ...secured,
+          ...as('admin'),
           parameters: [ifMatch],
           requestBody: jobBody('The whole new definition; `name` may be left out'),
           responses: { 200: ok('Replaced', 'Job', etag), ...errors(400, 404, 409, 412, 413, 415) },
         },
-        delete: { operationId: 'deleteJob', summary: 'Delete an API job', ...secured, parameters: [ifMatch], responses: { 204: { description: 'Deleted' }, ...errors(404, 409, 412) } },
+        delete: { operationId: 'deleteJob', summary: 'Delete an API job', ...as('admin'), parameters: [ifMatch], responses: { 204: { description: 'Deleted' }, ...errors(404, 409, 412) } },
       },
       '/jobs/{name}/run': {
         parameters: [name],
-        post: { operationId: 'runJob', summary: 'Run a job now (trigger `manual`, recorded)', ...secured, responses: { 200: ok('The run', 'Run'), ...errors(404, 503) } },
+        post: { operationId: 'runJob', summary: 'Run a job now (trigger `manual`, recorded)', ...as('operator'), responses: { 200: ok('The run', 'Run'), ...errors(404, 503) } },
       },
       '/jobs/{name}/runs': {
         parameters: [name],
-        get: { operationId: 'listRuns', summary: "A page of the job's runs, newest first", ...secured, parameters: queryParams, responses: { 200: ok('A page of runs', 'RunPage'), ...errors(400, 404) } },
+        get: { operationId: 'listRuns', summary: "A page of the job's runs, newest first", ...as('reader'), parameters: queryParams, responses: { 200: ok('A page of runs', 'RunPage'), ...errors(400, 404) } },
       },
       '/runs': {
         post: {
           operationId: 'runUnsaved',
           summary: 'Run an unsaved job definition once (not recorded)',
-          ...secured,
+          ...as('operator'),
           requestBody: jobBody('A job definition; `name` may be left out'),
           responses: { 200: ok('The run', 'Run'), ...errors(400, 413, 415, 503) },
         },
       },
       '/audit': {
-        get: { operationId: 'listAudit', summary: 'A page of the audit log, newest first', ...secured, parameters: queryParams, responses: { 200: ok('A page of changes', 'AuditPage'), ...errors(400) } },
+        get: { operationId: 'listAudit', summary: 'A page of the audit log, newest first', ...as('admin'), parameters: queryParams, responses: { 200: ok('A page of changes', 'AuditPage'), ...errors(400) } },
       },
       '/metrics': {
         get: {
           operationId: 'metrics',
           summary: 'Prometheus text exposition',
-          ...secured,
+          'x-pulsecheck-role': 'reader',
+          security: [...credentials, { metricsToken: [] }],
           responses: { 200: { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors(404) },
         },
       },
-      '/openapi.json': { get: { operationId: 'openApi', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } } },
+      '/openapi.json': { get: { operationId: 'openApi', summary: 'This document', ...anyone, responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } } },
     },
     components: {
       schemas: componentSchemas(),
@@ -137,6 +163,8 @@ export function openApiDocument(version: string): Json {
       securitySchemes: {
         functionKey: { type: 'apiKey', in: 'header', name: 'x-functions-key' },
         functionKeyQuery: { type: 'apiKey', in: 'query', name: 'code' },
+        entraId: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'With App Service Authentication: an Entra ID token; its app roles Pulsecheck.Reader, .Operator, .Admin give the role' },
+        metricsToken: { type: 'http', scheme: 'bearer', description: 'PULSECHECK_METRICS_TOKEN: reads GET /metrics only' },
       },
     },
   };

@@ -1,8 +1,10 @@
 import type { HttpHandler, HttpMethod, TimerHandler } from '@azure/functions';
 import type { Pulsecheck } from '../app/pulsecheck.js';
 import { DEFAULT_RETENTION_SCHEDULE, DEFAULT_TICK_SCHEDULE } from '../config/settings.js';
+import type { Role } from '../domain/access.js';
+import { authorized, hostAuthLevel, type AccessOptions, type CallerHandler } from './access.js';
 import { dispatcher } from './handlers/dispatcher.js';
-import { health } from './handlers/health.js';
+import { health, healthDetail } from './handlers/health.js';
 import { getJob, listJobs, runJob } from './handlers/jobs.js';
 import { metrics } from './handlers/metrics.js';
 import { listAudit, listRuns, retention } from './handlers/history.js';
@@ -23,8 +25,15 @@ export interface HttpFunction {
   readonly methods: readonly HttpMethod[];
   /** Route below the `/api` prefix, with `{param}` segments. */
   readonly route: string;
-  readonly authLevel: 'anonymous' | 'function' | 'admin';
-  readonly handler: (app: Pulsecheck) => HttpHandler;
+  /**
+   * The least role a caller needs (docs/security.md, Roles and access): `anonymous`, `reader`,
+   * `operator` or `admin`. Enforced by `authorized`; the Functions auth level follows from it
+   * (`hostAuthLevel`).
+   */
+  readonly role: Role;
+  /** `PULSECHECK_METRICS_TOKEN` is accepted here as `reader`. */
+  readonly metricsToken?: boolean;
+  readonly handler: (app: Pulsecheck) => CallerHandler;
 }
 
 export type FunctionDefinition = TimerFunction | HttpFunction;
@@ -37,20 +46,23 @@ export const registry: readonly FunctionDefinition[] = [
     schedule: { setting: 'PULSECHECK_TICK_SCHEDULE', fallback: DEFAULT_TICK_SCHEDULE },
     handler: dispatcher,
   },
-  { trigger: 'http', name: 'health', methods: ['GET'], route: 'health', authLevel: 'anonymous', handler: health },
-  { trigger: 'http', name: 'listJobs', methods: ['GET'], route: 'jobs', authLevel: 'function', handler: listJobs },
-  { trigger: 'http', name: 'getJob', methods: ['GET'], route: 'jobs/{name}', authLevel: 'function', handler: getJob },
-  { trigger: 'http', name: 'runJob', methods: ['POST'], route: 'jobs/{name}/run', authLevel: 'function', handler: runJob },
-  // A function key, like the jobs API: Prometheus sends it with `params: { code: [...] }` (README, Telemetry).
-  { trigger: 'http', name: 'metrics', methods: ['GET'], route: 'metrics', authLevel: 'function', handler: metrics },
+  // Anonymous: container probes and the smoke test call it; only readers see the detail.
+  { trigger: 'http', name: 'health', methods: ['GET'], route: 'health', role: 'anonymous', handler: health },
+  // The detail for key holders in Azure without App Service Authentication (anonymous routes see no key).
+  { trigger: 'http', name: 'healthDetail', methods: ['GET'], route: 'health/detail', role: 'reader', handler: healthDetail },
+  { trigger: 'http', name: 'listJobs', methods: ['GET'], route: 'jobs', role: 'reader', handler: listJobs },
+  { trigger: 'http', name: 'getJob', methods: ['GET'], route: 'jobs/{name}', role: 'reader', handler: getJob },
+  { trigger: 'http', name: 'runJob', methods: ['POST'], route: 'jobs/{name}/run', role: 'operator', handler: runJob },
+  // Prometheus scrapes with PULSECHECK_METRICS_TOKEN, an Entra reader, or a key of this function only.
+  { trigger: 'http', name: 'metrics', methods: ['GET'], route: 'metrics', role: 'reader', metricsToken: true, handler: metrics },
   // Management API and retention (issue 4).
-  { trigger: 'http', name: 'createJob', methods: ['POST'], route: 'jobs', authLevel: 'function', handler: createJob },
-  { trigger: 'http', name: 'replaceJob', methods: ['PUT'], route: 'jobs/{name}', authLevel: 'function', handler: replaceJob },
-  { trigger: 'http', name: 'deleteJob', methods: ['DELETE'], route: 'jobs/{name}', authLevel: 'function', handler: deleteJob },
-  { trigger: 'http', name: 'listRuns', methods: ['GET'], route: 'jobs/{name}/runs', authLevel: 'function', handler: listRuns },
-  { trigger: 'http', name: 'runUnsaved', methods: ['POST'], route: 'runs', authLevel: 'function', handler: runUnsaved },
-  { trigger: 'http', name: 'listAudit', methods: ['GET'], route: 'audit', authLevel: 'function', handler: listAudit },
-  { trigger: 'http', name: 'openApi', methods: ['GET'], route: 'openapi.json', authLevel: 'anonymous', handler: openApi },
+  { trigger: 'http', name: 'createJob', methods: ['POST'], route: 'jobs', role: 'admin', handler: createJob },
+  { trigger: 'http', name: 'replaceJob', methods: ['PUT'], route: 'jobs/{name}', role: 'admin', handler: replaceJob },
+  { trigger: 'http', name: 'deleteJob', methods: ['DELETE'], route: 'jobs/{name}', role: 'admin', handler: deleteJob },
+  { trigger: 'http', name: 'listRuns', methods: ['GET'], route: 'jobs/{name}/runs', role: 'reader', handler: listRuns },
+  { trigger: 'http', name: 'runUnsaved', methods: ['POST'], route: 'runs', role: 'operator', handler: runUnsaved },
+  { trigger: 'http', name: 'listAudit', methods: ['GET'], route: 'audit', role: 'admin', handler: listAudit },
+  { trigger: 'http', name: 'openApi', methods: ['GET'], route: 'openapi.json', role: 'anonymous', handler: openApi },
   {
     trigger: 'timer',
     name: 'retention',
@@ -58,3 +70,23 @@ export const registry: readonly FunctionDefinition[] = [
     handler: retention,
   },
 ];
+
+/** An HTTP function as a host registers it. */
+export interface HostedHttpFunction {
+  readonly name: string;
+  readonly methods: readonly HttpMethod[];
+  readonly route: string;
+  /** What the Functions host checks before the app runs (see `hostAuthLevel`). */
+  readonly authLevel: 'anonymous' | 'function';
+  /** The registry's handler behind `authorized`: role check and rate limit included. */
+  readonly handler: HttpHandler;
+}
+
+/** Every HTTP function of the registry, wrapped by `authorized`: what both hosts register. */
+export function hostedHttpFunctions(app: Pulsecheck, options: AccessOptions): HostedHttpFunction[] {
+  return registry.flatMap((fn) =>
+    fn.trigger === 'http'
+      ? [{ name: fn.name, methods: fn.methods, route: fn.route, authLevel: hostAuthLevel(fn, options), handler: authorized(fn, fn.handler(app), app, options) }]
+      : [],
+  );
+}

@@ -67,6 +67,7 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
       'dispatcher',
       'getJob',
       'health',
+      'healthDetail',
       'listAudit',
       'listJobs',
       'listRuns',
@@ -79,7 +80,7 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
     ]);
   });
 
-  it('binds GET /api/metrics with a function key (Prometheus sends it as ?code=)', () => {
+  it('binds GET /api/metrics with a function key when no metrics token is set (a key of that function reaches only it)', () => {
     expect(trigger('metrics')).toMatchObject({ type: 'httpTrigger', methods: ['GET'], route: 'metrics', authLevel: 'function' });
   });
 
@@ -93,6 +94,7 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
 
   it.each([
     ['health', ['GET'], 'health', 'anonymous'],
+    ['healthDetail', ['GET'], 'health/detail', 'function'],
     ['listJobs', ['GET'], 'jobs', 'function'],
     ['getJob', ['GET'], 'jobs/{name}', 'function'],
     ['runJob', ['POST'], 'jobs/{name}/run', 'function'],
@@ -109,14 +111,14 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
     expect(output).toEqual(['$return', expect.objectContaining({ type: 'http', direction: 'out' })]);
   });
 
-  it('registers handlers that work: GET /api/health answers from the app', async () => {
-    const request = new azure.HttpRequest({ method: 'GET', url: 'http://localhost/api/health' });
-    const response = (await byName('health').handler(request, new azure.InvocationContext())) as {
-      status: number;
-      jsonBody: { status: string; jobs: number };
-    };
+  it('registers handlers that work: GET /api/health tells anonymous callers status and version, /health/detail key holders all', async () => {
+    const request = new azure.HttpRequest({ method: 'GET', url: 'http://localhost/api/health', headers: { 'x-ms-client-principal-name': 'mallory' } });
+    const response = (await byName('health').handler(request, new azure.InvocationContext())) as { status: number; jsonBody: object };
     expect(response.status).toBe(200);
-    expect(response.jsonBody).toMatchObject({ status: 'ok', jobs: 1 });
+    expect(response.jsonBody).toEqual({ status: 'ok', version: '0.1.0' });
+    const detail = new azure.HttpRequest({ method: 'GET', url: 'http://localhost/api/health/detail' });
+    const full = (await byName('healthDetail').handler(detail, new azure.InvocationContext())) as { status: number; jsonBody: object };
+    expect(full.jsonBody).toMatchObject({ status: 'ok', jobs: 1 });
   });
 
   it('registers handlers that work: GET /api/jobs/{name} maps a missing job to a 404 problem', async () => {
@@ -137,6 +139,22 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
     process.env.PULSECHECK_TICK_SCHEDULE = '*/30 * * * * *';
     await import('../../src/hosts/azure/index.js');
     expect(trigger('dispatcher')?.schedule).toBe('%PULSECHECK_TICK_SCHEDULE%');
+  });
+
+  it('with App Service Authentication on, registers every HTTP route anonymous: Entra authenticates, the app authorises', async () => {
+    registrations.length = 0;
+    vi.resetModules();
+    process.env.WEBSITE_AUTH_ENABLED = 'True';
+    try {
+      await import('../../src/hosts/azure/index.js');
+    } finally {
+      delete process.env.WEBSITE_AUTH_ENABLED;
+    }
+    const levels = registrations.filter((r) => trigger(r.metadata.name)?.type === 'httpTrigger').map((r) => trigger(r.metadata.name)?.authLevel);
+    expect(levels.length).toBeGreaterThan(10);
+    expect(new Set(levels)).toEqual(new Set(['anonymous']));
+    const request = new azure.HttpRequest({ method: 'GET', url: 'http://localhost/api/jobs', headers: { 'x-functions-key': 'k' } });
+    expect(((await byName('listJobs').handler(request, new azure.InvocationContext())) as { status: number }).status).toBe(401);
   });
 
   it('throws at load time on an invalid jobs file, so the host reports it', async () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { registry } from '../../src/functions/registry.js';
+import { APP_ROLES } from '../../src/domain/access.js';
+import { registry, type HttpFunction } from '../../src/functions/registry.js';
 
 /**
  * No Bicep compiler can be installed here (it is a .NET binary that npm wrappers download at run
@@ -75,5 +76,38 @@ describe('infra/main.bicep and its parameters file', () => {
     }
     expect(bicep).toContain("healthCheckPath: '/api/health'");
     expect(bicep).toContain("metricName: 'availabilityResults/availabilityPercentage'");
+  });
+
+  it('turns App Service Authentication on for both slots when an app registration is given', () => {
+    expect(declared.get('authClientId')).toEqual({ type: 'string', optional: true });
+    expect(bicep).toContain("param authClientId string = ''");
+    for (const [resource, parent] of [['appAuth', 'app'], ['stagingAuth', 'staging']]) {
+      expect(bicep).toMatch(new RegExp(`resource ${resource} 'Microsoft\\.Web/sites/(slots/)?config@[\\d-]+' = if \\(!empty\\(authClientId\\)\\) \\{\\n\\s+parent: ${parent}\\n\\s+name: 'authsettingsV2'\\n\\s+properties: authSettings`));
+    }
+    expect(bicep).toMatch(/requireAuthentication: true\n\s+unauthenticatedClientAction: 'Return401'/);
+    expect(bicep).toMatch(/clientId: authClientId\n\s+openIdIssuer: '\$\{environment\(\)\.authentication\.loginEndpoint\}\$\{authTenantId\}\/v2\.0'/);
+    expect(bicep).toMatch(/allowedAudiences: \[\n\s+'api:\/\/\$\{authClientId\}'\n\s+authClientId\n/);
+    // WEBSITE_AUTH_ENABLED is the platform's to set: as an app setting without authentication on,
+    // the app would trust principal headers that nobody vouched for.
+    expect(bicep).not.toMatch(/WEBSITE_AUTH_ENABLED:/);
+  });
+
+  it('lets through unauthenticated exactly the routes the app guards itself', () => {
+    const excluded = [...(/excludedPaths: \[\n([\s\S]*?)\n\s+\]/.exec(bicep)?.[1] ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1]);
+    const http = registry.filter((fn): fn is HttpFunction => fn.trigger === 'http');
+    const selfGuarded = http.filter((fn) => fn.role === 'anonymous' || fn.metricsToken).map((fn) => `/api/${fn.route}`);
+    expect(excluded.sort()).toEqual(selfGuarded.sort());
+    expect(excluded).toContain('/api/health');
+    expect(bicep).toContain("healthCheckPath: '/api/health'");
+  });
+
+  it('ships the app roles the app maps, for the app registration (infra/app-roles.json)', () => {
+    const roles = JSON.parse(readFileSync('infra/app-roles.json', 'utf8')) as Array<{ value: string; id: string; isEnabled: boolean; allowedMemberTypes: string[] }>;
+    expect(roles.map((r) => r.value).sort()).toEqual(Object.keys(APP_ROLES).sort());
+    expect(new Set(roles.map((r) => r.id)).size).toBe(roles.length);
+    for (const role of roles) {
+      expect(role.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(role).toMatchObject({ isEnabled: true, allowedMemberTypes: expect.arrayContaining(['User', 'Application']) });
+    }
   });
 });

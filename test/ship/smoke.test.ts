@@ -82,7 +82,8 @@ describe('scripts/smoke.js against what a deployment looks like', () => {
       if (req.url === '/api/health') {
         healthCalls += 1;
         if (healthCalls < 3) return res.writeHead(503).end();
-        return res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"degraded","version":"1.2.3+c0ffee","jobs":1}');
+        // As in Azure: an anonymous caller gets status and version only.
+        return res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"degraded","version":"1.2.3+c0ffee"}');
       }
       const authorised = req.headers['x-functions-key'] === 'k3y';
       res.writeHead(authorised ? 200 : 401, { 'content-type': 'application/json' });
@@ -93,10 +94,27 @@ describe('scripts/smoke.js against what a deployment looks like', () => {
       expect(result.err).toBe('');
       expect(result.code).toBe(0);
       expect(result.out).toContain('health not ready: HTTP 503');
+      expect(result.out).toContain('health degraded, version 1.2.3+c0ffee\n');
       expect(result.out).toContain('canary canary up: HTTP 204 in 3 ms (2 attempts)');
       const run = site.requests.find((r) => r.method === 'POST');
       expect(run?.path).toBe('/api/jobs/canary/run');
       expect(result.out + result.err).not.toContain('k3y');
+    } finally {
+      await site.close();
+    }
+  });
+
+  it('with App Service Authentication, sends PULSECHECK_ACCESS_TOKEN as a bearer token and explains a 403', async () => {
+    const site = await startServer((req, res) => {
+      if (req.url === '/api/health') return res.writeHead(200).end('{"status":"ok","version":"1"}');
+      if (req.headers.authorization !== 'Bearer t0ken') return res.writeHead(401).end();
+      return res.writeHead(403, { 'content-type': 'application/problem+json' }).end('{"detail":"runJob needs the operator role; the caller has the reader role"}');
+    });
+    try {
+      const result = await smoke([site.url, '--job', 'canary'], { PULSECHECK_ACCESS_TOKEN: 't0ken' });
+      expect(result.code).toBe(1);
+      expect(result.err).toContain("HTTP 403 (the token's principal needs the Pulsecheck.Operator app role): runJob needs the operator role");
+      expect(result.out + result.err).not.toContain('t0ken');
     } finally {
       await site.close();
     }
@@ -110,7 +128,7 @@ describe('scripts/smoke.js against what a deployment looks like', () => {
     try {
       const result = await smoke([site.url, '--job', 'canary']);
       expect(result.code).toBe(1);
-      expect(result.err).toContain('HTTP 401 (is PULSECHECK_FUNCTION_KEY a valid function key?)');
+      expect(result.err).toContain('HTTP 401 (is PULSECHECK_FUNCTION_KEY a valid function key');
     } finally {
       await site.close();
     }

@@ -9,3 +9,4 @@ export type { AccessToken, ClientCredentialsGrant, ManagedIdentityTokens, OAuth2
 export type { TraceContext, TracedRun, Tracing } from './tracing.js';
 export type { MetricsExposition } from './metrics.js';
 export type { JobRepository, StoredJob } from './jobs.js';
+export type { RateDecision, RateLimiter } from './rateLimit.js';

@@ -2,32 +2,33 @@ import type { HttpHandler } from '@azure/functions';
 import type { Pulsecheck } from '../../app/pulsecheck.js';
 import { parseJobBody } from '../../config/apiSchemas.js';
 import type { JobInput } from '../../config/jobsSchema.js';
-import { actorOf, etagHeader, handle, ifMatchOf, json, readJsonBody } from '../http.js';
+import { handleCaller, type CallerHandler } from '../access.js';
+import { etagHeader, handle, ifMatchOf, json, readJsonBody } from '../http.js';
 
 /** What the API's job compiler says about a job definition (for the problems beyond a broken field). */
 const issuesOf = (app: Pulsecheck) => (input: JobInput) => app.jobs.issuesOf(input);
 
 /** POST /api/jobs: creates an API job; 201 with Location and ETag. */
-export const createJob = (app: Pulsecheck): HttpHandler =>
-  handle(async (request) => {
+export const createJob = (app: Pulsecheck): CallerHandler =>
+  handleCaller(async (request, caller) => {
     const definition = parseJobBody(await readJsonBody(request), {}, issuesOf(app));
-    const view = await app.jobs.create(definition, actorOf(request));
+    const view = await app.jobs.create(definition, caller.actor);
     return json(view, 201, { location: `/api/jobs/${encodeURIComponent(view.name)}`, etag: etagHeader(view.etag ?? '') });
   });
 
 /** PUT /api/jobs/{name}: replaces an API job; `If-Match` makes it conditional (412 when stale). */
-export const replaceJob = (app: Pulsecheck): HttpHandler =>
-  handle(async (request) => {
+export const replaceJob = (app: Pulsecheck): CallerHandler =>
+  handleCaller(async (request, caller) => {
     const name = request.params.name ?? '';
     const definition = parseJobBody(await readJsonBody(request), { name }, issuesOf(app));
-    const view = await app.jobs.replace(name, definition, ifMatchOf(request), actorOf(request));
+    const view = await app.jobs.replace(name, definition, ifMatchOf(request), caller.actor);
     return json(view, 200, { etag: etagHeader(view.etag ?? '') });
   });
 
 /** DELETE /api/jobs/{name}: deletes an API job; 204. */
-export const deleteJob = (app: Pulsecheck): HttpHandler =>
-  handle(async (request) => {
-    await app.jobs.remove(request.params.name ?? '', ifMatchOf(request), actorOf(request));
+export const deleteJob = (app: Pulsecheck): CallerHandler =>
+  handleCaller(async (request, caller) => {
+    await app.jobs.remove(request.params.name ?? '', ifMatchOf(request), caller.actor);
     return { status: 204 };
   });
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { app } from '@azure/functions';
 import { buildDeps } from '../../composition.js';
 import { loadSettings } from '../../config/settings.js';
-import { registry } from '../../functions/registry.js';
+import { hostedHttpFunctions, registry } from '../../functions/registry.js';
 
 /**
  * The Azure Functions entry point (`main` in package.json). It loads settings and the jobs file,
@@ -15,11 +15,12 @@ const root = process.env.AzureWebJobsScriptRoot ?? fileURLToPath(new URL('../../
 const deps = buildDeps(loadSettings(process.env), { baseDir: root });
 
 for (const fn of registry) {
-  if (fn.trigger === 'timer') {
-    // The host resolves %SETTING% itself, and refuses to start if the setting is missing.
-    const schedule = process.env[fn.schedule.setting] ? `%${fn.schedule.setting}%` : fn.schedule.fallback;
-    app.timer(fn.name, { schedule, handler: fn.handler(deps.app), useMonitor: true });
-  } else {
-    app.http(fn.name, { methods: [...fn.methods], route: fn.route, authLevel: fn.authLevel, handler: fn.handler(deps.app) });
-  }
+  if (fn.trigger !== 'timer') continue;
+  // The host resolves %SETTING% itself, and refuses to start if the setting is missing.
+  const schedule = process.env[fn.schedule.setting] ? `%${fn.schedule.setting}%` : fn.schedule.fallback;
+  app.timer(fn.name, { schedule, handler: fn.handler(deps.app), useMonitor: true });
+}
+// Each behind `authorized` (roles, rate limits); the Functions host checks keys where authLevel is `function`.
+for (const fn of hostedHttpFunctions(deps.app, { ...deps.settings.access, host: 'azure' })) {
+  app.http(fn.name, { methods: [...fn.methods], route: fn.route, authLevel: fn.authLevel, handler: fn.handler });
 }

@@ -1,20 +1,18 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import azure from '@azure/functions';
-import type { Pulsecheck } from '../../app/pulsecheck.js';
 import type { Logger } from '../../app/ports/index.js';
 import { PulsecheckError } from '../../domain/errors.js';
 import { MAX_BODY_BYTES, problem, tooLarge } from '../../functions/http.js';
-import type { HttpFunction } from '../../functions/registry.js';
+import type { HostedHttpFunction } from '../../functions/registry.js';
 import { invocationContext } from './context.js';
 
 // @azure/functions is CommonJS: from ESM only `app` is a named export.
 const { HttpRequest, HttpResponse } = azure;
 
 interface Route {
-  readonly fn: HttpFunction;
+  readonly fn: HostedHttpFunction;
   readonly pattern: RegExp;
   readonly params: readonly string[];
-  readonly handler: ReturnType<HttpFunction['handler']>;
 }
 
 /**
@@ -22,7 +20,7 @@ interface Route {
  * parameters, a constructed `HttpRequest` and `InvocationContext`, the handler's `HttpResponseInit`
  * written back. A known route with the wrong method gets 405; an unknown one 404.
  */
-export function requestListener(functions: readonly HttpFunction[], app: Pulsecheck, logger: Logger): RequestListener {
+export function requestListener(functions: readonly HostedHttpFunction[], logger: Logger): RequestListener {
   const routes: Route[] = functions.map((fn) => {
     const params: string[] = [];
     const source = fn.route
@@ -34,7 +32,7 @@ export function requestListener(functions: readonly HttpFunction[], app: Pulsech
         return '([^/]+)';
       })
       .join('/');
-    return { fn, pattern: new RegExp(`^/api/${source}/?$`, 'i'), params, handler: fn.handler(app) };
+    return { fn, pattern: new RegExp(`^/api/${source}/?$`, 'i'), params };
   });
 
   return (req, res) => {
@@ -71,6 +69,8 @@ async function serve(routes: readonly Route[], req: IncomingMessage, res: Server
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
+  // Like the platform's front end, the host says who connected; what a client sent here is dropped.
+  headers['x-forwarded-for'] = req.socket.remoteAddress ?? 'unknown';
   const request = new HttpRequest({
     method: req.method ?? 'GET',
     url: url.toString(),
@@ -80,7 +80,7 @@ async function serve(routes: readonly Route[], req: IncomingMessage, res: Server
     ...(body.length > 0 ? { body: { bytes: body } } : {}),
   });
   const context = invocationContext(route.fn.name, logger);
-  await write(res, await route.handler(request, context));
+  await write(res, await route.fn.handler(request, context));
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {

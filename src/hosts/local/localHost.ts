@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { loadSettings } from '../../config/settings.js';
 import { buildDeps, type BuildOptions, type Deps } from '../../composition.js';
-import { registry, type HttpFunction } from '../../functions/registry.js';
+import { hostedHttpFunctions, registry } from '../../functions/registry.js';
 import { requestListener } from './httpServer.js';
 import { DEFAULT_PORTS, isListening, startAzurite, type AzuriteOptions, type RunningAzurite } from './azurite.js';
 import { localEnv } from './localSettings.js';
@@ -73,8 +73,8 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     throw error;
   }
   if (azurite) deps.logger.info({ endpoints: azurite.endpoints }, `Azurite started for UseDevelopmentStorage=true (data in ${join(dir, '.azurite')})`);
-  const http = registry.filter((fn): fn is HttpFunction => fn.trigger === 'http');
-  listener = requestListener(http, deps.app, deps.logger);
+  // Each behind `authorized`, as in Azure; this host checks no keys (a caller on loopback is admin).
+  listener = requestListener(hostedHttpFunctions(deps.app, { ...deps.settings.access, host: 'local' }), deps.logger);
 
   const timers = registry.flatMap((fn) =>
     fn.trigger === 'timer'
