@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'method_not_allowed',
   'conflict',
   'precondition_failed',
+  'precondition_required',
+  'misdirected_request',
   'payload_too_large',
   'unsupported_media_type',
   'unavailable',

@@ -10,8 +10,8 @@ import {
   runPageSchema,
   runSchema,
 } from '../config/apiSchemas.js';
-import { authSchema, jobSchema, jsonValue } from '../config/jobsSchema.js';
-import { MAX_BODY_BYTES } from './http.js';
+import { JOB_NAME_PATTERN, authSchema, jobSchema, jsonValue } from '../config/jobsSchema.js';
+import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from './http.js';
 
 type Json = Record<string, unknown>;
 
@@ -40,20 +40,22 @@ const ok = (description: string, id: string, headers?: Json) => ({ description, 
 const problem = (description: string) => ({ description, ...content('Problem', 'application/problem+json') });
 
 const ERRORS: Record<number, string> = {
-  400: 'Rejected input: `issues` names each field and what was expected',
+  400: `Rejected input: \`issues\` names each field and what was expected (a \`{name}\` no job can have; a body nested over ${MAX_JSON_DEPTH} levels)`,
   404: 'No such job (or, for /metrics, the Prometheus sink is off)',
   409: 'The job is defined in the jobs file (read-only here), or the name is taken',
   412: 'The job has changed since it was read (`If-Match` does not match its ETag)',
   413: `The body is over ${MAX_BODY_BYTES} bytes`,
   415: 'The body is not JSON (`content-type: application/json`)',
+  421: 'Local host only: the `Host` header names neither a loopback host nor `WEBSITE_HOSTNAME`',
+  428: '`If-Match` is missing: send the ETag from `GET /api/jobs/{name}` (or `*`)',
   500: 'A fault of Pulsecheck; details are only in its log',
   503: 'Shutting down',
 };
-const errors = (...statuses: number[]) => Object.fromEntries([...statuses, 500].map((s) => [String(s), problem(ERRORS[s] as string)]));
+const errors = (...statuses: number[]) => Object.fromEntries([...statuses, 421, 500].map((s) => [String(s), problem(ERRORS[s] as string)]));
 
 const etag = { ETag: { description: 'Revision of the job, for `If-Match`', schema: { type: 'string' } } };
-const name = { name: 'name', in: 'path', required: true, description: 'Job name (ignoring case)', schema: { type: 'string' } };
-const ifMatch = { name: 'If-Match', in: 'header', required: false, description: 'Write only if the job is still at this ETag (`*`: any)', schema: { type: 'string' } };
+const name = { name: 'name', in: 'path', required: true, description: 'Job name (ignoring case)', schema: { type: 'string', pattern: JOB_NAME_PATTERN.source } };
+const ifMatch = { name: 'If-Match', in: 'header', required: true, description: 'The ETag the change is based on (from GET); `*`: any revision', schema: { type: 'string' } };
 const queryParams = Object.entries(z.toJSONSchema(pageQuery, { io: 'input' }).properties ?? {}).map(([key, schema]) => ({
   name: key,
   in: 'query',
@@ -77,7 +79,7 @@ export function openApiDocument(version: string): Json {
     },
     servers: [{ url: '/api' }],
     paths: {
-      '/health': { get: { operationId: 'health', summary: "The app's own health", responses: { 200: ok('Health; 200 even when degraded', 'Health') } } },
+      '/health': { get: { operationId: 'health', summary: "The app's own health", responses: { 200: ok('Health; 200 even when degraded', 'Health'), ...errors() } } },
       '/jobs': {
         get: { operationId: 'listJobs', summary: 'Every job with its state', ...secured, responses: { 200: ok('The jobs', 'JobList'), ...errors() } },
         post: {
@@ -90,20 +92,20 @@ export function openApiDocument(version: string): Json {
       },
       '/jobs/{name}': {
         parameters: [name],
-        get: { operationId: 'getJob', summary: 'One job with its state', ...secured, responses: { 200: ok('The job', 'Job', etag), ...errors(404) } },
+        get: { operationId: 'getJob', summary: 'One job with its state', ...secured, responses: { 200: ok('The job', 'Job', etag), ...errors(400, 404) } },
         put: {
           operationId: 'replaceJob',
           summary: 'Replace an API job',
           ...secured,
           parameters: [ifMatch],
           requestBody: jobBody('The whole new definition; `name` may be left out'),
-          responses: { 200: ok('Replaced', 'Job', etag), ...errors(400, 404, 409, 412, 413, 415) },
+          responses: { 200: ok('Replaced', 'Job', etag), ...errors(400, 404, 409, 412, 413, 415, 428) },
         },
-        delete: { operationId: 'deleteJob', summary: 'Delete an API job', ...secured, parameters: [ifMatch], responses: { 204: { description: 'Deleted' }, ...errors(404, 409, 412) } },
+        delete: { operationId: 'deleteJob', summary: 'Delete an API job', ...secured, parameters: [ifMatch], responses: { 204: { description: 'Deleted' }, ...errors(400, 404, 409, 412, 428) } },
       },
       '/jobs/{name}/run': {
         parameters: [name],
-        post: { operationId: 'runJob', summary: 'Run a job now (trigger `manual`, recorded)', ...secured, responses: { 200: ok('The run', 'Run'), ...errors(404, 503) } },
+        post: { operationId: 'runJob', summary: 'Run a job now (trigger `manual`, recorded)', ...secured, responses: { 200: ok('The run', 'Run'), ...errors(400, 404, 503) } },
       },
       '/jobs/{name}/runs': {
         parameters: [name],
@@ -129,7 +131,7 @@ export function openApiDocument(version: string): Json {
           responses: { 200: { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors(404) },
         },
       },
-      '/openapi.json': { get: { operationId: 'openApi', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } } },
+      '/openapi.json': { get: { operationId: 'openApi', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': {} } }, ...errors() } } },
     },
     components: {
       schemas: componentSchemas(),

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { app } from '@azure/functions';
 import { buildDeps } from '../../composition.js';
 import { loadSettings } from '../../config/settings.js';
+import { withSecurityHeaders } from '../../functions/http.js';
 import { registry } from '../../functions/registry.js';
 
 /**
@@ -20,6 +21,7 @@ for (const fn of registry) {
     const schedule = process.env[fn.schedule.setting] ? `%${fn.schedule.setting}%` : fn.schedule.fallback;
     app.timer(fn.name, { schedule, handler: fn.handler(deps.app), useMonitor: true });
   } else {
-    app.http(fn.name, { methods: [...fn.methods], route: fn.route, authLevel: fn.authLevel, handler: fn.handler(deps.app) });
+    // The Functions host adds no security headers of its own: every answer gets them here.
+    app.http(fn.name, { methods: [...fn.methods], route: fn.route, authLevel: fn.authLevel, handler: withSecurityHeaders(fn.handler(deps.app)) });
   }
 }

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { loadSettings } from '../../config/settings.js';
 import { buildDeps, type BuildOptions, type Deps } from '../../composition.js';
 import { registry, type HttpFunction } from '../../functions/registry.js';
-import { requestListener } from './httpServer.js';
+import { PulsecheckError } from '../../domain/errors.js';
+import { problem } from '../../functions/http.js';
+import { allowedHosts } from './hostHeader.js';
+import { requestListener, writeResponse } from './httpServer.js';
 import { DEFAULT_PORTS, isListening, startAzurite, type AzuriteOptions, type RunningAzurite } from './azurite.js';
 import { localEnv } from './localSettings.js';
 import type { Settings } from '../../config/settings.js';
@@ -16,7 +19,10 @@ export interface LocalHostOptions extends Omit<BuildOptions, 'env' | 'baseDir'> 
   readonly dir?: string;
   /** Environment, under which `local.settings.json` Values are laid. Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
-  /** Interface to listen on. Default 127.0.0.1. */
+  /**
+   * Interface to listen on. Default 127.0.0.1 (loopback only: no setting or CLI flag widens it).
+   * Requests must name a loopback host or `WEBSITE_HOSTNAME` in `Host` either way.
+   */
   readonly hostname?: string;
   /** Ports of the embedded Azurite (`UseDevelopmentStorage=true`). Default 10000-10002, as func start expects. */
   readonly azurite?: Pick<AzuriteOptions, 'ports'>;
@@ -52,7 +58,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     responding.add(res);
     res.on('close', () => responding.delete(res));
     if (listener) listener(req, res);
-    else res.writeHead(503, { 'retry-after': '1' }).end();
+    else void writeResponse(res, problem(new PulsecheckError('unavailable', 'starting')), { 'retry-after': '1' });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -74,7 +80,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   }
   if (azurite) deps.logger.info({ endpoints: azurite.endpoints }, `Azurite started for UseDevelopmentStorage=true (data in ${join(dir, '.azurite')})`);
   const http = registry.filter((fn): fn is HttpFunction => fn.trigger === 'http');
-  listener = requestListener(http, deps.app, deps.logger);
+  listener = requestListener(http, deps.app, deps.logger, allowedHosts(env.WEBSITE_HOSTNAME));
 
   const timers = registry.flatMap((fn) =>
     fn.trigger === 'timer'
