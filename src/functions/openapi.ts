@@ -75,7 +75,9 @@ export function openApiDocument(version: string): Json {
       version,
       description:
         'HTTP health checks as code. Errors are `application/problem+json` with a stable `code`. ' +
-        'A known route called with another method answers 405 with an `Allow` header on the local host (in Azure the Functions host answers 404).',
+        'A known route called with another method answers 405 with an `Allow` header on the local host (in Azure the Functions host answers 404). ' +
+        `JSON bodies nest at most ${MAX_JSON_DEPTH} levels. Every answer carries \`X-Content-Type-Options: nosniff\`, \`X-Frame-Options: DENY\`, ` +
+        'a `Content-Security-Policy` and, unless a route says otherwise, `Cache-Control: no-store`.',
     },
     servers: [{ url: '/api' }],
     paths: {

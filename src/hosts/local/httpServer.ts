@@ -1,4 +1,5 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import azure, { type HttpResponseInit } from '@azure/functions';
 import type { Pulsecheck } from '../../app/pulsecheck.js';
 import type { Logger } from '../../app/ports/index.js';
@@ -53,6 +54,24 @@ export function requestListener(
   };
 }
 
+/**
+ * Answers a request Node's HTTP parser refused (a raw byte above 0x7f in the path, a broken header)
+ * as Node would, 400 (431 for headers too large, 408 for a timeout), but as a problem with the
+ * security headers like every other answer. Listen to the server's `clientError` with it.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const body = status === 400 ? JSON.stringify(problem(new PulsecheckError('validation_failed', `the request is not valid HTTP/1.1 (${error.code ?? 'parse error'})`)).jsonBody) : '';
+  const headers = applySecurityHeaders(new Headers({ connection: 'close', 'content-length': String(Buffer.byteLength(body)) }));
+  if (body) headers.set('content-type', 'application/problem+json; charset=utf-8');
+  const lines = [...headers].map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${lines}\r\n${body}`);
+}
+
 async function serve(routes: readonly Route[], hosts: ReadonlySet<string>, req: IncomingMessage, res: ServerResponse, logger: Logger): Promise<void> {
   const write = (init: HttpResponseInit, extra?: Record<string, string>) => writeResponse(res, init, extra);
   const host = req.headers.host;
@@ -98,7 +117,8 @@ async function serve(routes: readonly Route[], hosts: ReadonlySet<string>, req: 
     headers,
     query: Object.fromEntries(url.searchParams),
     params,
-    ...(body.length > 0 ? { body: { bytes: body } } : {}),
+    // As in Azure, a GET or HEAD has no body (HttpRequest would warn and drop it).
+    ...(body.length > 0 && req.method !== 'GET' && req.method !== 'HEAD' ? { body: { bytes: body } } : {}),
   });
   const context = invocationContext(route.fn.name, logger);
   await write(await route.handler(request, context));

@@ -8,7 +8,7 @@ import { registry, type HttpFunction } from '../../functions/registry.js';
 import { PulsecheckError } from '../../domain/errors.js';
 import { problem } from '../../functions/http.js';
 import { allowedHosts } from './hostHeader.js';
-import { requestListener, writeResponse } from './httpServer.js';
+import { answerClientError, requestListener, writeResponse } from './httpServer.js';
 import { DEFAULT_PORTS, isListening, startAzurite, type AzuriteOptions, type RunningAzurite } from './azurite.js';
 import { localEnv } from './localSettings.js';
 import type { Settings } from '../../config/settings.js';
@@ -54,12 +54,14 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   // ${env:WEBSITE_HOSTNAME}, which `func start` sets the same way.
   let listener: RequestListener | undefined;
   const responding = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
+  // A request without Host reaches the listener, which answers it (400 problem, security headers) itself.
+  const server = createServer({ requireHostHeader: false }, (req, res) => {
     responding.add(res);
     res.on('close', () => responding.delete(res));
     if (listener) listener(req, res);
     else void writeResponse(res, problem(new PulsecheckError('unavailable', 'starting')), { 'retry-after': '1' });
   });
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.port, hostname, resolve);
