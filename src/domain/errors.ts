@@ -17,6 +17,8 @@ export const ERROR_CODES = [
   'conflict',
   'precondition_failed',
   'quota_exceeded',
+  'precondition_required',
+  'misdirected_request',
   'payload_too_large',
   'unsupported_media_type',
   'too_many_requests',

@@ -11,8 +11,8 @@ import {
   runPageSchema,
   runSchema,
 } from '../config/apiSchemas.js';
-import { authSchema, jobSchema, jsonValue } from '../config/jobsSchema.js';
-import { MAX_BODY_BYTES } from './http.js';
+import { JOB_NAME_PATTERN, authSchema, jobSchema, jsonValue } from '../config/jobsSchema.js';
+import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from './http.js';
 
 type Json = Record<string, unknown>;
 
@@ -42,7 +42,7 @@ const ok = (description: string, id: string, headers?: Json) => ({ description, 
 const problem = (description: string) => ({ description, ...content('Problem', 'application/problem+json') });
 
 const ERRORS: Record<number, string> = {
-  400: 'Rejected input: `issues` names each field and what was expected',
+  400: `Rejected input: \`issues\` names each field and what was expected (a \`{name}\` no job can have; a body nested over ${MAX_JSON_DEPTH} levels)`,
   401: 'No credential this route accepts (a function key, an Entra ID token, or for /metrics the metrics token); `WWW-Authenticate: Bearer`',
   403: "The caller's role is below the route's (`x-pulsecheck-role`)",
   404: 'No such job (or, for /metrics, the Prometheus sink is off)',
@@ -50,19 +50,21 @@ const ERRORS: Record<number, string> = {
   412: 'The job has changed since it was read (`If-Match` does not match its ETag)',
   413: `The body is over ${MAX_BODY_BYTES} bytes`,
   415: 'The body is not JSON (`content-type: application/json`)',
+  421: 'Local host only: the `Host` header names neither a loopback host nor `WEBSITE_HOSTNAME`',
+  428: '`If-Match` is missing: send the ETag from `GET /api/jobs/{name}` (or `*`)',
   429: "Over the caller's rate limit (reads and writes counted apart, per instance); `Retry-After` gives the seconds to wait",
   500: 'A fault of Pulsecheck; details are only in its log',
   503: 'Shutting down',
 };
 const responses = (statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem(ERRORS[s] as string)]));
 /** The errors of a route that needs a role, plus `statuses`. */
-const errors = (...statuses: number[]) => responses([...statuses, 401, 403, 429, 500]);
+const errors = (...statuses: number[]) => responses([...statuses, 401, 403, 421, 429, 500]);
 /** The errors of an anonymous route. */
-const anonymousErrors = () => responses([429, 500]);
+const anonymousErrors = () => responses([421, 429, 500]);
 
 const etag = { ETag: { description: 'Revision of the job, for `If-Match`', schema: { type: 'string' } } };
-const name = { name: 'name', in: 'path', required: true, description: 'Job name (ignoring case)', schema: { type: 'string' } };
-const ifMatch = { name: 'If-Match', in: 'header', required: false, description: 'Write only if the job is still at this ETag (`*`: any)', schema: { type: 'string' } };
+const name = { name: 'name', in: 'path', required: true, description: 'Job name (ignoring case)', schema: { type: 'string', pattern: JOB_NAME_PATTERN.source } };
+const ifMatch = { name: 'If-Match', in: 'header', required: true, description: 'The ETag the change is based on (from GET); `*`: any revision', schema: { type: 'string' } };
 const queryParams = Object.entries(z.toJSONSchema(pageQuery, { io: 'input' }).properties ?? {}).map(([key, schema]) => ({
   name: key,
   in: 'query',
@@ -85,7 +87,9 @@ export function openApiDocument(version: string): Json {
       version,
       description:
         'HTTP health checks as code. Errors are `application/problem+json` with a stable `code`. ' +
-        'A known route called with another method answers 405 with an `Allow` header on the local host (in Azure the Functions host answers 404).',
+        'A known route called with another method answers 405 with an `Allow` header on the local host (in Azure the Functions host answers 404). ' +
+        `JSON bodies nest at most ${MAX_JSON_DEPTH} levels. Every answer carries \`X-Content-Type-Options: nosniff\`, \`X-Frame-Options: DENY\`, ` +
+        'a `Content-Security-Policy` and, unless a route says otherwise, `Cache-Control: no-store`.',
     },
     servers: [{ url: '/api' }],
     paths: {
@@ -115,20 +119,20 @@ export function openApiDocument(version: string): Json {
       },
       '/jobs/{name}': {
         parameters: [name],
-        get: { operationId: 'getJob', summary: 'One job with its state', ...as('reader'), responses: { 200: ok('The job', 'Job', etag), ...errors(404) } },
+        get: { operationId: 'getJob', summary: 'One job with its state', ...as('reader'), responses: { 200: ok('The job', 'Job', etag), ...errors(400, 404) } },
         put: {
           operationId: 'replaceJob',
           summary: 'Replace an API job',
           ...as('admin'),
           parameters: [ifMatch],
           requestBody: jobBody('The whole new definition; `name` may be left out'),
-          responses: { 200: ok('Replaced', 'Job', etag), ...errors(400, 404, 409, 412, 413, 415) },
+          responses: { 200: ok('Replaced', 'Job', etag), ...errors(400, 404, 409, 412, 413, 415, 428) },
         },
-        delete: { operationId: 'deleteJob', summary: 'Delete an API job', ...as('admin'), parameters: [ifMatch], responses: { 204: { description: 'Deleted' }, ...errors(404, 409, 412) } },
+        delete: { operationId: 'deleteJob', summary: 'Delete an API job', ...as('admin'), parameters: [ifMatch], responses: { 204: { description: 'Deleted' }, ...errors(400, 404, 409, 412, 428) } },
       },
       '/jobs/{name}/run': {
         parameters: [name],
-        post: { operationId: 'runJob', summary: 'Run a job now (trigger `manual`, recorded)', ...as('operator'), responses: { 200: ok('The run', 'Run'), ...errors(404, 503) } },
+        post: { operationId: 'runJob', summary: 'Run a job now (trigger `manual`, recorded)', ...as('operator'), responses: { 200: ok('The run', 'Run'), ...errors(400, 404, 503) } },
       },
       '/jobs/{name}/runs': {
         parameters: [name],

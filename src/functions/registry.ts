@@ -3,6 +3,7 @@ import type { Pulsecheck } from '../app/pulsecheck.js';
 import { DEFAULT_RETENTION_SCHEDULE, DEFAULT_TICK_SCHEDULE } from '../config/settings.js';
 import type { Role } from '../domain/access.js';
 import { authorized, hostAuthLevel, type AccessOptions, type CallerHandler } from './access.js';
+import { withSecurityHeaders } from './http.js';
 import { dispatcher } from './handlers/dispatcher.js';
 import { health, healthDetail } from './handlers/health.js';
 import { getJob, listJobs, runJob } from './handlers/jobs.js';
@@ -82,11 +83,11 @@ export interface HostedHttpFunction {
   readonly handler: HttpHandler;
 }
 
-/** Every HTTP function of the registry, wrapped by `authorized`: what both hosts register. */
+/** Every HTTP function of the registry behind `authorized` and the security headers: what both hosts register. */
 export function hostedHttpFunctions(app: Pulsecheck, options: AccessOptions): HostedHttpFunction[] {
   return registry.flatMap((fn) =>
     fn.trigger === 'http'
-      ? [{ name: fn.name, methods: fn.methods, route: fn.route, authLevel: hostAuthLevel(fn, options), handler: authorized(fn, fn.handler(app), app, options) }]
+      ? [{ name: fn.name, methods: fn.methods, route: fn.route, authLevel: hostAuthLevel(fn, options), handler: withSecurityHeaders(authorized(fn, fn.handler(app), app, options)) }]
       : [],
   );
 }

@@ -95,12 +95,12 @@ describe('management API on Table Storage (Azurite)', () => {
     expect(invalid.detail).toContain('not valid JSON');
     await problem(await api.call('POST', '/jobs', { body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'unsupported_media_type');
     await problem(await api.call('POST', '/jobs', { body: JSON.stringify({ name: 'big', url: `https://x.test/${'a'.repeat(1_100_000)}` }) }), 413, 'payload_too_large');
-    await problem(await api.call('PUT', '/jobs/created', { body: 'x', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type');
-    const empty = await problem(await api.call('PUT', '/jobs/created', { body: '' }), 400, 'validation_failed');
+    await problem(await api.call('PUT', '/jobs/created', { body: 'x', headers: { 'content-type': 'text/plain', 'if-match': '*' } }), 415, 'unsupported_media_type');
+    const empty = await problem(await api.call('PUT', '/jobs/created', { body: '', headers: { 'if-match': '*' } }), 400, 'validation_failed');
     expect(empty.detail).toBe('a JSON body is required');
   });
 
-  it('PUT replaces at the ETag it was read at; a stale ETag → 412; no If-Match replaces whatever is there', async () => {
+  it('PUT replaces at the ETag it was read at; a stale ETag → 412; If-Match: * replaces whatever is there', async () => {
     const first = await api.call('POST', '/jobs', { body: job('editable') });
     const etag = first.headers.get('etag') as string;
     const changed = await api.call('PUT', '/jobs/editable', { body: job('editable', { every: '5m' }), headers: { 'if-match': etag } });
@@ -113,7 +113,7 @@ describe('management API on Table Storage (Azurite)', () => {
     const { every } = (await (await api.call('GET', '/jobs/editable')).json()) as { every?: string };
     expect(every).toBeUndefined();
     expect(await (await api.call('GET', '/jobs/editable')).json()).toMatchObject({ schedule: 'every 5m' });
-    const unconditional = await api.call('PUT', '/jobs/editable', { body: { url: `${target.url}/other`, every: '2m' } });
+    const unconditional = await api.call('PUT', '/jobs/editable', { body: { url: `${target.url}/other`, every: '2m' }, headers: { 'if-match': '*' } });
     expect(unconditional.status).toBe(200);
     expect(await unconditional.json()).toMatchObject({ name: 'editable', schedule: 'every 2m' });
   });
@@ -129,7 +129,20 @@ describe('management API on Table Storage (Azurite)', () => {
     ['GET', '/jobs/nope/runs', 404, 'not_found', undefined],
     ['POST', '/jobs/nope/run', 404, 'not_found', undefined],
   ])('%s %s → %i %s', async (method, path, status, code, body) => {
-    await problem(await api.call(method, path, body === undefined ? {} : { body }), status, code);
+    await problem(await api.call(method, path, { headers: { 'if-match': '*' }, ...(body === undefined ? {} : { body }) }), status, code);
+  });
+
+  it.each([
+    ['PUT', { url: 'https://x.test' }],
+    ['DELETE', undefined],
+  ])('%s /api/jobs/{name} without If-Match → 428 saying to send the ETag, and nothing changes', async (method, body) => {
+    const created = await api.call('POST', '/jobs', { body: job(`unconditional${method}`) });
+    const before = await (await api.call('GET', `/jobs/unconditional${method}`)).json();
+    const { detail, issues } = await problem(await api.call(method, `/jobs/unconditional${method}`, body === undefined ? {} : { body }), 428, 'precondition_required');
+    expect(detail).toMatch(/If-Match is required: send the ETag/);
+    expect(issues?.[0]?.path).toBe('If-Match');
+    expect(await (await api.call('GET', `/jobs/unconditional${method}`)).json()).toEqual(before);
+    expect(created.status).toBe(201);
   });
 
   it('two concurrent updates with the same ETag: exactly one wins, the other gets 412', async () => {
@@ -143,9 +156,9 @@ describe('management API on Table Storage (Azurite)', () => {
     expect((await api.call('GET', '/jobs/contested')).headers.get('etag')).toBe(winner.headers.get('etag'));
   });
 
-  it('DELETE needs the current ETag when one is given: stale → 412, current → 204, then 404', async () => {
+  it('DELETE needs the current ETag: stale → 412, current → 204, then 404', async () => {
     const etag = (await api.call('POST', '/jobs', { body: job('doomed') })).headers.get('etag') as string;
-    await api.call('PUT', '/jobs/doomed', { body: job('doomed', { every: '2m' }) });
+    await api.call('PUT', '/jobs/doomed', { body: job('doomed', { every: '2m' }), headers: { 'if-match': '*' } });
     await problem(await api.call('DELETE', '/jobs/doomed', { headers: { 'if-match': etag } }), 412, 'precondition_failed');
     const current = (await api.call('GET', '/jobs/doomed')).headers.get('etag') as string;
     const deleted = await api.call('DELETE', '/jobs/doomed', { headers: { 'if-match': current } });
@@ -194,8 +207,8 @@ describe('management API on Table Storage (Azurite)', () => {
   it('GET /api/audit shows who changed what and when, newest first, with secrets masked', async () => {
     const principal = { 'x-ms-client-principal-name': 'alice@example.test', 'x-ms-client-principal-id': '1', 'x-ms-client-principal-idp': 'aad' };
     await api.call('POST', '/jobs', { body: job('audited', { url: `${target.url}/health?code=k3y`, headers: { cookie: 'session=1' } }), headers: principal });
-    await api.call('PUT', '/jobs/audited', { body: job('audited', { every: '2m', headers: { authorization: '${secret:token}' } }), headers: { 'x-functions-key': 'k' } });
-    await api.call('DELETE', '/jobs/audited');
+    await api.call('PUT', '/jobs/audited', { body: job('audited', { every: '2m', headers: { authorization: '${secret:token}' } }), headers: { 'x-functions-key': 'k', 'if-match': '*' } });
+    await api.call('DELETE', '/jobs/audited', { headers: { 'if-match': '*' } });
     const { entries } = (await (await api.call('GET', '/audit?limit=3')).json()) as { entries: Array<Record<string, unknown>> };
     // Without App Service Authentication, client-sent principal headers and keys are not believed:
     // the local host checks no keys, so every change is the local host's.
@@ -224,7 +237,7 @@ describe('management API on Table Storage (Azurite)', () => {
         expect(operation, `${method} /${fn.route}`).toBeDefined();
       }
     }
-    expect(Object.keys(document.paths['/jobs/{name}']?.put?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403', '404', '409', '412', '413', '415', '429', '500']);
+    expect(Object.keys(document.paths['/jobs/{name}']?.put?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403', '404', '409', '412', '413', '415', '421', '428', '429', '500']);
     // Each operation names the role the registry gives its function.
     for (const fn of registry) {
       if (fn.trigger !== 'http') continue;

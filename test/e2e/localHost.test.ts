@@ -93,9 +93,11 @@ describe('pulsecheck start (the local host)', () => {
     ['DELETE', '/jobs/target', 409, 'conflict'],
     ['GET', '/nothing-here', 404, 'not_found'],
   ])('%s %s → %i problem+json', async (method, path, status, code) => {
-    const response = await fetch(`${api}${path}`, { method });
+    const response = await fetch(`${api}${path}`, { method, headers: { 'if-match': '*' } });
     expect(response.status).toBe(status);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('cache-control')).toBe('no-store');
     expect(await response.json()).toMatchObject({ status, code });
   });
 

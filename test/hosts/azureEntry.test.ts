@@ -130,7 +130,20 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
     };
     expect(response.status).toBe(404);
     expect(response.headers['content-type']).toContain('application/problem+json');
+    expect(response.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'cache-control': 'no-store' });
     expect(response.jsonBody.code).toBe('not_found');
+  });
+
+  it.each(['a/b', 'a%2Fb', '%E0%A4%A'])('registers handlers that refuse a {name} no job can have (%s) with a 400 naming name', async (name) => {
+    const request = new azure.HttpRequest({ method: 'DELETE', url: 'http://localhost/api/jobs/x', params: { name }, headers: { 'if-match': '*' } });
+    const response = (await byName('deleteJob').handler(request, new azure.InvocationContext())) as {
+      status: number;
+      headers: Record<string, string>;
+      jsonBody: { code: string; issues: Array<{ path: string }> };
+    };
+    expect(response.status).toBe(400);
+    expect(response.jsonBody).toMatchObject({ code: 'validation_failed', issues: [{ path: 'name' }] });
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
   });
 
   it('keeps %PULSECHECK_TICK_SCHEDULE% for the host to resolve when the setting exists', async () => {

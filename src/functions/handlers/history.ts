@@ -1,13 +1,14 @@
 import type { HttpHandler, TimerHandler } from '@azure/functions';
 import type { Pulsecheck } from '../../app/pulsecheck.js';
 import { parsePageQuery } from '../../config/apiSchemas.js';
-import { handle, json } from '../http.js';
+import { handle, jobNameParam, json } from '../http.js';
 
 /** GET /api/jobs/{name}/runs?limit=&cursor=: a page of the job's runs, newest first. */
 export const listRuns = (app: Pulsecheck): HttpHandler =>
   handle(async (request) => {
+    const name = jobNameParam(request);
     const { limit, cursor } = parsePageQuery(request.query);
-    const page = await app.jobs.history(request.params.name ?? '', limit, cursor);
+    const page = await app.jobs.history(name, limit, cursor);
     return json({ runs: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
   });
 

@@ -3,7 +3,7 @@ import type { Pulsecheck } from '../../app/pulsecheck.js';
 import { parseJobBody } from '../../config/apiSchemas.js';
 import type { JobInput } from '../../config/jobsSchema.js';
 import { handleCaller, type CallerHandler } from '../access.js';
-import { etagHeader, handle, ifMatchOf, json, readJsonBody } from '../http.js';
+import { etagHeader, handle, ifMatchOf, jobNameParam, json, readJsonBody } from '../http.js';
 
 /** What the API's job compiler says about a job definition (for the problems beyond a broken field). */
 const issuesOf = (app: Pulsecheck) => (input: JobInput) => app.jobs.issuesOf(input);
@@ -16,19 +16,21 @@ export const createJob = (app: Pulsecheck): CallerHandler =>
     return json(view, 201, { location: `/api/jobs/${encodeURIComponent(view.name)}`, etag: etagHeader(view.etag ?? '') });
   });
 
-/** PUT /api/jobs/{name}: replaces an API job; `If-Match` makes it conditional (412 when stale). */
+/** PUT /api/jobs/{name}: replaces an API job at the revision `If-Match` names (428 without it, 412 when stale). */
 export const replaceJob = (app: Pulsecheck): CallerHandler =>
   handleCaller(async (request, caller) => {
-    const name = request.params.name ?? '';
+    const name = jobNameParam(request);
+    const ifMatch = ifMatchOf(request);
     const definition = parseJobBody(await readJsonBody(request), { name }, issuesOf(app));
-    const view = await app.jobs.replace(name, definition, ifMatchOf(request), caller.actor);
+    const view = await app.jobs.replace(name, definition, ifMatch, caller.actor);
     return json(view, 200, { etag: etagHeader(view.etag ?? '') });
   });
 
-/** DELETE /api/jobs/{name}: deletes an API job; 204. */
+/** DELETE /api/jobs/{name}: deletes an API job at the revision `If-Match` names; 204. */
 export const deleteJob = (app: Pulsecheck): CallerHandler =>
   handleCaller(async (request, caller) => {
-    await app.jobs.remove(request.params.name ?? '', ifMatchOf(request), caller.actor);
+    const name = jobNameParam(request);
+    await app.jobs.remove(name, ifMatchOf(request), caller.actor);
     return { status: 204 };
   });
 

@@ -1,6 +1,6 @@
 import type { HttpHandler } from '@azure/functions';
 import type { Pulsecheck } from '../../app/pulsecheck.js';
-import { etagHeader, handle, json } from '../http.js';
+import { etagHeader, handle, jobNameParam, json } from '../http.js';
 
 /** GET /api/jobs: every job with its current state (serialised by the app, see `listJobsJson`). */
 export const listJobs = (app: Pulsecheck): HttpHandler =>
@@ -9,10 +9,10 @@ export const listJobs = (app: Pulsecheck): HttpHandler =>
 /** GET /api/jobs/{name}: one job with its current state (and, for API jobs, its ETag). */
 export const getJob = (app: Pulsecheck): HttpHandler =>
   handle(async (request) => {
-    const view = await app.getJob(request.params.name ?? '');
+    const view = await app.getJob(jobNameParam(request));
     return json(view, 200, view.etag === undefined ? {} : { etag: etagHeader(view.etag) });
   });
 
 /** POST /api/jobs/{name}/run: runs the job now and returns the run. */
 export const runJob = (app: Pulsecheck): HttpHandler =>
-  handle(async (request) => json(await app.runNow(request.params.name ?? '')));
+  handle(async (request) => json(await app.runNow(jobNameParam(request))));

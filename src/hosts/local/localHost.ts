@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { loadSettings } from '../../config/settings.js';
 import { buildDeps, type BuildOptions, type Deps } from '../../composition.js';
 import { hostedHttpFunctions, registry } from '../../functions/registry.js';
-import { requestListener } from './httpServer.js';
+import { PulsecheckError } from '../../domain/errors.js';
+import { problem } from '../../functions/http.js';
+import { allowedHosts } from './hostHeader.js';
+import { answerClientError, requestListener, writeResponse } from './httpServer.js';
 import { DEFAULT_PORTS, isListening, startAzurite, type AzuriteOptions, type RunningAzurite } from './azurite.js';
 import { localEnv } from './localSettings.js';
 import type { Settings } from '../../config/settings.js';
@@ -16,7 +19,10 @@ export interface LocalHostOptions extends Omit<BuildOptions, 'env' | 'baseDir'> 
   readonly dir?: string;
   /** Environment, under which `local.settings.json` Values are laid. Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
-  /** Interface to listen on. Default 127.0.0.1. */
+  /**
+   * Interface to listen on. Default 127.0.0.1 (loopback only: no setting or CLI flag widens it).
+   * Requests must name a loopback host or `WEBSITE_HOSTNAME` in `Host` either way.
+   */
   readonly hostname?: string;
   /** Ports of the embedded Azurite (`UseDevelopmentStorage=true`). Default 10000-10002, as func start expects. */
   readonly azurite?: Pick<AzuriteOptions, 'ports'>;
@@ -48,12 +54,14 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   // ${env:WEBSITE_HOSTNAME}, which `func start` sets the same way.
   let listener: RequestListener | undefined;
   const responding = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
+  // A request without Host reaches the listener, which answers it (400 problem, security headers) itself.
+  const server = createServer({ requireHostHeader: false }, (req, res) => {
     responding.add(res);
     res.on('close', () => responding.delete(res));
     if (listener) listener(req, res);
-    else res.writeHead(503, { 'retry-after': '1' }).end();
+    else void writeResponse(res, problem(new PulsecheckError('unavailable', 'starting')), { 'retry-after': '1' });
   });
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.port, hostname, resolve);
@@ -74,7 +82,8 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   }
   if (azurite) deps.logger.info({ endpoints: azurite.endpoints }, `Azurite started for UseDevelopmentStorage=true (data in ${join(dir, '.azurite')})`);
   // Each behind `authorized`, as in Azure; this host checks no keys (a caller on loopback is admin).
-  listener = requestListener(hostedHttpFunctions(deps.app, { ...deps.settings.access, host: 'local' }), deps.logger);
+  const functions = hostedHttpFunctions(deps.app, { ...deps.settings.access, host: 'local' });
+  listener = requestListener(functions, deps.logger, allowedHosts(env.WEBSITE_HOSTNAME));
 
   const timers = registry.flatMap((fn) =>
     fn.trigger === 'timer'

@@ -221,7 +221,7 @@ describe('API jobs and unsaved runs are sandboxed', () => {
     expect((await after.call('POST', '/jobs/fileJob/run')).json).toMatchObject({ status: 'up' });
     expect((await after.call('POST', '/jobs/narrowed/run')).status).toBe(404);
     // It can still be fixed or deleted.
-    expect((await after.call('PUT', '/jobs/narrowed', { url: `${target.url}/narrowed`, every: '1h' })).status).toBe(200);
+    expect((await after.call('PUT', '/jobs/narrowed', { url: `${target.url}/narrowed`, every: '1h' }, { 'if-match': '*' })).status).toBe(200);
   });
 
   it('PULSECHECK_MAX_API_JOBS caps the API jobs: one more is a 409 quota_exceeded', async () => {
@@ -236,11 +236,11 @@ describe('API jobs and unsaved runs are sandboxed', () => {
       detail: 'there are 2 API jobs, the most PULSECHECK_MAX_API_JOBS (2) allows: delete one, or raise the setting',
     });
     // Concurrent creations in one instance cannot pass the cap together.
-    expect((await api.call('DELETE', '/jobs/q2')).status).toBe(204);
+    expect((await api.call('DELETE', '/jobs/q2', undefined, { 'if-match': '*' })).status).toBe(204);
     const racing = await Promise.all(['r1', 'r2', 'r3'].map((name) => api.call('POST', '/jobs', job(name))));
     expect(racing.map((r) => r.status).sort()).toEqual([201, 409, 409]);
     // Unsaved runs and changes to existing jobs are not creations.
-    expect((await api.call('PUT', '/jobs/q1', { url: `${target.url}/q`, every: '2h' })).status).toBe(200);
+    expect((await api.call('PUT', '/jobs/q1', { url: `${target.url}/q`, every: '2h' }, { 'if-match': '*' })).status).toBe(200);
     expect((await api.call('POST', '/runs', { url: `${target.url}/q` })).status).toBe(200);
   });
 });
