@@ -1,8 +1,7 @@
-import { lookup as resolve } from 'node:dns';
-import { isIP, type LookupFunction } from 'node:net';
-import { Agent, buildConnector, request, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import type { ClientCredentialsGrant, OAuth2Client, TokenResult } from '../../app/ports/index.js';
-import { BLOCKED_TARGET_CODE, describeRefusal, networkPolicy, refusedAddress, type NetworkPolicy } from '../../domain/network.js';
+import { BLOCKED_TARGET_CODE, networkPolicy, type NetworkPolicy } from '../../domain/network.js';
+import { guardedConnector } from '../target-guard/guardedConnector.js';
 
 /** Lifetime assumed when a token response has no `expires_in`, in ms (5 minutes). */
 const DEFAULT_LIFETIME_MS = 300_000;
@@ -29,18 +28,12 @@ export class UndiciOAuth2Client implements OAuth2Client {
   constructor(options: OAuth2ClientOptions = {}) {
     const policy = options.networkPolicy ?? networkPolicy();
     this.#maxBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
-    const base = buildConnector({ lookup: guardedLookup(policy) });
     // No redirect interceptor: undici does not follow redirects, so a token endpoint cannot bounce
     // the client secret to an address the guard would refuse.
     this.#agent = new Agent({
       connections: 8,
       keepAliveTimeout: 30_000,
-      connect(connectOptions, callback) {
-        // An IP literal skips the lookup (net.connect does not resolve it): checked here.
-        const refused = refusedLiteral(policy, connectOptions.hostname);
-        if (refused) callback(refused, null);
-        else base(connectOptions, callback);
-      },
+      connect: guardedConnector(policy),
     });
   }
 
@@ -111,29 +104,3 @@ async function readBounded(response: Dispatcher.ResponseData, limit: number): Pr
   }
   return Buffer.concat(chunks).toString('utf8');
 }
-
-/**
- * The target guard at connect time: resolves a name once, refuses the connection if ANY address it
- * resolves to is refused, and gives the socket the checked addresses, so no second resolution (DNS
- * rebinding) can bring another. (The prober has the same few lines: adapters share no code.)
- */
-function guardedLookup(policy: NetworkPolicy): LookupFunction {
-  return (hostname, options, callback) => {
-    resolve(hostname, { ...options, all: true }, (error, addresses) => {
-      if (error) return callback(error, []);
-      const refusal = refusedAddress(policy, addresses.map((entry) => entry.address));
-      if (refusal) return callback(blockedTarget(describeRefusal(refusal, hostname)), []);
-      if (options.all) return callback(null, addresses);
-      callback(null, addresses[0]?.address ?? '', addresses[0]?.family);
-    });
-  };
-}
-
-/** The error for a connection to an IP literal the guard refuses; `undefined` for a name or an allowed address. */
-function refusedLiteral(policy: NetworkPolicy, hostname: string): Error | undefined {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  const refusal = isIP(host) === 0 ? undefined : refusedAddress(policy, [host]);
-  return refusal && blockedTarget(describeRefusal(refusal));
-}
-
-const blockedTarget = (message: string) => Object.assign(new Error(message), { code: BLOCKED_TARGET_CODE });

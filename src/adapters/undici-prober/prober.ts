@@ -1,9 +1,8 @@
-import { lookup as resolve } from 'node:dns';
-import { isIP, type LookupFunction, type Socket } from 'node:net';
-import { Agent, buildConnector, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import type { ProbeRequest, Prober } from '../../app/ports/index.js';
-import { BLOCKED_TARGET_CODE, describeRefusal, networkPolicy, refusedAddress, type NetworkPolicy } from '../../domain/network.js';
+import { networkPolicy, type NetworkPolicy } from '../../domain/network.js';
 import { classifyErrorCode, type Attempt } from '../../domain/outcome.js';
+import { guardedConnector } from '../target-guard/guardedConnector.js';
 import { RUN_HEADER, Tracer } from './tracer.js';
 
 export interface UndiciProberOptions {
@@ -30,7 +29,6 @@ const MAX_CERTIFICATE_AGENTS = 64;
 export class UndiciProber implements Prober {
   readonly #tracer = new Tracer();
   readonly #options: Required<Omit<UndiciProberOptions, 'ca'>> & Pick<UndiciProberOptions, 'ca'>;
-  readonly #lookup: LookupFunction;
   /** Keyed by `insecure` and the client certificate's fingerprint. */
   readonly #agents = new Map<string, Agent>();
   readonly #targets = new Map<string, { origin: string; path: string }>();
@@ -43,7 +41,6 @@ export class UndiciProber implements Prober {
       networkPolicy: options.networkPolicy ?? networkPolicy(),
       ...(options.ca === undefined ? {} : { ca: options.ca }),
     };
-    this.#lookup = guardedLookup(this.#options.networkPolicy);
   }
 
   async probe(probe: ProbeRequest, signal: AbortSignal): Promise<Attempt> {
@@ -105,29 +102,20 @@ export class UndiciProber implements Prober {
       this.#agents.set(key, agent);
     }
     if (!agent) {
-      const base = buildConnector({
-        // Every host name is resolved here, once, and only to addresses the guard allows.
-        lookup: this.#lookup,
+      const connect = guardedConnector(this.#options.networkPolicy, {
         rejectUnauthorized: !insecure,
         ...(this.#options.ca === undefined ? {} : { ca: this.#options.ca as string[] }),
         ...(client ? { cert: client.cert, key: client.key } : {}),
       });
       const tracer = this.#tracer;
-      const policy = this.#options.networkPolicy;
       // No redirect interceptor: undici does not follow redirects, so a 3xx is the answer and a
       // target cannot bounce a check to an address the guard would refuse.
       agent = new Agent({
         connections: this.#options.connectionsPerOrigin,
         keepAliveTimeout: this.#options.keepAliveTimeoutMs,
         connect(options, callback) {
-          // An IP literal skips the lookup (net.connect does not resolve it): checked here.
-          const refused = refusedLiteral(policy, options.hostname);
-          if (refused) {
-            callback(refused, null);
-            return;
-          }
-          // undici's connector returns the socket it creates: watch it before it connects.
-          const socket = (base as (...args: Parameters<typeof base>) => Socket | undefined)(options, callback);
+          // The connector returns the socket it creates: watch it before it connects.
+          const socket = connect(options, callback);
           if (socket) tracer.watchSocket(socket);
         },
       });
@@ -177,32 +165,6 @@ export class UndiciProber implements Prober {
     return Buffer.concat(chunks).toString('utf8');
   }
 }
-
-/**
- * The target guard at connect time: resolves a name once, refuses the connection if ANY address it
- * resolves to is refused, and gives the socket the checked addresses, so no second resolution (DNS
- * rebinding) can bring another. (The OAuth2 client has the same few lines: adapters share no code.)
- */
-function guardedLookup(policy: NetworkPolicy): LookupFunction {
-  return (hostname, options, callback) => {
-    resolve(hostname, { ...options, all: true }, (error, addresses) => {
-      if (error) return callback(error, []);
-      const refusal = refusedAddress(policy, addresses.map((entry) => entry.address));
-      if (refusal) return callback(blockedTarget(describeRefusal(refusal, hostname)), []);
-      if (options.all) return callback(null, addresses);
-      callback(null, addresses[0]?.address ?? '', addresses[0]?.family);
-    });
-  };
-}
-
-/** The error for a connection to an IP literal the guard refuses; `undefined` for a name or an allowed address. */
-function refusedLiteral(policy: NetworkPolicy, hostname: string): Error | undefined {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  const refusal = isIP(host) === 0 ? undefined : refusedAddress(policy, [host]);
-  return refusal && blockedTarget(describeRefusal(refusal));
-}
-
-const blockedTarget = (message: string) => Object.assign(new Error(message), { code: BLOCKED_TARGET_CODE });
 
 async function discard(body: Dispatcher.ResponseData['body']): Promise<undefined> {
   await body.dump();
