@@ -7,13 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { CLI } from '../support/host.js';
 
 /**
- * The operator's documentation stays true: every relative link in README.md and docs/ points at a
- * file that exists (and, for `#anchor`, at a heading of that file), and every command they — and
- * the Jenkinsfile — tell someone to run exists: `npm run X` scripts, `npx pulsecheck <command>`
- * commands and their flags, `node <file>` scripts. External links are not fetched (no network).
+ * The operator's documentation stays true: every relative link in README.md, docs/ and
+ * bench/README.md points at a file that exists (and, for `#anchor`, at a heading of that file), and
+ * every command they — and the Jenkinsfile — tell someone to run exists: `npm run X` scripts,
+ * `npx pulsecheck <command>` commands and their flags, `node <file>` scripts. External links are
+ * not fetched (no network).
  */
 const markdown = new MarkdownIt();
-const DOCS = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`), 'bench/README.md'];
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
 
 interface Token {
@@ -81,7 +82,7 @@ function problemWith(command: string): string | null {
 }
 
 describe('documentation links', () => {
-  it('links the README to every document under docs/', () => {
+  it('links the README to every document under docs/ and to bench/README.md', () => {
     const readme = links('README.md');
     for (const doc of DOCS.filter((d) => d !== 'README.md')) expect(readme, doc).toContain(doc);
   });
