@@ -34,7 +34,7 @@ FROM mcr.microsoft.com/azure-functions/node:4-node22 AS app
 ARG BUILD_VERSION=""
 LABEL org.opencontainers.image.title="pulsecheck" \
       org.opencontainers.image.revision="${BUILD_VERSION}"
-# The worker runs with a 4 MB V8 young generation (README: Performance); the host passes
+# The worker runs with a 4 MB V8 young generation (bench/README.md); the host passes
 # languageWorkers__node__arguments to every node worker it starts.
 ENV AzureWebJobsScriptRoot=/home/site/wwwroot \
     AzureFunctionsJobHost__Logging__Console__IsEnabled=true \

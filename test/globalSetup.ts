@@ -11,12 +11,32 @@ declare module 'vitest' {
   }
 }
 
+/** Shared by the projects that use this setup (integration, e2e): one certificate for the whole run. */
+interface Shared {
+  trusted: Promise<TestCertificate & { readonly caFile: string; readonly dir: string }>;
+  users: number;
+}
+const KEY = Symbol.for('pulsecheck.test.trustedTls');
+
 /**
- * Runs once, before the test workers start: makes a certificate for the HTTPS fakes (Key Vault,
- * mutual-TLS target) and trusts it through NODE_EXTRA_CA_CERTS, which Node reads only at process
- * start, so the forked workers inherit it. CAs already listed there are kept.
+ * Runs before the test workers start, once per project that lists it: makes a certificate for the
+ * HTTPS fakes (Key Vault, mutual-TLS target) and trusts it through NODE_EXTRA_CA_CERTS, which Node
+ * reads only at process start, so the forked workers inherit it. CAs already listed there are kept.
+ * Every project gets the same certificate (kept on globalThis: each project may load this module
+ * afresh), so workers of any project trust what any other provides.
  */
 export default async function setup(project: TestProject): Promise<() => void> {
+  const global = globalThis as { [KEY]?: Shared };
+  const shared = (global[KEY] ??= { trusted: trust(), users: 0 });
+  shared.users++;
+  const { dir, ...trusted } = await shared.trusted;
+  project.provide('trustedTls', trusted);
+  return () => {
+    if (--shared.users === 0) rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+async function trust(): Promise<TestCertificate & { readonly caFile: string; readonly dir: string }> {
   const certificate = await selfSignedCertificate(30);
   const dir = mkdtempSync(join(tmpdir(), 'pulsecheck-ca-'));
   const caFile = join(dir, 'ca.pem');
@@ -28,6 +48,5 @@ export default async function setup(project: TestProject): Promise<() => void> {
   }
   writeFileSync(caFile, `${existing}\n${certificate.cert}`);
   process.env.NODE_EXTRA_CA_CERTS = caFile;
-  project.provide('trustedTls', { ...certificate, caFile });
-  return () => rmSync(dir, { recursive: true, force: true });
+  return { ...certificate, caFile, dir };
 }

@@ -9,7 +9,7 @@ import { jobSchema, type DefaultsInput, type JobInput } from './jobsSchema.js';
 import { ENV_NOT_ALLOWED, refuseReferences } from './sandbox.js';
 import { substituteEnv, type Env } from './substitute.js';
 
-/** Defaults applied when neither the job nor `defaults` sets a value (README: configuration reference). */
+/** Defaults applied when neither the job nor `defaults` sets a value (docs/configuration.md, Job fields). */
 export const BUILT_IN = {
   method: 'GET' as HttpMethod,
   every: '1m',

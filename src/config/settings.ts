@@ -58,7 +58,7 @@ const text = (fallback: string) =>
 
 /**
  * App settings: environment variables in Azure, `local.settings.json` Values locally.
- * Every name and default is in the README's configuration reference.
+ * Every name and default has one row in docs/configuration.md (a test checks it).
  */
 const settingsSchema = z.object({
   AzureWebJobsStorage: z.string().optional(),
@@ -104,7 +104,7 @@ const settingsSchema = z.object({
   MSI_ENDPOINT: z.string().optional(),
   WEBSITE_INSTANCE_ID: z.string().optional(),
   // --- end secrets ---
-  // Telemetry sinks (README, Telemetry).
+  // Telemetry sinks (docs/telemetry.md).
   APPLICATIONINSIGHTS_CONNECTION_STRING: text('').refine((value) => value === '' || /(^|;)\s*InstrumentationKey\s*=\s*[^;\s]/i.test(value), {
     message: 'must be a connection string with InstrumentationKey=… (copy it from the Application Insights resource)',
   }),

@@ -7,7 +7,7 @@ export type Trigger = 'schedule' | 'manual';
 export type TransportFailureKind = 'timeout' | 'connect' | 'dns' | 'tls' | 'reset' | 'protocol' | 'blocked-target';
 
 /**
- * Stable reasons a run is not `up`, documented in the README.
+ * Stable reasons a run is not `up`, documented in docs/troubleshooting.md (Error kinds).
  * `conditions`: a response came but a condition failed. `circuit-open`, `overlap`, `overloaded`:
  * the run was skipped. `aborted`: the run was cut short by a shutdown (status `skipped`).
  * `internal`: a fault of Pulsecheck itself (status `error`).

@@ -3,7 +3,8 @@ import type { Run } from '../../src/domain/run.js';
 import type { RunningAzurite } from '../../src/hosts/local/azurite.js';
 import { acquireAzurite, releaseAzurite, uniquePrefix } from '../support/azurite.js';
 import { appFolder, runCli, type RunningCli } from '../support/host.js';
-import { sleep, startServer, type TestServer } from '../support/servers.js';
+import { eventually } from '../support/eventually.js';
+import { startServer, type TestServer } from '../support/servers.js';
 
 /**
  * The issue's "done when", end to end with the built CLI and Table Storage on Azurite: a job created
@@ -59,8 +60,7 @@ describe('pulsecheck start with Table Storage: a restart keeps jobs, state and h
     const etag = created.headers.get('etag');
     // Scheduled from the next tick: wait for three scheduled runs at the target.
     const scheduled = () => target.requests.filter((r) => r.path === '/api' && /^apiJob@[^~]+#1$/.test(String(r.headers['x-pulsecheck-run'])));
-    for (let i = 0; i < 100 && scheduled().length < 3; i++) await sleep(100);
-    expect(scheduled().length).toBeGreaterThanOrEqual(3);
+    await eventually(() => scheduled().length >= 3, { timeoutMs: 10_000, intervalMs: 100, what: () => `three scheduled runs (${scheduled().length} so far)` });
     const before = await json<{ runs: Run[] }>(`${first.api}/jobs/apiJob/runs?limit=1000`);
     expect(before.runs.length).toBeGreaterThanOrEqual(3);
     expect(before.runs.every((r) => r.trigger === 'schedule' && r.status === 'up')).toBe(true);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/domain/run.js';
+import { eventually } from '../support/eventually.js';
 import { appFolder, runCli, type RunningCli } from '../support/host.js';
 import { startServer, type TestServer } from '../support/servers.js';
 
@@ -103,7 +104,7 @@ describe('pulsecheck start (the local host)', () => {
 
   it('shuts down gracefully on SIGTERM: the check in flight finishes and is recorded', async () => {
     const slow = fetch(`${api}/jobs/slow/run`, { method: 'POST' });
-    while (!target.requests.some((r) => r.path === '/slow')) await new Promise((r) => setTimeout(r, 20));
+    await eventually(() => target.requests.some((r) => r.path === '/slow'), { intervalMs: 20, what: 'the slow check to reach its target' });
     host.child.kill('SIGTERM');
     await host.waitFor(/SIGTERM: stopping/);
     setTimeout(() => releaseSlow(), 500);

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { eventually } from './eventually.js';
 
 /** A span as the fake agent decoded it; ids as 16 hex digits. */
 export interface AgentSpan {
@@ -75,18 +76,9 @@ export async function startFakeDatadogAgent(): Promise<FakeDatadogAgent> {
     metrics,
     raw: () => raw.join('\n'),
     waitFor: (predicate, what, timeoutMs = 15_000) =>
-      new Promise((resolve, reject) => {
-        const started = Date.now();
-        const poll = setInterval(() => {
-          const value = predicate();
-          if (value) {
-            clearInterval(poll);
-            resolve(value);
-          } else if (Date.now() - started > timeoutMs) {
-            clearInterval(poll);
-            reject(new Error(`fake Datadog agent: timed out waiting for ${what} (${spans.length} spans, ${metrics.length} metrics so far)`));
-          }
-        }, 25);
+      eventually(predicate, {
+        timeoutMs,
+        what: () => `${what} from the fake Datadog agent (${spans.length} spans, ${metrics.length} metrics so far)`,
       }),
     close: async () => {
       if (child.exitCode !== null) return;

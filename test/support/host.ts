@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { eventually } from './eventually.js';
 
 export const CLI = resolve('dist/cli/index.js');
 
@@ -45,22 +46,10 @@ export function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {})
     errors: () => stderr,
     exited,
     waitFor: (pattern, timeoutMs = 15_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const match = stdout.match(pattern);
-          if (match) {
-            clearInterval(poll);
-            clearTimeout(timer);
-            resolve(match);
-          }
-        };
-        const poll = setInterval(check, 20);
-        const timer = setTimeout(() => {
-          clearInterval(poll);
-          reject(new Error(`timed out waiting for ${pattern}\nstdout:\n${stdout}\nstderr:\n${stderr}`));
-        }, timeoutMs);
-        void exited.then(() => setTimeout(check, 50));
-        check();
+      eventually(() => stdout.match(pattern), {
+        timeoutMs,
+        intervalMs: 20,
+        what: () => `${pattern}\nstdout:\n${stdout}\nstderr:\n${stderr}`,
       }),
   };
 }

@@ -12,8 +12,8 @@ export interface LoggerOptions {
 }
 
 /**
- * The structured logger (pino). Field names are the README's; `dd.trace_id` / `dd.span_id` are
- * added by dd-trace's pino integration when Datadog is on.
+ * The structured logger (pino). Field names are those of docs/telemetry.md (The log);
+ * `dd.trace_id` / `dd.span_id` are added by dd-trace's pino integration when Datadog is on.
  */
 export function createLogger(options: LoggerOptions): PinoLogger {
   // Buffered, asynchronous writes: lines go out in batches of 4 KiB or every 250 ms, instead of one

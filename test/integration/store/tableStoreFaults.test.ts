@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../../src/adapters/memory-store/memoryStore.js';
+import { TableStore } from '../../../src/adapters/table-store/tableStore.js';
+import { buildDeps } from '../../../src/composition.js';
+import { loadSettings } from '../../../src/config/settings.js';
+import { run } from '../../support/stateStore.contract.js';
+import { MemoryLogger } from '../../support/fakes.js';
+import { closedPort, startServer, type TestServer } from '../../support/servers.js';
+import { job } from '../../support/jobs.js';
+import { ALLOW_LOOPBACK } from '../../support/network.js';
+
+const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+const unreachable = async () =>
+  `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${KEY};TableEndpoint=http://127.0.0.1:${await closedPort()}/devstoreaccount1;`;
+
+/** Storage that does not answer degrades the app; it never stops or fails the checks. */
+describe('Table Storage unreachable', () => {
+  let target: TestServer;
+  beforeAll(async () => {
+    target = await startServer((_req, res) => res.end('ok'));
+  });
+  afterAll(async () => {
+    await target.close();
+  });
+
+  it('still runs checks and answers them; health shows the storage down', async () => {
+    const logger = new MemoryLogger();
+    const store = new TableStore({ connection: { connectionString: await unreachable() }, logger, maxRetries: 0, tablePrefix: 'down' });
+    const configJob = job({ url: `${target.url}/health`, every: '1h' });
+    const deps = buildDeps(loadSettings({ PULSECHECK_LOG_LEVEL: 'silent', ...ALLOW_LOOPBACK }), {
+      logger,
+      store,
+      configSource: { list: async () => [configJob], health: () => ({ status: 'ok', detail: 'test' }), close: () => undefined },
+    });
+    try {
+      const result = await deps.app.runNow('target');
+      expect(result).toMatchObject({ job: 'target', status: 'up' });
+      const health = await deps.app.health();
+      expect(health.status).toBe('degraded');
+      expect(health.checks.storage).toMatchObject({ status: 'down', detail: expect.stringContaining('unreachable') });
+      expect(logger.records.some((r) => r.level === 'error')).toBe(true);
+    } finally {
+      await deps.close();
+    }
+  });
+
+  it('drops the oldest pending run only while writes fail and the buffer is full, counting and logging it', async () => {
+    const logger = new MemoryLogger();
+    const store = new TableStore({ connection: { connectionString: await unreachable() }, logger, maxRetries: 0, maxPendingRuns: 3, tablePrefix: 'full' });
+    for (let i = 0; i < 3; i++) await store.recordRun(run('a', Date.UTC(2026, 0, 1, 0, 0, i)));
+    await store.flush(); // fails: storage is down
+    await store.recordRun(run('a', Date.UTC(2026, 0, 1, 0, 1)));
+    expect(await store.health()).toMatchObject({ status: 'down', lostRuns: 1 });
+    expect(logger.records.some((r) => r.message?.includes('could not be stored'))).toBe(true);
+    await store.close();
+    expect(logger.records.some((r) => r.message?.includes('pending at shutdown are lost'))).toBe(true);
+  });
+});
+
+describe('retention timer', () => {
+  it('deletes runs older than PULSECHECK_RETENTION_DAYS and keeps newer ones', async () => {
+    const store = new MemoryStore();
+    const now = Date.parse('2026-11-23T12:00:00Z');
+    const day = 86_400_000;
+    for (const age of [1, 6, 8, 40]) await store.recordRun(run('kept', now - age * day));
+    const deps = buildDeps(loadSettings({ PULSECHECK_RETENTION_DAYS: '7', PULSECHECK_LOG_LEVEL: 'silent' }), {
+      store,
+      clock: { now: () => now, sleepUntil: async () => undefined },
+      configSource: { list: async () => [], health: () => ({ status: 'ok', detail: 'test' }), close: () => undefined },
+    });
+    expect(await deps.app.jobs.applyRetention()).toEqual({ deleted: 2, before: new Date(now - 7 * day).toISOString(), complete: true });
+    expect((await store.listRuns('kept', { limit: 10 })).map((r) => r.scheduledAt)).toEqual([new Date(now - day).toISOString(), new Date(now - 6 * day).toISOString()]);
+    await deps.close();
+  });
+});

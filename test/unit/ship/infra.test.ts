@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { APP_ROLES } from '../../../src/domain/access.js';
+import { registry, type HttpFunction } from '../../../src/functions/registry.js';
+
+/**
+ * No Bicep compiler can be installed here (it is a .NET binary that npm wrappers download at run
+ * time), so these tests check the template's contract with the app and the pipeline as text:
+ * parameters, the settings the app reads, the staging slot's disabled timer, the names Jenkins uses.
+ */
+const bicep = readFileSync('infra/main.bicep', 'utf8');
+const parameters = (JSON.parse(readFileSync('infra/main.parameters.json', 'utf8')) as { parameters: Record<string, unknown> }).parameters;
+const jenkinsfile = readFileSync('Jenkinsfile', 'utf8');
+
+const declared = new Map(
+  [...bicep.matchAll(/^param (\w+) (\w+)( = .*)?$/gm)].map((m) => [m[1] as string, { type: m[2] as string, optional: m[3] !== undefined }]),
+);
+
+/** The first object literal of `var name = …` (directly, in `union(`, or after `cond ?`), as key → Bicep text. */
+function objectVar(name: string): Record<string, string> {
+  const match = new RegExp(`^var ${name} = (?:union\\(\\s*|\\w+\\s*\\?\\s*)?\\{\\n([\\s\\S]*?)\\n\\s*\\}`, 'm').exec(bicep);
+  if (!match) throw new Error(`infra/main.bicep has no object var ${name}`);
+  return Object.fromEntries(
+    [...(match[1] as string).matchAll(/^\s+'?([\w.]+)'?: (.+)$/gm)].map((m) => [m[1] as string, (m[2] as string).trim()]),
+  );
+}
+
+describe('infra/main.bicep and its parameters file', () => {
+  it('declares every parameter the parameters file sets, and the file sets every required one', () => {
+    expect(declared.size).toBeGreaterThan(5);
+    for (const name of Object.keys(parameters)) expect(declared.has(name), `param ${name}`).toBe(true);
+    for (const [name, param] of declared) if (!param.optional) expect(parameters, `required param ${name}`).toHaveProperty(name);
+  });
+
+  it('keeps the app name short enough that production and staging host IDs differ', () => {
+    expect(bicep).toMatch(/@maxLength\(24\)\nparam appName string/);
+    const appName = (parameters.appName as { value: string }).value;
+    expect(`${appName}-staging`.length).toBeLessThanOrEqual(32);
+  });
+
+  it('disables every timer function in the staging slot with a sticky setting', () => {
+    const stagingOnly = objectVar('stagingOnlySettings');
+    for (const fn of registry.filter((f) => f.trigger === 'timer')) {
+      expect(stagingOnly[`AzureWebJobs.${fn.name}.Disabled`], fn.name).toBe("'true'");
+    }
+    expect(bicep).toMatch(/name: 'slotConfigNames'[\s\S]*appSettingNames: objectKeys\(stagingOnlySettings\)/);
+  });
+
+  it('gives the app the settings it reads, with secrets as Key Vault references', () => {
+    const common = objectVar('commonSettings');
+    expect(Object.keys(common)).toEqual(
+      expect.arrayContaining(['AzureWebJobsStorage__accountName', 'APPLICATIONINSIGHTS_CONNECTION_STRING', 'KEY_VAULT_URL', 'FUNCTIONS_EXTENSION_VERSION']),
+    );
+    expect(objectVar('datadogSettings').DD_API_KEY).toBe("'${keyVaultReference}dd-api-key)'");
+    expect(bicep).toContain("var keyVaultReference = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName='");
+    // Every PULSECHECK_* setting is one the app reads or one the shipped jobs file references.
+    const known = `${readFileSync('src/config/settings.ts', 'utf8')}${readFileSync('jobs.config.json', 'utf8')}`;
+    for (const name of Object.keys(common).filter((n) => n.startsWith('PULSECHECK_'))) expect(known, name).toContain(name);
+  });
+
+  it('runs Key Vault in RBAC mode and grants both slot identities the roles they use', () => {
+    expect(bicep).toContain('enableRbacAuthorization: true');
+    expect(bicep).toMatch(/identity: \{\n\s+type: 'SystemAssigned'/);
+    for (const role of ['keyVaultSecretsUser', 'acrPull']) {
+      expect(bicep).toMatch(new RegExp(`for slot in slotNames: \\{\\n\\s+name: guid\\(\\w+\\.id, roles\\.${role}, slot\\)`));
+    }
+    expect(bicep).toContain('acrUseManagedIdentityCreds: true');
+  });
+
+  it('names the resources and outputs the Jenkinsfile and the deployment guide use', () => {
+    for (const output of ['functionAppName', 'registryName', 'stagingUrl', 'productionUrl', 'keyVaultName']) {
+      expect(bicep).toMatch(new RegExp(`^output ${output} string`, 'm'));
+    }
+    for (const step of ['az functionapp config container set $app', '--slot staging --target-slot production', 'node scripts/smoke.js']) {
+      expect(jenkinsfile).toContain(step);
+    }
+    expect(bicep).toContain("healthCheckPath: '/api/health'");
+    expect(bicep).toContain("metricName: 'availabilityResults/availabilityPercentage'");
+  });
+
+  it('turns App Service Authentication on for both slots when an app registration is given', () => {
+    expect(declared.get('authClientId')).toEqual({ type: 'string', optional: true });
+    expect(bicep).toContain("param authClientId string = ''");
+    for (const [resource, parent] of [['appAuth', 'app'], ['stagingAuth', 'staging']]) {
+      expect(bicep).toMatch(new RegExp(`resource ${resource} 'Microsoft\\.Web/sites/(slots/)?config@[\\d-]+' = if \\(!empty\\(authClientId\\)\\) \\{\\n\\s+parent: ${parent}\\n\\s+name: 'authsettingsV2'\\n\\s+properties: authSettings`));
+    }
+    expect(bicep).toMatch(/requireAuthentication: true\n\s+unauthenticatedClientAction: 'Return401'/);
+    expect(bicep).toMatch(/clientId: authClientId\n\s+openIdIssuer: '\$\{environment\(\)\.authentication\.loginEndpoint\}\$\{authTenantId\}\/v2\.0'/);
+    expect(bicep).toMatch(/allowedAudiences: \[\n\s+'api:\/\/\$\{authClientId\}'\n\s+authClientId\n/);
+    // WEBSITE_AUTH_ENABLED is the platform's to set: as an app setting without authentication on,
+    // the app would trust principal headers that nobody vouched for.
+    expect(bicep).not.toMatch(/WEBSITE_AUTH_ENABLED:/);
+  });
+
+  it('lets through unauthenticated exactly the routes the app guards itself', () => {
+    const excluded = [...(/excludedPaths: \[\n([\s\S]*?)\n\s+\]/.exec(bicep)?.[1] ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1]);
+    const http = registry.filter((fn): fn is HttpFunction => fn.trigger === 'http');
+    const selfGuarded = http.filter((fn) => fn.role === 'anonymous' || fn.metricsToken).map((fn) => `/api/${fn.route}`);
+    expect(excluded.sort()).toEqual(selfGuarded.sort());
+    expect(excluded).toContain('/api/health');
+    expect(bicep).toContain("healthCheckPath: '/api/health'");
+  });
+
+  it('ships the app roles the app maps, for the app registration (infra/app-roles.json)', () => {
+    const roles = JSON.parse(readFileSync('infra/app-roles.json', 'utf8')) as Array<{ value: string; id: string; isEnabled: boolean; allowedMemberTypes: string[] }>;
+    expect(roles.map((r) => r.value).sort()).toEqual(Object.keys(APP_ROLES).sort());
+    expect(new Set(roles.map((r) => r.id)).size).toBe(roles.length);
+    for (const role of roles) {
+      expect(role.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(role).toMatchObject({ isEnabled: true, allowedMemberTypes: expect.arrayContaining(['User', 'Application']) });
+    }
+  });
+});
