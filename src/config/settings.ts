@@ -119,13 +119,11 @@ const settingsSchema = z.object({
     message: 'must be NCRONTAB with 5 or 6 fields, e.g. "0 17 * * * *"',
   }),
   PULSECHECK_JOBS_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of a blob' }).optional(),
-  // --- API sandbox (issue 10): what API jobs may reference, how many there may be, their bulkhead ---
   PULSECHECK_API_ENV_ALLOW: allowList(/^[A-Za-z_][A-Za-z0-9_]*$/, 'setting names'),
   PULSECHECK_API_SECRETS_ALLOW: allowList(SECRET_NAME, 'secret names (letters, digits and "-")'),
   PULSECHECK_API_MI_SCOPES_ALLOW: allowList(/^\S+$/, 'scopes'),
   PULSECHECK_MAX_API_JOBS: integer(0, 1_000_000, 1_000),
   PULSECHECK_API_MAX_CONCURRENCY: integer(1, 10_000, undefined),
-  // --- end API sandbox ---
   // The target guard (docs/security.md, Target guard).
   PULSECHECK_ALLOWED_NETWORKS: networks,
   PULSECHECK_BLOCKED_NETWORKS: networks,
@@ -184,7 +182,6 @@ export interface Settings {
   readonly retentionSchedule: string;
   /** URL of a blob holding the jobs file, re-read by ETag; instead of `jobsFile` when set. */
   readonly jobsUrl: string | undefined;
-  // --- API sandbox (issue 10) ---
   /**
    * What API jobs and unsaved runs may reference: `PULSECHECK_API_ENV_ALLOW`,
    * `PULSECHECK_API_SECRETS_ALLOW`, `PULSECHECK_API_MI_SCOPES_ALLOW`; no user-assigned identity.
@@ -198,7 +195,6 @@ export interface Settings {
    * file's `maxConcurrency`. Default a quarter of `maxConcurrency`, at least 1.
    */
   readonly apiMaxConcurrency: number;
-  // --- end API sandbox ---
   /**
    * The target guard's lists (normalised CIDRs): `allowedNetworks` opens default-blocked ranges
    * (the local tools default it to loopback), `blockedNetworks` closes any range. Default none.
