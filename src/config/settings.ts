@@ -119,6 +119,7 @@ const settingsSchema = z.object({
     message: 'must be NCRONTAB with 5 or 6 fields, e.g. "0 17 * * * *"',
   }),
   PULSECHECK_JOBS_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of a blob' }).optional(),
+  // The API sandbox (docs/security.md, Scoped references): what API jobs may reference, how many, their bulkhead.
   PULSECHECK_API_ENV_ALLOW: allowList(/^[A-Za-z_][A-Za-z0-9_]*$/, 'setting names'),
   PULSECHECK_API_SECRETS_ALLOW: allowList(SECRET_NAME, 'secret names (letters, digits and "-")'),
   PULSECHECK_API_MI_SCOPES_ALLOW: allowList(/^\S+$/, 'scopes'),
