@@ -1,7 +1,7 @@
 import { type BulkheadPolicy, type CircuitBreakerPolicy, isBrokenCircuitError, isBulkheadRejectedError } from 'cockatiel';
 import type { CircuitBreakerSpec, Job } from '../domain/job.js';
-import { comparisonFor, judge, type Attempt, type Verdict } from '../domain/outcome.js';
-import type { Run, RunErrorKind, Trigger } from '../domain/run.js';
+import { comparisonFor, judge, type Attempt } from '../domain/outcome.js';
+import { buildRun, unjudged, unjudgedRun, type Run, type RunIdentity, type Trigger, type Verdict } from '../domain/run.js';
 import { INITIAL_STATE, decideState } from '../domain/state.js';
 import { AttemptsPolicy, breakerPolicy } from './policy.js';
 import type { CircuitState, Clock, Logger, Prober, StateStore, Telemetry, TraceContext, TracedRun, Tracing } from './ports/index.js';
@@ -58,8 +58,6 @@ interface JobPolicies {
   breaker?: CachedBreaker;
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
 // A run that could not call the target (status `error`: a secret was unavailable) says nothing about it.
 const isFailedOutcome = (result: unknown) => (result as Outcome).verdict.status === 'down';
 const NEVER = new AbortController().signal;
@@ -90,13 +88,13 @@ export class CheckRunner {
     const bulkhead = job.source === 'api' ? (this.#deps.apiBulkhead ?? this.#deps.bulkhead) : this.#deps.bulkhead;
     let traced: TracedRun;
     if (this.#running.has(job.name) && request.trigger === 'schedule') {
-      traced = { run: this.#skipped(job, request, clock.now(), 'overlap', 'the previous run of this job is still in progress') };
+      traced = { run: unjudgedRun(this.#identity(job, request), clock.now(), 'overlap', 'the previous run of this job is still in progress') };
     } else {
       try {
         traced = await bulkhead.execute(() => this.#guarded(job, request, signal));
       } catch (error) {
         if (!isBulkheadRejectedError(error)) throw error;
-        traced = { run: this.#skipped(job, request, clock.now(), 'overloaded', 'too many checks are queued in this instance') };
+        traced = { run: unjudgedRun(this.#identity(job, request), clock.now(), 'overloaded', 'too many checks are queued in this instance') };
       }
     }
     if (request.record === false) this.#deps.telemetry.runCompleted(traced.run, job, traced.trace);
@@ -111,7 +109,7 @@ export class CheckRunner {
       return await (this.#deps.tracing ?? NO_TRACING).traceCheck(job, request.runId, () => this.#execute(job, request, signal));
     } catch (error) {
       this.#deps.logger.error({ err: error, job: job.name, runId: request.runId }, 'check failed unexpectedly');
-      return { run: this.#skipped(job, request, this.#deps.clock.now(), 'internal', 'Pulsecheck failed to run the check', 'error') };
+      return { run: unjudgedRun(this.#identity(job, request), this.#deps.clock.now(), 'internal', 'Pulsecheck failed to run the check', 'error') };
     } finally {
       this.#running.delete(job.name);
     }
@@ -128,33 +126,24 @@ export class CheckRunner {
       outcome = breaker ? await breaker.policy.execute(({ signal: inner }) => attempts(inner), signal) : await attempts(signal ?? NEVER);
     } catch (error) {
       if (!isBrokenCircuitError(error)) throw error;
-      return this.#skipped(job, request, startedAt, 'circuit-open', 'the circuit breaker is open after consecutive failures');
+      return unjudgedRun(this.#identity(job, request), startedAt, 'circuit-open', 'the circuit breaker is open after consecutive failures');
     } finally {
       if (breaker) await this.#saveBreaker(job, breaker);
     }
     const { final, verdict } = outcome;
-    // Built field by field, in the order of the documented result shape (location last).
-    const run = {
-      runId: request.runId,
-      job: job.name,
-      trigger: request.trigger,
-      scheduledAt: new Date(request.scheduledAt).toISOString(),
-      startedAt: new Date(startedAt).toISOString(),
+    return buildRun(this.#identity(job, request), {
+      startedAt,
       durationMs: Math.round(clock.now() - startedAt),
       attempts: outcome.attempts,
-      status: verdict.status,
-      success: verdict.success,
-      httpStatus: verdict.httpStatus,
-      conditions: verdict.conditions,
-    } as Mutable<Run>;
-    if (verdict.error) run.error = verdict.error;
-    if (final) run.timings = final.timings;
-    if (final?.type === 'response' && final.certificateExpiresAt !== undefined) {
-      run.certificateExpiresAt = new Date(final.certificateExpiresAt).toISOString();
-    }
-    run.location = this.#deps.location;
-    if (request.catchUp) run.catchUp = true;
-    return run;
+      verdict,
+      ...(final ? { timings: final.timings } : {}),
+      ...(final?.type === 'response' && final.certificateExpiresAt !== undefined ? { certificateExpiresAt: final.certificateExpiresAt } : {}),
+    });
+  }
+
+  #identity(job: Job, request: RunRequest): RunIdentity {
+    const { runId, trigger, scheduledAt, catchUp } = request;
+    return { runId, job: job.name, trigger, scheduledAt, location: this.#deps.location, ...(catchUp ? { catchUp } : {}) };
   }
 
   async #attempts(job: Job, policy: AttemptsPolicy, request: RunRequest, signal: AbortSignal): Promise<Outcome> {
@@ -164,13 +153,12 @@ export class CheckRunner {
       policy.execute((attempt, inner) => prober.probe({ ...probe, runId, attempt: done + attempt }, inner), signal),
     );
     if (!sent.ok) {
-      const error = { kind: sent.blocked ? 'blocked-target' : 'secret-unavailable', message: sent.message } as const;
-      return { attempts: 0, verdict: { status: 'error', success: false, httpStatus: null, conditions: [], error } };
+      return { attempts: 0, verdict: unjudged(sent.blocked ? 'blocked-target' : 'secret-unavailable', sent.message, 'error') };
     }
     if (signal.aborted && sent.final.type === 'failure') {
       // Cut short by the caller (shutdown), not failed by the target: no verdict, no breaker failure.
-      const error = { kind: 'aborted', message: 'Pulsecheck stopped before the check finished; the next run repeats it' } as const;
-      return { attempts: sent.attempts, final: sent.final, verdict: { status: 'skipped', success: false, httpStatus: null, conditions: [], error } };
+      const verdict = unjudged('aborted', 'Pulsecheck stopped before the check finished; the next run repeats it', 'skipped');
+      return { attempts: sent.attempts, final: sent.final, verdict };
     }
     const verdict = judge(job.conditions, sent.final, clock.now(), { hidden: sent.hidden, compare: comparisonFor(job.source) });
     return { attempts: sent.attempts, final: sent.final, verdict };
@@ -209,25 +197,6 @@ export class CheckRunner {
     if (serialized === breaker.serialized) return;
     breaker.serialized = serialized;
     await this.#deps.store.saveCircuit(job.name, serialized);
-  }
-
-  #skipped(job: Job, request: RunRequest, at: number, kind: RunErrorKind, message: string, status: 'skipped' | 'error' = 'skipped'): Run {
-    return {
-      runId: request.runId,
-      job: job.name,
-      trigger: request.trigger,
-      scheduledAt: new Date(request.scheduledAt).toISOString(),
-      startedAt: new Date(at).toISOString(),
-      durationMs: 0,
-      attempts: 0,
-      status,
-      success: false,
-      httpStatus: null,
-      conditions: [],
-      error: { kind, message },
-      location: this.#deps.location,
-      ...(request.catchUp ? { catchUp: true } : {}),
-    };
   }
 
   /** Persists the run and the job's new state and tells telemetry. Store faults are logged, not thrown. */

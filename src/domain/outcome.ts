@@ -4,7 +4,7 @@ import type { Comparison } from './conditions/view.js';
 import { BLOCKED_TARGET_CODE } from './network.js';
 import { scrub } from './redact.js';
 import type { JobSource } from './job.js';
-import type { Run, Timings, TransportFailureKind } from './run.js';
+import type { Timings, TransportFailureKind, Verdict } from './run.js';
 
 /** What one HTTP attempt produced: a response, or a transport failure. Never an exception. */
 export type Attempt =
@@ -88,9 +88,6 @@ export function classifyErrorCode(code: string | undefined, name?: string): Tran
   if (code && (/^ERR_TLS_|^ERR_SSL_|CERT|^SELF_SIGNED|^DEPTH_ZERO|^UNABLE_TO_/.test(code))) return 'tls';
   return 'protocol';
 }
-
-/** The verdict of a run from its final attempt. */
-export type Verdict = Pick<Run, 'status' | 'success' | 'httpStatus' | 'conditions' | 'error'>;
 
 /** How `judge` treats values from the target. */
 export interface JudgeOptions {
