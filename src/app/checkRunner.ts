@@ -2,8 +2,9 @@ import { type BulkheadPolicy, type CircuitBreakerPolicy, isBrokenCircuitError, i
 import type { CircuitBreakerSpec, Job } from '../domain/job.js';
 import { comparisonFor, judge, type Attempt } from '../domain/outcome.js';
 import { buildRun, unjudged, unjudgedRun, type Run, type RunIdentity, type Trigger, type Verdict } from '../domain/run.js';
+import { hiddenForms } from '../domain/redact.js';
 import { INITIAL_STATE, decideState } from '../domain/state.js';
-import { AttemptsPolicy, breakerPolicy } from './policy.js';
+import { RequestPolicy, breakerPolicy } from './policy.js';
 import type { CircuitState, Clock, Logger, Prober, StateStore, Telemetry, TraceContext, TracedRun, Tracing } from './ports/index.js';
 import { NO_TRACING } from './ports/tracing.js';
 import { RequestAuthorizer } from './requestAuth.js';
@@ -54,13 +55,14 @@ interface CachedBreaker {
 }
 
 interface JobPolicies {
-  readonly attempts: AttemptsPolicy;
+  readonly requests: RequestPolicy;
   breaker?: CachedBreaker;
 }
 
 // A run that could not call the target (status `error`: a secret was unavailable) says nothing about it.
 const isFailedOutcome = (result: unknown) => (result as Outcome).verdict.status === 'down';
 const NEVER = new AbortController().signal;
+const NOTHING_HIDDEN: readonly string[] = [];
 
 /**
  * Runs one check end to end: bulkhead → circuit breaker → deadline → retry → per-attempt timeout →
@@ -120,7 +122,7 @@ export class CheckRunner {
     const startedAt = clock.now();
     const policies = this.#policiesFor(job);
     const breaker = job.circuitBreaker ? await this.#breaker(job, policies) : undefined;
-    const attempts = (inner: AbortSignal) => this.#attempts(job, policies.attempts, request, inner);
+    const attempts = (inner: AbortSignal) => this.#attempts(job, policies.requests, request, inner);
     let outcome: Outcome;
     try {
       outcome = breaker ? await breaker.policy.execute(({ signal: inner }) => attempts(inner), signal) : await attempts(signal ?? NEVER);
@@ -146,21 +148,22 @@ export class CheckRunner {
     return { runId, job: job.name, trigger, scheduledAt, location: this.#deps.location, ...(catchUp ? { catchUp } : {}) };
   }
 
-  async #attempts(job: Job, policy: AttemptsPolicy, request: RunRequest, signal: AbortSignal): Promise<Outcome> {
+  async #attempts(job: Job, policy: RequestPolicy, request: RunRequest, signal: AbortSignal): Promise<Outcome> {
     const { clock, prober } = this.#deps;
     const { runId } = request;
-    const sent = await this.#authorizer.send(job, (probe, done) =>
-      policy.execute((attempt, inner) => prober.probe({ ...probe, runId, attempt: done + attempt }, inner), signal),
+    const sent = await policy.execute(
+      (refresh) => this.#authorizer.prepare(job, refresh),
+      (probe, attempt, inner) => prober.probe({ ...probe, runId, attempt }, inner),
+      signal,
     );
-    if (!sent.ok) {
-      return { attempts: 0, verdict: unjudged(sent.blocked ? 'blocked-target' : 'secret-unavailable', sent.message, 'error') };
-    }
+    if (!sent.ok) return { attempts: 0, verdict: unjudged(sent.blocked ? 'blocked-target' : 'secret-unavailable', sent.message, 'error') };
     if (signal.aborted && sent.final.type === 'failure') {
       // Cut short by the caller (shutdown), not failed by the target: no verdict, no breaker failure.
       const verdict = unjudged('aborted', 'Pulsecheck stopped before the check finished; the next run repeats it', 'skipped');
       return { attempts: sent.attempts, final: sent.final, verdict };
     }
-    const verdict = judge(job.conditions, sent.final, clock.now(), { hidden: sent.hidden, compare: comparisonFor(job.source) });
+    const hidden = sent.values.length === 0 ? NOTHING_HIDDEN : hiddenForms(sent.values);
+    const verdict = judge(job.conditions, sent.final, clock.now(), { hidden, compare: comparisonFor(job.source) });
     return { attempts: sent.attempts, final: sent.final, verdict };
   }
 
@@ -168,7 +171,7 @@ export class CheckRunner {
   #policiesFor(job: Job): JobPolicies {
     let policies = this.#policies.get(job);
     if (!policies) {
-      policies = { attempts: new AttemptsPolicy(job, () => this.#deps.clock.now()) };
+      policies = { requests: new RequestPolicy(job, () => this.#deps.clock.now()) };
       this.#policies.set(job, policies);
     }
     return policies;

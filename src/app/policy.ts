@@ -13,10 +13,13 @@ import {
   type IBackoff,
   type IPolicy,
   type IRetryBackoffContext,
+  type RetryPolicy,
 } from 'cockatiel';
-import { isTransient, retryAfterMs, type Attempt } from '../domain/outcome.js';
+import { carriesCredentials } from '../domain/auth.js';
+import { isAuthRefusal, isTransient, retryAfterMs, type Attempt } from '../domain/outcome.js';
 import type { CircuitBreakerSpec, Job } from '../domain/job.js';
 import type { CircuitState } from './ports/index.js';
+import type { BaseProbe, Prepared, Unprepared } from './requestAuth.js';
 
 /**
  * Cooperative: the attempt's signal aborts the request itself. `abortOnReturn: false`: a finished
@@ -85,6 +88,71 @@ export class AttemptsPolicy {
       return last;
     }, signal);
     return { final: final as Attempt, attempts };
+  }
+}
+
+/** The requests of a run: the final attempt, how many were made, and the credential values they carried. */
+export interface Sent {
+  readonly ok: true;
+  readonly final: Attempt;
+  readonly attempts: number;
+  /** Every secret and token value the requests carried, to mask (`hiddenForms`). */
+  readonly values: readonly string[];
+}
+
+/** Prepares the job's request; `refresh`: with credentials read again past the caches. */
+export type Prepare = (refresh: boolean) => Prepared | Promise<Prepared>;
+/** Makes request number `n` (from 1, over the whole run) of `probe`. */
+export type SendAttempt = (probe: BaseProbe, n: number, signal: AbortSignal) => Promise<Attempt>;
+
+const isRefusedSend = (result: unknown) => {
+  const sent = result as Sent | Unprepared;
+  return sent.ok && isAuthRefusal(sent.final);
+};
+
+/**
+ * The requests of a run, from preparing them to the final attempt: the attempts policy, and for a
+ * job that carries credentials (`carriesCredentials`) a re-send around it: when the target refuses
+ * the credentials (401/403), they are read again past the caches and, if any changed (a rotated
+ * secret), the request is sent once more, through the attempts policy again. Built once per job.
+ */
+export class RequestPolicy {
+  readonly #attempts: AttemptsPolicy;
+  /** One more try on a refusal, at once; absent for a job without credentials (nothing to refresh). */
+  readonly #resend: RetryPolicy | undefined;
+
+  constructor(job: Job, now: () => number) {
+    this.#attempts = new AttemptsPolicy(job, now);
+    this.#resend = carriesCredentials(job) ? retry(handleWhenResult(isRefusedSend), { maxAttempts: 1 }) : undefined;
+  }
+
+  /** The run's requests; not `ok` when a secret or token could not be obtained (nothing was sent). */
+  async execute(prepare: Prepare, send: SendAttempt, signal: AbortSignal): Promise<Sent | Unprepared> {
+    if (!this.#resend) return this.#send(await prepare(false), send, 0, signal);
+    let first: Sent | undefined;
+    let firstValues: readonly string[] = [];
+    return (await this.#resend.execute(async ({ attempt: resend }) => {
+      const prepared = await prepare(resend > 0);
+      if (!first) {
+        if (prepared.ok) firstValues = prepared.values;
+        const sent = await this.#send(prepared, send, 0, signal);
+        if (sent.ok) first = sent;
+        return sent;
+      }
+      // The target refused, and reading again changed nothing (or failed): the refusal stands.
+      if (!prepared.ok || prepared.values.every((value, i) => value === firstValues[i])) return first;
+      const again = await this.#send(prepared, send, first.attempts, signal);
+      return { ...again, attempts: first.attempts + again.attempts, values: [...firstValues, ...prepared.values] };
+    }, signal)) as Sent | Unprepared;
+  }
+
+  async #send(prepared: Prepared & { ok: true }, send: SendAttempt, done: number, signal: AbortSignal): Promise<Sent>;
+  async #send(prepared: Prepared, send: SendAttempt, done: number, signal: AbortSignal): Promise<Sent | Unprepared>;
+  async #send(prepared: Prepared, send: SendAttempt, done: number, signal: AbortSignal): Promise<Sent | Unprepared> {
+    if (!prepared.ok) return prepared;
+    const { probe, values } = prepared;
+    const { final, attempts } = await this.#attempts.execute((n, inner) => send(probe, done + n, inner), signal);
+    return { ok: true, final, attempts, values };
   }
 }
 

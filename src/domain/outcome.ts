@@ -39,6 +39,14 @@ export function isTransient(attempt: Attempt): boolean {
 }
 
 /**
+ * Whether the target refused the request's credentials (401 Unauthorized, 403 Forbidden): worth one
+ * more request only with credentials read again (a rotated secret, a revoked token).
+ */
+export function isAuthRefusal(attempt: Attempt): boolean {
+  return attempt.type === 'response' && (attempt.status === 401 || attempt.status === 403);
+}
+
+/**
  * The wait a 429 or 503 response asks for with `Retry-After` (seconds or an HTTP date), in ms;
  * `undefined` when absent or unparseable. `now` is epoch ms.
  */
