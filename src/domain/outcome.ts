@@ -1,7 +1,6 @@
 import { describeResult, evaluateConditions } from './conditions/evaluate.js';
 import type { Condition, ConditionResult } from './conditions/ast.js';
 import type { Comparison } from './conditions/view.js';
-import { BLOCKED_TARGET_CODE } from './network.js';
 import { scrub } from './redact.js';
 import type { JobSource } from './job.js';
 import type { Timings, TransportFailureKind, Verdict } from './run.js';
@@ -60,41 +59,6 @@ export function retryAfterMs(attempt: Attempt, now: number): number | undefined 
   if (!/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(value)) return undefined;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-/**
- * Maps a Node.js / undici error code to a failure kind.
- * @see https://github.com/nodejs/undici/blob/main/lib/core/errors.js
- */
-export function classifyErrorCode(code: string | undefined, name?: string): TransportFailureKind {
-  if (name === 'AbortError' || name === 'TimeoutError') return 'timeout';
-  switch (code) {
-    case BLOCKED_TARGET_CODE:
-      return 'blocked-target';
-    case 'ECONNREFUSED':
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-    case 'EADDRNOTAVAIL':
-      return 'connect';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EAI_FAIL':
-      return 'dns';
-    case 'ECONNRESET':
-    case 'EPIPE':
-    case 'UND_ERR_SOCKET':
-    case 'UND_ERR_CLOSED':
-      return 'reset';
-    case 'ETIMEDOUT':
-    case 'UND_ERR_CONNECT_TIMEOUT':
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
-    case 'UND_ERR_ABORTED':
-    case 'ABORT_ERR':
-      return 'timeout';
-  }
-  if (code && (/^ERR_TLS_|^ERR_SSL_|CERT|^SELF_SIGNED|^DEPTH_ZERO|^UNABLE_TO_/.test(code))) return 'tls';
-  return 'protocol';
 }
 
 /** How `judge` treats values from the target. */
