@@ -6,7 +6,6 @@ import { hiddenForms } from '../domain/redact.js';
 import { INITIAL_STATE, decideState } from '../domain/state.js';
 import { RequestPolicy, breakerPolicy } from './policy.js';
 import type { CircuitState, Clock, Logger, Prober, StateStore, Telemetry, TraceContext, TracedRun, Tracing } from './ports/index.js';
-import { NO_TRACING } from './ports/tracing.js';
 import { RequestAuthorizer } from './requestAuth.js';
 
 /** Which run this is. */
@@ -63,11 +62,18 @@ interface JobPolicies {
 const isFailedOutcome = (result: unknown) => (result as Outcome).verdict.status === 'down';
 const NEVER = new AbortController().signal;
 const NOTHING_HIDDEN: readonly string[] = [];
+const ABORTED = unjudged('aborted', 'Pulsecheck stopped before the check finished; the next run repeats it', 'skipped');
 
 /**
- * Runs one check end to end: bulkhead → circuit breaker → deadline → retry → per-attempt timeout →
- * HTTP attempt → conditions → verdict; then records the run, the job's state and the telemetry.
- * A failed check is a `down` run, never an exception.
+ * Runs one check, top to bottom:
+ * 1. admission: a scheduled run of a job whose previous run is still going is `skipped` (overlap);
+ *    the bulkhead bounds the checks in flight (`overloaded` past its queue);
+ * 2. the job's circuit breaker, its state from the store, lets the run through or skips it (`circuit-open`);
+ * 3. the requests, through the job's `RequestPolicy` (policy.ts): prepare (secrets, auth) → re-send on
+ *    401/403 → deadline → retry → per-attempt timeout → the prober;
+ * 4. the verdict (`judge`) and the run (`buildRun`);
+ * 5. the record: telemetry, the run and the job's next state in the store.
+ * A failed check is a `down` run, never an exception. Policies are built once per job definition.
  */
 export class CheckRunner {
   readonly #deps: CheckRunnerDeps;
@@ -86,69 +92,64 @@ export class CheckRunner {
   }
 
   async run(job: Job, request: RunRequest, signal?: AbortSignal): Promise<Run> {
-    const { clock } = this.#deps;
-    const bulkhead = job.source === 'api' ? (this.#deps.apiBulkhead ?? this.#deps.bulkhead) : this.#deps.bulkhead;
-    let traced: TracedRun;
-    if (this.#running.has(job.name) && request.trigger === 'schedule') {
-      traced = { run: unjudgedRun(this.#identity(job, request), clock.now(), 'overlap', 'the previous run of this job is still in progress') };
-    } else {
-      try {
-        traced = await bulkhead.execute(() => this.#guarded(job, request, signal));
-      } catch (error) {
-        if (!isBulkheadRejectedError(error)) throw error;
-        traced = { run: unjudgedRun(this.#identity(job, request), clock.now(), 'overloaded', 'too many checks are queued in this instance') };
-      }
-    }
+    const traced = await this.#admit(job, request, signal);
     if (request.record === false) this.#deps.telemetry.runCompleted(traced.run, job, traced.trace);
     else await this.#record(job, traced.run, traced.trace);
     return traced.run;
   }
 
+  /** 1. Admission: overlap, then the bulkhead. */
+  async #admit(job: Job, request: RunRequest, signal: AbortSignal | undefined): Promise<TracedRun> {
+    const { clock, bulkhead, apiBulkhead = bulkhead } = this.#deps;
+    if (this.#running.has(job.name) && request.trigger === 'schedule') {
+      return { run: unjudgedRun(this.#identity(job, request), clock.now(), 'overlap', 'the previous run of this job is still in progress') };
+    }
+    try {
+      return await (job.source === 'api' ? apiBulkhead : bulkhead).execute(() => this.#guarded(job, request, signal));
+    } catch (error) {
+      if (!isBulkheadRejectedError(error)) throw error;
+      return { run: unjudgedRun(this.#identity(job, request), clock.now(), 'overloaded', 'too many checks are queued in this instance') };
+    }
+  }
+
+  /** The check as one running job, in its span; a fault of Pulsecheck's own is an `error` run. */
   async #guarded(job: Job, request: RunRequest, signal: AbortSignal | undefined): Promise<TracedRun> {
+    const { tracing, logger, clock } = this.#deps;
     this.#running.add(job.name);
     try {
       // The span is active while the check runs, so its HTTP requests become child spans.
-      return await (this.#deps.tracing ?? NO_TRACING).traceCheck(job, request.runId, () => this.#execute(job, request, signal));
+      return tracing ? await tracing.traceCheck(job, request.runId, () => this.#check(job, request, signal)) : { run: await this.#check(job, request, signal) };
     } catch (error) {
-      this.#deps.logger.error({ err: error, job: job.name, runId: request.runId }, 'check failed unexpectedly');
-      return { run: unjudgedRun(this.#identity(job, request), this.#deps.clock.now(), 'internal', 'Pulsecheck failed to run the check', 'error') };
+      logger.error({ err: error, job: job.name, runId: request.runId }, 'check failed unexpectedly');
+      return { run: unjudgedRun(this.#identity(job, request), clock.now(), 'internal', 'Pulsecheck failed to run the check', 'error') };
     } finally {
       this.#running.delete(job.name);
     }
   }
 
-  async #execute(job: Job, request: RunRequest, signal: AbortSignal | undefined): Promise<Run> {
+  /** 2-4. The breaker around the requests and their verdict; the run. */
+  async #check(job: Job, request: RunRequest, signal: AbortSignal | undefined): Promise<Run> {
     const { clock } = this.#deps;
     const startedAt = clock.now();
     const policies = this.#policiesFor(job);
     const breaker = job.circuitBreaker ? await this.#breaker(job, policies) : undefined;
-    const attempts = (inner: AbortSignal) => this.#attempts(job, policies.requests, request, inner);
     let outcome: Outcome;
     try {
-      outcome = breaker ? await breaker.policy.execute(({ signal: inner }) => attempts(inner), signal) : await attempts(signal ?? NEVER);
+      outcome = breaker
+        ? await breaker.policy.execute(({ signal: inner }) => this.#send(job, policies.requests, request, inner), signal)
+        : await this.#send(job, policies.requests, request, signal ?? NEVER);
     } catch (error) {
       if (!isBrokenCircuitError(error)) throw error;
       return unjudgedRun(this.#identity(job, request), startedAt, 'circuit-open', 'the circuit breaker is open after consecutive failures');
     } finally {
       if (breaker) await this.#saveBreaker(job, breaker);
     }
-    const { final, verdict } = outcome;
-    return buildRun(this.#identity(job, request), {
-      startedAt,
-      durationMs: Math.round(clock.now() - startedAt),
-      attempts: outcome.attempts,
-      verdict,
-      ...(final ? { timings: final.timings } : {}),
-      ...(final?.type === 'response' && final.certificateExpiresAt !== undefined ? { certificateExpiresAt: final.certificateExpiresAt } : {}),
-    });
+    const { attempts, verdict, final } = outcome;
+    return buildRun(this.#identity(job, request), { startedAt, durationMs: Math.round(clock.now() - startedAt), attempts, verdict, final });
   }
 
-  #identity(job: Job, request: RunRequest): RunIdentity {
-    const { runId, trigger, scheduledAt, catchUp } = request;
-    return { runId, job: job.name, trigger, scheduledAt, location: this.#deps.location, ...(catchUp ? { catchUp } : {}) };
-  }
-
-  async #attempts(job: Job, policy: RequestPolicy, request: RunRequest, signal: AbortSignal): Promise<Outcome> {
+  /** 3-4. The requests and the verdict on the final attempt. */
+  async #send(job: Job, policy: RequestPolicy, request: RunRequest, signal: AbortSignal): Promise<Outcome> {
     const { clock, prober } = this.#deps;
     const { runId } = request;
     const sent = await policy.execute(
@@ -157,14 +158,16 @@ export class CheckRunner {
       signal,
     );
     if (!sent.ok) return { attempts: 0, verdict: unjudged(sent.blocked ? 'blocked-target' : 'secret-unavailable', sent.message, 'error') };
-    if (signal.aborted && sent.final.type === 'failure') {
-      // Cut short by the caller (shutdown), not failed by the target: no verdict, no breaker failure.
-      const verdict = unjudged('aborted', 'Pulsecheck stopped before the check finished; the next run repeats it', 'skipped');
-      return { attempts: sent.attempts, final: sent.final, verdict };
-    }
-    const hidden = sent.values.length === 0 ? NOTHING_HIDDEN : hiddenForms(sent.values);
-    const verdict = judge(job.conditions, sent.final, clock.now(), { hidden, compare: comparisonFor(job.source) });
-    return { attempts: sent.attempts, final: sent.final, verdict };
+    const { final, attempts, values } = sent;
+    // Cut short by the caller (shutdown), not failed by the target: no verdict, no breaker failure.
+    if (signal.aborted && final.type === 'failure') return { attempts, final, verdict: ABORTED };
+    const hidden = values.length === 0 ? NOTHING_HIDDEN : hiddenForms(values);
+    return { attempts, final, verdict: judge(job.conditions, final, clock.now(), { hidden, compare: comparisonFor(job.source) }) };
+  }
+
+  #identity(job: Job, request: RunRequest): RunIdentity {
+    const { runId, trigger, scheduledAt, catchUp } = request;
+    return { runId, job: job.name, trigger, scheduledAt, location: this.#deps.location, ...(catchUp ? { catchUp } : {}) };
   }
 
   /** Policies are built once per job (a reloaded job is a new object, with new policies). */
@@ -182,11 +185,14 @@ export class CheckRunner {
    * this process wrote last; when another instance changed it, the breaker is rebuilt from it.
    */
   async #breaker(job: Job, policies: JobPolicies): Promise<CachedBreaker> {
-    // If the store cannot be read, the breaker this process has goes on: the check still runs.
-    const stored = await this.#deps.store.loadCircuit(job.name).catch((error: unknown) => {
+    let stored: string | undefined;
+    try {
+      stored = await this.#deps.store.loadCircuit(job.name);
+    } catch (error) {
+      // If the store cannot be read, the breaker this process has goes on: the check still runs.
       this.#deps.logger.warn({ err: error, job: job.name }, 'circuit state could not be read; using the one in memory');
-      return policies.breaker?.serialized;
-    });
+      stored = policies.breaker?.serialized;
+    }
     if (!policies.breaker || policies.breaker.serialized !== stored) {
       const onChange = (state: CircuitState) => this.#deps.telemetry.circuitChanged(job.name, state);
       const policy = breakerPolicy(job.circuitBreaker as CircuitBreakerSpec, stored, isFailedOutcome, onChange);

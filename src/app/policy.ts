@@ -28,8 +28,19 @@ import type { BaseProbe, Prepared, Unprepared } from './requestAuth.js';
  */
 const COOPERATIVE = { strategy: TimeoutStrategy.Cooperative, abortOnReturn: false } as const;
 
-/** Each attempt knows the deadline of its run, so one policy per job serves every run. */
-const deadlines = new WeakMap<Attempt, number>();
+/**
+ * One run's attempts so far, and its deadline: what the retry rule and the backoff read after each
+ * attempt, so that one policy per job serves every run. The same object is every attempt's result.
+ */
+class Tries {
+  attempts = 0;
+  /** The latest attempt (set before any rule reads it). */
+  final!: Attempt;
+  constructor(
+    /** Epoch ms the run's deadline passes. */
+    readonly deadlineAt: number,
+  ) {}
+}
 
 /**
  * The attempts of a run: an overall deadline around retries of transient failures (exponential
@@ -44,17 +55,17 @@ export class AttemptsPolicy {
     readonly now: () => number,
   ) {
     const exponential = new ExponentialBackoff({ initialDelay: job.retry.initialDelayMs, maxDelay: job.retry.maxDelayMs });
-    const remaining = (attempt: Attempt) => (deadlines.get(attempt) ?? 0) - now();
-    const backoff = new DelegateBackoff<IRetryBackoffContext<Attempt>, IBackoff<unknown>>((context, previous) => {
+    const backoff = new DelegateBackoff<IRetryBackoffContext<Tries>, IBackoff<unknown>>((context, previous) => {
       const next = previous ? previous.next(context) : exponential.next();
       if (!('value' in context.result)) return { delay: next.duration, state: next };
-      const wait = Math.max(next.duration, retryAfterMs(context.result.value, now()) ?? 0);
-      return { delay: Math.max(0, Math.min(wait, remaining(context.result.value))), state: next };
+      const tries = context.result.value;
+      const wait = Math.max(next.duration, retryAfterMs(tries.final, now()) ?? 0);
+      return { delay: Math.max(0, Math.min(wait, tries.deadlineAt - now())), state: next };
     });
     // Retry only what may pass on its own, and only when the wait the server asks for fits the deadline.
     const retryable = handleWhenResult((result) => {
-      const attempt = result as Attempt;
-      return isTransient(attempt) && (retryAfterMs(attempt, now()) ?? 0) < remaining(attempt);
+      const { final, deadlineAt } = result as Tries;
+      return isTransient(final) && (retryAfterMs(final, now()) ?? 0) < deadlineAt - now();
     });
     // With a single attempt there is nothing to retry, and the deadline (never shorter than the
     // timeout) cannot bind: the per-attempt timeout alone is the policy.
@@ -72,22 +83,16 @@ export class AttemptsPolicy {
    * Runs attempts until one is not transient, the attempts are spent or the deadline passes; returns
    * the final attempt and how many requests were made. `attempt(n, signal)` makes request number n.
    */
-  async execute(
-    attempt: (n: number, signal: AbortSignal) => Promise<Attempt>,
-    signal?: AbortSignal,
-  ): Promise<{ final: Attempt; attempts: number }> {
-    const deadlineAt = this.now() + this.job.retry.deadlineMs;
-    let attempts = 0;
-    let last: Attempt | undefined;
-    const final = await this.#policy.execute(async ({ signal: inner }) => {
+  async execute(attempt: (n: number, signal: AbortSignal) => Promise<Attempt>, signal?: AbortSignal): Promise<{ readonly final: Attempt; readonly attempts: number }> {
+    const tries = new Tries(this.now() + this.job.retry.deadlineMs);
+    await this.#policy.execute(async ({ signal: inner }) => {
       // The deadline passed during a backoff delay: keep the last real attempt rather than make another.
-      if (inner.aborted && last) return last;
-      attempts += 1;
-      last = await attempt(attempts, inner);
-      deadlines.set(last, deadlineAt);
-      return last;
+      if (inner.aborted && tries.attempts > 0) return tries;
+      tries.attempts += 1;
+      tries.final = await attempt(tries.attempts, inner);
+      return tries;
     }, signal);
-    return { final: final as Attempt, attempts };
+    return tries;
   }
 }
 

@@ -93,7 +93,7 @@ export interface RunIdentity {
   readonly location: string;
 }
 
-/** What a check did: when, how many requests, what was decided, and the final attempt's facts. */
+/** What a check did: when, how many requests, what was decided, and its final attempt. */
 export interface RunFacts {
   /** Epoch ms the check started. */
   readonly startedAt: number;
@@ -102,8 +102,13 @@ export interface RunFacts {
   /** HTTP requests made. */
   readonly attempts: number;
   readonly verdict: Verdict;
-  /** Phase timings of the final attempt, when a request was made. */
-  readonly timings?: Timings;
+  /** The final attempt (a response or a failure), when a request was made: its timings and certificate. */
+  readonly final?: FinalAttempt | undefined;
+}
+
+/** What a run keeps of its final attempt. */
+export interface FinalAttempt {
+  readonly timings: Timings;
   /** Epoch ms the server certificate expires (HTTPS responses). */
   readonly certificateExpiresAt?: number;
 }
@@ -113,7 +118,7 @@ export interface RunFacts {
  * (DESIGN.md §3, `location` last) so that every run serialises alike.
  */
 export function buildRun(id: RunIdentity, facts: RunFacts): Run {
-  const { verdict } = facts;
+  const { verdict, final } = facts;
   const run = {
     runId: id.runId,
     job: id.job,
@@ -128,8 +133,8 @@ export function buildRun(id: RunIdentity, facts: RunFacts): Run {
     conditions: verdict.conditions,
   } as { -readonly [K in keyof Run]: Run[K] };
   if (verdict.error) run.error = verdict.error;
-  if (facts.timings) run.timings = facts.timings;
-  if (facts.certificateExpiresAt !== undefined) run.certificateExpiresAt = new Date(facts.certificateExpiresAt).toISOString();
+  if (final) run.timings = final.timings;
+  if (final?.certificateExpiresAt !== undefined) run.certificateExpiresAt = new Date(final.certificateExpiresAt).toISOString();
   run.location = id.location;
   if (id.catchUp) run.catchUp = true;
   return run;

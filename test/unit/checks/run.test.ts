@@ -9,7 +9,7 @@ const UP: RunFacts = {
   durationMs: 12,
   attempts: 1,
   verdict: { status: 'up', success: true, httpStatus: 200, conditions: [{ condition: '[STATUS] == 200', success: true, actual: '200' }] },
-  timings,
+  final: { timings },
 };
 const BASE_KEYS = ['runId', 'job', 'trigger', 'scheduledAt', 'startedAt', 'durationMs', 'attempts', 'status', 'success', 'httpStatus', 'conditions'];
 
@@ -19,7 +19,7 @@ describe('buildRun: the one builder of a run, fields in the documented order', (
     {
       name: 'a down run with an error, a certificate and a catch-up',
       id: { ...ID, catchUp: true },
-      facts: { ...UP, verdict: { ...UP.verdict, status: 'down', success: false, error: { kind: 'conditions', message: 'x' } }, certificateExpiresAt: AT + 86_400_000 },
+      facts: { ...UP, verdict: { ...UP.verdict, status: 'down', success: false, error: { kind: 'conditions', message: 'x' } }, final: { timings, certificateExpiresAt: AT + 86_400_000 } },
       keys: [...BASE_KEYS, 'error', 'timings', 'certificateExpiresAt', 'location', 'catchUp'],
     },
     {
@@ -32,7 +32,7 @@ describe('buildRun: the one builder of a run, fields in the documented order', (
     const run = buildRun(id, facts);
     expect(Object.keys(run)).toEqual(keys);
     expect(run).toMatchObject({ runId: id.runId, job: 'api', scheduledAt: '2026-05-01T12:00:00.000Z', startedAt: new Date(facts.startedAt).toISOString(), location: 'westeurope' });
-    if (facts.certificateExpiresAt !== undefined) expect(run.certificateExpiresAt).toBe('2026-05-02T12:00:00.000Z');
+    if (facts.final?.certificateExpiresAt !== undefined) expect(run.certificateExpiresAt).toBe('2026-05-02T12:00:00.000Z');
   });
 });
 
