@@ -105,6 +105,7 @@ export interface Sent {
   readonly values: readonly string[];
 }
 
+type Ready = Extract<Prepared, { ok: true }>;
 /** Prepares the job's request; `refresh`: with credentials read again past the caches. */
 export type Prepare = (refresh: boolean) => Prepared | Promise<Prepared>;
 /** Makes request number `n` (from 1, over the whole run) of `probe`. */
@@ -133,29 +134,27 @@ export class RequestPolicy {
 
   /** The run's requests; not `ok` when a secret or token could not be obtained (nothing was sent). */
   async execute(prepare: Prepare, send: SendAttempt, signal: AbortSignal): Promise<Sent | Unprepared> {
-    if (!this.#resend) return this.#send(await prepare(false), send, 0, signal);
+    if (!this.#resend) {
+      const prepared = await prepare(false);
+      return prepared.ok ? this.#send(prepared, send, 0, signal) : prepared;
+    }
     let first: Sent | undefined;
-    let firstValues: readonly string[] = [];
     return (await this.#resend.execute(async ({ attempt: resend }) => {
       const prepared = await prepare(resend > 0);
       if (!first) {
-        if (prepared.ok) firstValues = prepared.values;
-        const sent = await this.#send(prepared, send, 0, signal);
-        if (sent.ok) first = sent;
-        return sent;
+        if (!prepared.ok) return prepared;
+        first = await this.#send(prepared, send, 0, signal);
+        return first;
       }
       // The target refused, and reading again changed nothing (or failed): the refusal stands.
-      if (!prepared.ok || prepared.values.every((value, i) => value === firstValues[i])) return first;
+      const before = first.values;
+      if (!prepared.ok || prepared.values.every((value, i) => value === before[i])) return first;
       const again = await this.#send(prepared, send, first.attempts, signal);
-      return { ...again, attempts: first.attempts + again.attempts, values: [...firstValues, ...prepared.values] };
+      return { ...again, attempts: first.attempts + again.attempts, values: [...before, ...prepared.values] };
     }, signal)) as Sent | Unprepared;
   }
 
-  async #send(prepared: Prepared & { ok: true }, send: SendAttempt, done: number, signal: AbortSignal): Promise<Sent>;
-  async #send(prepared: Prepared, send: SendAttempt, done: number, signal: AbortSignal): Promise<Sent | Unprepared>;
-  async #send(prepared: Prepared, send: SendAttempt, done: number, signal: AbortSignal): Promise<Sent | Unprepared> {
-    if (!prepared.ok) return prepared;
-    const { probe, values } = prepared;
+  async #send({ probe, values }: Ready, send: SendAttempt, done: number, signal: AbortSignal): Promise<Sent> {
     const { final, attempts } = await this.#attempts.execute((n, inner) => send(probe, done + n, inner), signal);
     return { ok: true, final, attempts, values };
   }
