@@ -19,28 +19,61 @@ export interface DispatcherDeps {
 export interface TickReport {
   readonly planned: number;
   readonly started: number;
+  /** The runs that ended before the tick did. */
   readonly runs: readonly Run[];
+  /** Runs the tick started that were still running when it ended: they go on and are recorded when they end. */
+  readonly running: number;
 }
+
+/** A scheduled check still running after its tick ended. */
+export interface LongRunningCheck {
+  readonly job: string;
+  readonly runId: string;
+  /** How long it has been running, in ms. */
+  readonly runningMs: number;
+}
+
+interface InFlight {
+  readonly job: string;
+  readonly startedAt: number;
+  /** The end of the tick that started it (its horizon), epoch ms. */
+  readonly tickEnd: number;
+  readonly run: Promise<Run>;
+}
+
+/** The tick stops waiting for its runs this long before the next tick (at most 1 s, a tenth of a period), so the timer stays on time. */
+const endMarginMs = (periodMs: number): number => Math.min(1_000, Math.floor(periodMs / 10));
 
 /**
  * The dispatcher timer's use case. Each tick plans every enabled job's occurrences before the next
- * tick, persists how far it planned, then starts each occurrence at its own instant and waits for
- * the runs. When `stop` aborts (shutdown), occurrences not yet started are handed back, so a
- * later tick catches them up instead of losing them; `abort` aborts the runs in flight.
+ * tick, persists how far it planned, then starts each occurrence at its own instant. The tick ends
+ * at its horizon at the latest: a check still running then goes on in the process, is recorded when
+ * it ends and is reported by `longRunning`, so no check delays another job's occurrence (an
+ * occurrence of the same job meanwhile is skipped as `overlap` by the runner). When `stop` aborts
+ * (shutdown), occurrences not yet started are handed back, so a later tick catches them up instead
+ * of losing them; `abort` aborts the runs in flight.
  */
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
   /** Serialises planning: two overlapping ticks never plan the same occurrence. */
   #planning: Promise<unknown> = Promise.resolve();
+  /** Scheduled runs started by this process and not yet ended, by run id. */
+  readonly #inFlight = new Map<string, InFlight>();
+  #lastTick: number | undefined;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
   }
 
+  /** Epoch ms of the last tick this process completed, or `undefined` (for health when the store does not answer). */
+  get lastTickAt(): number | undefined {
+    return this.#lastTick;
+  }
+
   async tick(signals: { stop?: AbortSignal; abort?: AbortSignal } = {}): Promise<TickReport> {
     const { stop, abort } = signals;
-    const { clock, runner, store, logger } = this.#deps;
-    const { occurrences, jobs } = await this.#exclusive(() => this.#plan());
+    const { clock, store, logger } = this.#deps;
+    const { occurrences, jobs, end, waitUntil } = await this.#exclusive(() => this.#plan());
     const byJob = new Map(jobs.map((job) => [job.name, job]));
     const runs: Promise<Run>[] = [];
     let next = 0;
@@ -51,27 +84,57 @@ export class Dispatcher {
         for (; next < occurrences.length && (occurrences[next] as Occurrence).scheduledAt === at; next++) {
           const occurrence = occurrences[next] as Occurrence;
           const job = byJob.get(occurrence.job);
-          if (!job) continue;
-          const request = {
-            runId: runIdFor(job.name, occurrence.scheduledAt),
-            trigger: 'schedule' as const,
-            scheduledAt: occurrence.scheduledAt,
-            catchUp: occurrence.catchUp,
-          };
-          runs.push(runner.run(job, request, abort));
+          if (job) runs.push(this.#start(job, occurrence, end, abort));
         }
       }
     } catch (error) {
       if (!stop?.aborted) throw error;
       await this.#exclusive(() => this.#handBack(occurrences.slice(next)));
     }
-    const finished = await Promise.all(runs);
-    await store.saveLastTick(clock.now());
-    logger.debug({ planned: occurrences.length, started: runs.length }, 'tick done');
-    return { planned: occurrences.length, started: runs.length, runs: finished };
+    const finished = await this.#settledBefore(runs, waitUntil);
+    this.#lastTick = clock.now();
+    await store.saveLastTick(this.#lastTick);
+    const running = runs.length - finished.length;
+    logger.debug({ planned: occurrences.length, started: runs.length, running }, 'tick done');
+    return { planned: occurrences.length, started: runs.length, runs: finished, running };
   }
 
-  async #plan(): Promise<{ occurrences: Occurrence[]; jobs: readonly Job[] }> {
+  /** Resolves when every run this dispatcher started has ended (shutdown waits for it). */
+  async settled(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight.values()].map((f) => f.run));
+  }
+
+  /** The scheduled checks running longer than the tick that started them, longest first. */
+  longRunning(): LongRunningCheck[] {
+    const now = this.#deps.clock.now();
+    return [...this.#inFlight]
+      .filter(([, f]) => f.tickEnd < now)
+      .map(([runId, f]) => ({ job: f.job, runId, runningMs: now - f.startedAt }))
+      .sort((a, b) => b.runningMs - a.runningMs);
+  }
+
+  #start(job: Job, occurrence: Occurrence, tickEnd: number, abort: AbortSignal | undefined): Promise<Run> {
+    const runId = runIdFor(job.name, occurrence.scheduledAt);
+    const request = { runId, trigger: 'schedule' as const, scheduledAt: occurrence.scheduledAt, catchUp: occurrence.catchUp };
+    const run = this.#deps.runner.run(job, request, abort);
+    this.#inFlight.set(runId, { job: job.name, startedAt: this.#deps.clock.now(), tickEnd, run });
+    void run
+      .catch((error: unknown) => this.#deps.logger.error({ err: error, job: job.name, runId }, 'scheduled run failed unexpectedly'))
+      .finally(() => this.#inFlight.delete(runId));
+    return run;
+  }
+
+  /** The runs of `runs` that end before `until` (epoch ms); the others go on without the tick. */
+  async #settledBefore(runs: readonly Promise<Run>[], until: number): Promise<Run[]> {
+    const finished: Run[] = [];
+    const all = Promise.allSettled(runs.map((run) => run.then((value) => void finished.push(value))));
+    const timeUp = new AbortController();
+    await Promise.race([all, this.#deps.clock.sleepUntil(until, timeUp.signal).catch(() => undefined)]);
+    timeUp.abort();
+    return finished;
+  }
+
+  async #plan(): Promise<{ occurrences: Occurrence[]; jobs: readonly Job[]; end: number; waitUntil: number }> {
     const { catalog, clock, store, tickSchedule } = this.#deps;
     const now = clock.now();
     const nextTick = nextOccurrence(tickSchedule, now) ?? now + 10_000;
@@ -83,7 +146,7 @@ export class Dispatcher {
     const tickAt = previousOccurrence(tickSchedule, now) ?? now;
     const plan = planTick({ jobs, cursors: await store.loadCursors(), now, tickAt, horizon, lookbackMs });
     await store.saveCursors(plan.cursors);
-    return { occurrences: plan.occurrences, jobs };
+    return { occurrences: plan.occurrences, jobs, end: horizon, waitUntil: nextTick - endMarginMs(lookbackMs) };
   }
 
   /** Runs `fn` after every earlier call has settled (cursors are read, changed and written whole). */

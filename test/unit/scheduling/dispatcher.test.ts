@@ -14,8 +14,13 @@ import { job } from '../../support/jobs.js';
 class InstantProber implements Prober {
   readonly calls: Array<{ runId: string; at: number }> = [];
   constructor(private readonly clock: FakeClock) {}
-  async probe(request: ProbeRequest): Promise<Attempt> {
+  async probe(request: ProbeRequest, signal?: AbortSignal): Promise<Attempt> {
     this.calls.push({ runId: request.runId, at: this.clock.now() });
+    // A target that never answers: the attempt ends only when aborted.
+    if (request.url.includes('hang')) {
+      await new Promise((resolve) => signal?.addEventListener('abort', resolve));
+      return { type: 'failure', kind: 'timeout', message: 'aborted', timings: { dns: 0, connect: 0, tls: 0, firstByte: 0, total: 0 } };
+    }
     return { type: 'response', status: 200, headers: {}, timings: { dns: 0, connect: 0, tls: 0, firstByte: 0, total: 0 } };
   }
   async close(): Promise<void> {}
@@ -147,5 +152,21 @@ describe('Dispatcher with a fake clock', () => {
     expect(perJob.size).toBe(1_000);
     expect([...perJob.values()].every((n) => n === 6)).toBe(true);
     expect(new Set(prober.calls.map((c) => c.runId)).size).toBe(6_000);
+  });
+
+  it('ends each tick at its horizon while a check hangs: the other job runs on time, the hanging one is skipped as overlap', async () => {
+    const jobs = [job({ name: 'ok', every: '2s', url: 'http://a.test/' }), job({ name: 'stuck', every: '5s', url: 'http://hang.test/' })];
+    const { clock, prober, telemetry, dispatcher } = setup(jobs);
+    const reports = [];
+    for (let k = 0; k < 3; k++) {
+      const tick = dispatcher.tick();
+      await clock.advance(10_000);
+      reports.push(await tick);
+    }
+    const okAt = prober.calls.filter((c) => c.runId.startsWith('ok@')).map((c) => (c.at - T0) / 1_000);
+    expect(okAt).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28]);
+    expect(reports.map((r) => r.running)).toEqual([1, 0, 0]);
+    expect(telemetry.runs.filter((r) => r.job === 'stuck').map((r) => r.error?.kind)).toEqual(['overlap', 'overlap', 'overlap', 'overlap', 'overlap']);
+    expect(dispatcher.longRunning()).toEqual([{ job: 'stuck', runId: 'stuck@2026-11-23T12:00:00.000Z', runningMs: 30_000 }]);
   });
 });
