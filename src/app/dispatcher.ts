@@ -1,4 +1,5 @@
-import { planTick, type Occurrence } from '../domain/plan.js';
+import { invertedTime } from '../domain/history.js';
+import { leftovers, planTick, withStarted, type Occurrence } from '../domain/plan.js';
 import { runIdFor, type Run } from '../domain/run.js';
 import { nextOccurrence, previousOccurrence, type Schedule } from '../domain/schedule.js';
 import type { Job } from '../domain/job.js';
@@ -35,6 +36,7 @@ export interface LongRunningCheck {
 
 interface InFlight {
   readonly job: string;
+  readonly scheduledAt: number;
   readonly startedAt: number;
   /** The end of the tick that started it (its horizon), epoch ms. */
   readonly tickEnd: number;
@@ -52,6 +54,9 @@ const endMarginMs = (periodMs: number): number => Math.min(1_000, Math.floor(per
  * occurrence of the same job meanwhile is skipped as `overlap` by the runner). When `stop` aborts
  * (shutdown), occurrences not yet started are handed back, so a later tick catches them up instead
  * of losing them; `abort` aborts the runs in flight.
+ *
+ * Crash safety: the cursors it persists name the occurrences started and not yet recorded; a later
+ * tick catches one left over by a process that died up once (`planTick`), unless its run is stored.
  */
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
@@ -59,6 +64,10 @@ export class Dispatcher {
   #planning: Promise<unknown> = Promise.resolve();
   /** Scheduled runs started by this process and not yet ended, by run id. */
   readonly #inFlight = new Map<string, InFlight>();
+  /** How far each job is planned, as this process last planned or handed back (job → epoch ms). */
+  #planned: Record<string, number> = {};
+  /** A save of the cursors is queued (starts and ends of runs are saved together, not one by one). */
+  #saveQueued = false;
   #lastTick: number | undefined;
 
   constructor(deps: DispatcherDeps) {
@@ -117,10 +126,15 @@ export class Dispatcher {
     const runId = runIdFor(job.name, occurrence.scheduledAt);
     const request = { runId, trigger: 'schedule' as const, scheduledAt: occurrence.scheduledAt, catchUp: occurrence.catchUp };
     const run = this.#deps.runner.run(job, request, abort);
-    this.#inFlight.set(runId, { job: job.name, startedAt: this.#deps.clock.now(), tickEnd, run });
+    this.#inFlight.set(runId, { job: job.name, scheduledAt: occurrence.scheduledAt, startedAt: this.#deps.clock.now(), tickEnd, run });
+    this.#saveSoon();
+    // The runner has recorded the run when it settles: its occurrence is no longer in flight.
     void run
       .catch((error: unknown) => this.#deps.logger.error({ err: error, job: job.name, runId }, 'scheduled run failed unexpectedly'))
-      .finally(() => this.#inFlight.delete(runId));
+      .finally(() => {
+        this.#inFlight.delete(runId);
+        this.#saveSoon();
+      });
     return run;
   }
 
@@ -144,8 +158,12 @@ export class Dispatcher {
     const horizon = nextTick - 1;
     const jobs = (await catalog.list()).filter((job) => job.enabled);
     const tickAt = previousOccurrence(tickSchedule, now) ?? now;
-    const plan = planTick({ jobs, cursors: await store.loadCursors(), now, tickAt, horizon, lookbackMs });
-    await store.saveCursors(plan.cursors);
+    const cursors = await store.loadCursors();
+    const running = new Set(this.#inFlight.keys());
+    const recorded = await this.#recorded(leftovers(cursors, running));
+    const plan = planTick({ jobs, cursors, now, tickAt, horizon, lookbackMs, running, recorded });
+    this.#planned = plan.cursors;
+    await this.#save();
     return { occurrences: plan.occurrences, jobs, end: horizon, waitUntil: nextTick - endMarginMs(lookbackMs) };
   }
 
@@ -159,10 +177,44 @@ export class Dispatcher {
   /** Moves each job's cursor back before its first unstarted occurrence. */
   async #handBack(unstarted: readonly Occurrence[]): Promise<void> {
     if (unstarted.length === 0) return;
-    const cursors = { ...(await this.#deps.store.loadCursors()) };
     for (const { job, scheduledAt } of unstarted) {
-      cursors[job] = Math.min(cursors[job] ?? scheduledAt, scheduledAt - 1);
+      this.#planned[job] = Math.min(this.#planned[job] ?? scheduledAt, scheduledAt - 1);
     }
-    await this.#deps.store.saveCursors(cursors);
+    await this.#save();
+  }
+
+  /** Persists the cursors: how far each job is planned, and the occurrences in flight. */
+  #save(): Promise<void> {
+    return this.#deps.store.saveCursors(withStarted(this.#planned, this.#inFlight.values()));
+  }
+
+  /** Queues one save for every start and end of a run until it happens, after any planning in progress. */
+  #saveSoon(): void {
+    if (this.#saveQueued) return;
+    this.#saveQueued = true;
+    void this.#exclusive(() => {
+      this.#saveQueued = false;
+      return this.#save();
+    }).catch((error: unknown) => this.#deps.logger.warn({ err: error }, 'could not save the runs in flight; a crash now could lose them'));
+  }
+
+  /**
+   * The run ids of `candidates` (occurrences left over by a process that died) whose run the store
+   * has: the process recorded them but died before saying so. A store that cannot answer says none.
+   */
+  async #recorded(candidates: ReadonlyArray<{ job: string; scheduledAt: number; runId: string }>): Promise<Set<string>> {
+    const recorded = new Set<string>();
+    await Promise.all(
+      candidates.map(async ({ job, scheduledAt, runId }) => {
+        try {
+          // Run keys start with the inverted instant: the first key after `<instant>_` is this occurrence's run, if stored.
+          const [run] = await this.#deps.store.listRuns(job, { limit: 1, after: `${invertedTime(scheduledAt)}_` });
+          if (run?.runId === runId) recorded.add(runId);
+        } catch (error) {
+          this.#deps.logger.warn({ err: error, job, runId }, 'could not tell whether a run left over by a stopped process was recorded; catching it up');
+        }
+      }),
+    );
+    return recorded;
   }
 }

@@ -169,4 +169,39 @@ describe('Dispatcher with a fake clock', () => {
     expect(telemetry.runs.filter((r) => r.job === 'stuck').map((r) => r.error?.kind)).toEqual(['overlap', 'overlap', 'overlap', 'overlap', 'overlap']);
     expect(dispatcher.longRunning()).toEqual([{ job: 'stuck', runId: 'stuck@2026-11-23T12:00:00.000Z', runningMs: 30_000 }]);
   });
+
+  it('catches up once an occurrence whose process died before recording it, under its own run id', async () => {
+    const store = new MemoryStore();
+    const dead = setup([job({ name: 'slow', every: '1m', url: 'http://hang.test/' })], store);
+    void dead.dispatcher.tick(); // starts slow@12:00:00, which never ends: the process "dies" with it
+    await dead.clock.advance(2_000);
+    expect((await store.loadCursors()).slow).toEqual({ plannedUntil: T0 + 10_000 - 1, started: [T0] });
+
+    const next = setup([job({ name: 'slow', every: '1m', url: 'http://a.test/' })], store, T0 + 12_000);
+    for (let k = 0; k < 2; k++) {
+      const tick = next.dispatcher.tick();
+      await next.clock.advance(10_000);
+      await tick;
+    }
+    expect(next.telemetry.runs.map((r) => [r.runId, r.catchUp])).toEqual([['slow@2026-11-23T12:00:00.000Z', true]]);
+    expect((await store.listRuns('slow', { limit: 10 })).map((r) => r.runId)).toEqual(['slow@2026-11-23T12:00:00.000Z']);
+    expect((await store.loadCursors()).slow).toBe(T0 + 30_000 - 1);
+  });
+
+  it('does not run again an occurrence whose run was recorded before its process died', async () => {
+    const store = new MemoryStore();
+    const first = setup([job({ name: 'a', every: '1m', url: 'http://a.test/' })], store);
+    const tick = first.dispatcher.tick();
+    await first.clock.advance(10_000);
+    await tick;
+    // The process died between recording the run and saving that it ended.
+    await store.saveCursors({ a: { plannedUntil: T0 + 10_000 - 1, started: [T0] } });
+
+    const next = setup([job({ name: 'a', every: '1m', url: 'http://a.test/' })], store, T0 + 12_000);
+    const again = next.dispatcher.tick();
+    await next.clock.advance(10_000);
+    await again;
+    expect(next.prober.calls).toEqual([]);
+    expect((await store.listRuns('a', { limit: 10 })).map((r) => r.runId)).toEqual(['a@2026-11-23T12:00:00.000Z']);
+  });
 });
