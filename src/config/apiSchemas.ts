@@ -141,7 +141,7 @@ export const healthSchema = z.object({
   status: z.enum(['ok', 'degraded']),
   version: z.string(),
   uptimeSeconds: z.number(),
-  jobs: z.int(),
+  jobs: z.int().nullable().describe('null when the job catalog did not answer in time'),
   runningChecks: z.int(),
   lastTickAt: instant.nullable(),
   lastTickAgeSeconds: z.number().nullable(),
