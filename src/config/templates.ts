@@ -38,7 +38,7 @@ export function expandTemplates(
 
   const visit = (name: string, chain: readonly string[]): void => {
     if (chain.includes(name)) {
-      problems.push(`extends a cycle of templates: ${[...chain, name].map((n) => `"${n}"`).join(' → ')}`);
+      problems.push(`a cycle of templates: ${[...chain, name].map((n) => `"${n}"`).join(' → ')}`);
       return;
     }
     if (applied.has(name)) return;
@@ -46,7 +46,7 @@ export function expandTemplates(
     if (!isPlainObject(template)) {
       const known = Object.keys(templates);
       const where = chain.length === 0 ? '' : ` (in template "${chain[chain.length - 1]}")`;
-      problems.push(`extends "${name}"${where}, which is not a template (${known.length === 0 ? 'the file has no templates' : `templates: ${known.join(', ')}`})`);
+      problems.push(`"${name}"${where}, which is not a template (${known.length === 0 ? 'the file has no templates' : `templates: ${known.join(', ')}`})`);
       return;
     }
     const { extends: parents, ...fields } = template;
