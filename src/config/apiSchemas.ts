@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { ERROR_CODES, validationError, type Issue } from '../domain/errors.js';
+import { ERROR_CODES, validationError } from '../domain/errors.js';
 import { HTTP_METHODS } from '../domain/job.js';
 import { RUN_ERROR_KINDS } from '../domain/run.js';
-import { problemsBeyond } from './compileJob.js';
 import { describeZodIssue } from './issues.js';
-import { jobSchema, type JobInput } from './jobsSchema.js';
+import { jobName } from './jobsSchema.js';
 
 /**
  * Schemas of the management API beyond the job body (which is the jobs file's `jobSchema`): query
@@ -35,22 +34,27 @@ export function parsePageQuery(query: URLSearchParams): { limit: number; cursor:
   return { limit: parsed.data.limit ?? PAGE.default, cursor: parsed.data.cursor };
 }
 
-/**
- * Validates a job body (the jobs file's job schema). `defaults` fill fields the body may leave out
- * (the name from the URL of `PUT`, a name for an unsaved run). When the body is structurally broken,
- * `compile` (the API's job compiler) finds the problems of its other fields, so that all are
- * reported at once, as for the jobs file.
- */
-export function parseJobBody(body: unknown, defaults: Partial<JobInput>, compile: (input: JobInput) => readonly Issue[]): JobInput {
-  const input = body !== null && typeof body === 'object' && !Array.isArray(body) ? { ...defaults, ...body } : body;
-  const parsed = jobSchema.safeParse(input, { reportInput: true });
-  if (!parsed.success) {
-    const structural = parsed.error.issues.map((issue) => describeZodIssue(issue, '', 0));
-    throw validationError('the job', [...structural, ...problemsBeyond(parsed.error.issues, input, compile, '')]);
-  }
-  return parsed.data;
-}
+/** A job body as written: checked as a whole by the API's job compiler (`resolveJob`). */
+export type JobBody = Readonly<Record<string, unknown>> & { readonly name: string };
 
+/**
+ * Checks that a job body is an object with a valid name; `defaults` fill fields the body may leave
+ * out (the name from the URL of `PUT`, a name for an unsaved run). The rest is the API's job
+ * compiler's (the file's defaults and templates, the sandbox), which reports every problem at once,
+ * as for the jobs file.
+ */
+export function parseJobBody(body: unknown, defaults: Readonly<Record<string, unknown>>): JobBody {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw validationError('the job', [{ path: '', message: 'the body must be a JSON object (a job)' }]);
+  }
+  const input = { ...defaults, ...body } as Record<string, unknown>;
+  const name = jobName.safeParse(input.name, { reportInput: true });
+  if (!name.success) {
+    const issues = name.error.issues.map((issue) => describeZodIssue({ ...issue, path: ['name', ...issue.path] }, '', 0));
+    throw validationError('the job', issues);
+  }
+  return { ...input, name: name.data };
+}
 
 // ---- response shapes (documentation: GET /api/openapi.json) ----
 
