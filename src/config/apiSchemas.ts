@@ -34,6 +34,18 @@ export function parsePageQuery(query: URLSearchParams): { limit: number; cursor:
   return { limit: parsed.data.limit ?? PAGE.default, cursor: parsed.data.cursor };
 }
 
+export const resolvedQuery = z
+  .enum(['true', 'false'], { error: 'must be "true" or "false"' })
+  .optional()
+  .describe('`true`: the job as it runs (defaults and templates merged) instead of as written.');
+
+/** `?resolved=` of `GET /api/jobs/{name}`: false when absent. */
+export function parseResolvedQuery(query: URLSearchParams): boolean {
+  const parsed = resolvedQuery.safeParse(query.get('resolved') ?? undefined);
+  if (!parsed.success) throw validationError('the query string', parsed.error.issues.map((issue) => describeZodIssue({ ...issue, path: ['resolved'] }, '', 0)));
+  return parsed.data === 'true';
+}
+
 /** A job body as written: checked as a whole by the API's job compiler (`resolveJob`). */
 export type JobBody = Readonly<Record<string, unknown>> & { readonly name: string };
 
@@ -85,6 +97,8 @@ export const runSchema = z
   })
   .describe('One run of a job');
 
+const definitionShape = z.record(z.string(), z.unknown());
+
 export const jobStateSchema = z.object({
   health: z.enum(['UP', 'DOWN', 'UNKNOWN']),
   since: instant.nullable(),
@@ -113,6 +127,8 @@ export const jobViewSchema = z
     retry: z.object({ maxAttempts: z.int(), initialDelayMs: z.int(), maxDelayMs: z.int(), deadlineSeconds: z.number() }),
     circuitBreaker: z.union([z.literal(false), z.object({ failureThreshold: z.int(), halfOpenAfterSeconds: z.number() })]),
     state: jobStateSchema,
+    definition: definitionShape.optional().describe('`GET /api/jobs/{name}`: as written (extends, params, references); credentials masked'),
+    resolved: definitionShape.optional().describe('`GET /api/jobs/{name}?resolved=true`: as it runs (defaults and templates merged), references unresolved; credentials masked'),
   })
   .describe('A job with its current state');
 
