@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadJobsFiles, parseJobsFile } from '../../../src/config/jobsFile.js';
 import { mergeJobLayers, mergeObjects } from '../../../src/config/merge.js';
@@ -169,5 +170,31 @@ describe('environment overlays', () => {
       expect(error.message).toContain(file);
       expect(error.issues.map((i) => i.message).join('\n')).toContain(message);
     }
+  });
+});
+
+describe('docs/configuration.md', () => {
+  /** The JSON blocks of a section of docs/configuration.md. */
+  const blocks = (heading: string): unknown[] => {
+    const docs = readFileSync('docs/configuration.md', 'utf8');
+    const section = docs.slice(docs.indexOf(heading), docs.indexOf('\n### ', docs.indexOf(heading) + heading.length));
+    return [...section.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1] as string) as unknown);
+  };
+
+  it('the templates example loads as described', () => {
+    const [file] = blocks('### Templates');
+    const jobs = parseJobsFile(text(file), {});
+    expect(jobs.find((j) => j.name === 'reports')).toMatchObject({ timeoutMs: 30_000, retry: { maxAttempts: 1 }, tags: { team: 'platform', tier: 'internal', owner: 'bi' } });
+  });
+
+  it.each([
+    ['dev', 1, ['billing', 'sandboxPartner'], 900_000],
+    ['test', 2, ['billing', 'search', 'sandboxPartner'], 300_000],
+    ['prod', 3, ['billing', 'search', 'sandboxPartner', 'payments'], 60_000],
+  ])('the three-environment example loads for %s', (environment, index, enabled, everyMs) => {
+    const [base, ...overlays] = blocks('### Environments');
+    const { jobs } = loadJobsFiles({ name: 'jobs.config.json', text: text(base) }, { name: `jobs.config.${environment}.json`, text: text(overlays[index - 1]) }, { PULSECHECK_ENVIRONMENT: environment });
+    expect(jobs.filter((j) => j.enabled).map((j) => j.name)).toEqual(enabled);
+    expect(jobs[0]).toMatchObject({ schedule: { everyMs }, tags: { env: environment } });
   });
 });
