@@ -1,4 +1,3 @@
-import { basename, dirname, join } from 'node:path';
 import { isPlainObject, mergeJobLayers, mergeObjects } from './merge.js';
 
 type Json = Readonly<Record<string, unknown>>;
@@ -56,20 +55,19 @@ function mergeJobs(base: readonly unknown[], overlay: readonly unknown[], unname
   return jobs;
 }
 
-/** `jobs.config.json` + `prod` → `jobs.config.prod.json`, in the jobs file's folder. */
+/** `jobs.config.json` + `prod` → `jobs.config.prod.json`, in the jobs file's folder (paths as text: config/ does no I/O). */
 export function overlayFileName(jobsFile: string, environment: string): string {
-  const name = basename(jobsFile);
-  const stem = name.endsWith('.json') ? name.slice(0, -'.json'.length) : name;
-  const dir = dirname(jobsFile);
-  return dir === '.' && !jobsFile.startsWith('.') ? `${stem}.${environment}.json` : join(dir, `${stem}.${environment}.json`);
+  const cut = Math.max(jobsFile.lastIndexOf('/'), jobsFile.lastIndexOf('\\')) + 1;
+  return `${jobsFile.slice(0, cut)}${stem(jobsFile.slice(cut))}.${environment}.json`;
 }
 
 /** The environments of the overlays among `files` (names in the jobs file's folder): `prod` of `jobs.config.prod.json`. */
 export function overlayEnvironments(jobsFile: string, files: readonly string[]): string[] {
-  const name = basename(jobsFile);
-  const stem = name.endsWith('.json') ? name.slice(0, -'.json'.length) : name;
+  const prefix = `${stem(jobsFile.slice(Math.max(jobsFile.lastIndexOf('/'), jobsFile.lastIndexOf('\\')) + 1))}.`;
   return files
-    .map((file) => (file.startsWith(`${stem}.`) && file.endsWith('.json') ? file.slice(stem.length + 1, -'.json'.length) : ''))
+    .map((file) => (file.startsWith(prefix) && file.endsWith('.json') ? file.slice(prefix.length, -'.json'.length) : ''))
     .filter((environment) => /^[A-Za-z0-9_-]{1,40}$/.test(environment))
     .sort();
 }
+
+const stem = (name: string) => (name.endsWith('.json') ? name.slice(0, -'.json'.length) : name);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadJobsFiles, parseJobsFile } from '../../../src/config/jobsFile.js';
 import { mergeJobLayers, mergeObjects } from '../../../src/config/merge.js';
-import { applyOverlay } from '../../../src/config/overlay.js';
+import { applyOverlay, overlayEnvironments, overlayFileName } from '../../../src/config/overlay.js';
 import { isPulsecheckError } from '../../../src/domain/errors.js';
 import { problems } from '../../support/jobs.js';
 
@@ -196,5 +196,19 @@ describe('docs/configuration.md', () => {
     const { jobs } = loadJobsFiles({ name: 'jobs.config.json', text: text(base) }, { name: `jobs.config.${environment}.json`, text: text(overlays[index - 1]) }, { PULSECHECK_ENVIRONMENT: environment });
     expect(jobs.filter((j) => j.enabled).map((j) => j.name)).toEqual(enabled);
     expect(jobs[0]).toMatchObject({ schedule: { everyMs }, tags: { env: environment } });
+  });
+});
+
+describe('overlay file names', () => {
+  it.each([
+    ['jobs.config.json', 'prod', 'jobs.config.prod.json'],
+    ['config/jobs.config.json', 'dev', 'config/jobs.config.dev.json'],
+    ['/home/site/wwwroot/checks.json', 'test', '/home/site/wwwroot/checks.test.json'],
+  ])('%s + %s → %s', (file, environment, overlay) => {
+    expect(overlayFileName(file, environment)).toBe(overlay);
+  });
+
+  it('finds the environments beside the jobs file', () => {
+    expect(overlayEnvironments('x/jobs.config.json', ['jobs.config.json', 'jobs.config.prod.json', 'jobs.schema.json', 'jobs.config.dev.json', 'jobs.config.a.b.json'])).toEqual(['dev', 'prod']);
   });
 });
