@@ -1,7 +1,7 @@
-import { overlayFileName } from './overlay.js';
 import { z } from 'zod';
 import { isUnresolvedKeyVaultReference, SECRET_NAME } from '../domain/auth.js';
 import { configError } from '../domain/errors.js';
+import { overlayFileName } from './overlay.js';
 import { parseAllowList, type AllowList, type ReferencePolicy } from '../domain/sandbox.js';
 import { parseNetworks } from '../domain/network.js';
 import { compileCron } from '../domain/schedule.js';
