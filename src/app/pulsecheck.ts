@@ -10,7 +10,7 @@ import type { RequestKind } from '../domain/access.js';
 import type { Clock, ComponentHealth, HealthContributor, JobCatalog, MetricsExposition, RateDecision, RateLimiter, StateStore, Telemetry } from './ports/index.js';
 import { deadlineIn, LATE } from './deadline.js';
 import { checkSecrets, type SecretCheck, type SecretResolver } from './secrets.js';
-import { jobView, jobViewJson, type JobView } from './views.js';
+import { jobDetailView, jobViewJson, type JobView } from './views.js';
 
 export interface PulsecheckDeps {
   readonly catalog: JobCatalog;
@@ -127,11 +127,12 @@ export class Pulsecheck {
     return this.#lastList.text;
   }
 
-  async getJob(name: string): Promise<JobView> {
+  /** One job with its state and definition: as written, or with `resolved` as it runs. */
+  async getJob(name: string, resolved = false): Promise<JobView> {
     const { catalog, store, clock } = this.#deps;
     const job = await catalog.get(name);
     if (!job) throw notFound(`job "${name}"`);
-    return jobView(job, (await store.loadState(job.name)) ?? INITIAL_STATE, clock.now());
+    return jobDetailView(job, (await store.loadState(job.name)) ?? INITIAL_STATE, clock.now(), resolved);
   }
 
   /** Runs a job now (trigger `manual`), even if disabled, and returns the run. */
