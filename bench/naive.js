@@ -7,6 +7,7 @@ import { request } from 'undici';
 
 const [base, count] = [process.argv[2], Number(process.argv[3])];
 let failures = 0;
+const seen = new Set();
 
 for (let i = 0; i < count; i++) {
   const url = `${base}/j/${i}`;
@@ -15,8 +16,10 @@ for (let i = 0; i < count; i++) {
       const { statusCode, body } = await request(url);
       const json = await body.json();
       if (statusCode !== 200 || json.status !== 'UP') failures++;
-    } catch {
+    } catch (error) {
       failures++;
+      // Each kind of error once, on stderr: the bench shows it.
+      if (!seen.has(error.code)) console.error(`naive: ${error.code} ${error.message}`, seen.add(error.code) && '');
     }
   });
 }

@@ -174,6 +174,7 @@ function verdict(name, text, ok) {
 
 function judge(label, row, naive, targets) {
   console.log(`   ${label}, against the naive row:`);
+  if (!(naive.arrivals > 0 && row.arrivals > 0)) return verdict('every figure', 'no requests reached the target in the window', false);
   const cpu = row.cpuPerCheck / naive.cpuPerCheck;
   const p99 = row.lateness.p99 / naive.lateness.p99;
   let ok = verdict('CPU per check', `${fmt(cpu, 2)}× naive (target ≤ ${targets.cpu}×)`, cpu <= targets.cpu);
