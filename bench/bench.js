@@ -182,7 +182,7 @@ async function telemetrySinks(url) {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     const ratio = with_.perSecond / off.perSecond;
     const deployedRatio = asDeployed.perSecond / off.perSecond;
-    const line = (label, side) => console.log(`   ${label.padEnd(46)} ${fmt(side.cpuMsPer1000, 1).padStart(8)} CPU-ms per 1,000 checks  ${fmt(side.perSecond, 0).padStart(7)} checks/s`);
+    const line = (label, side) => console.log(`   ${label.padEnd(60)} ${fmt(side.cpuMsPer1000, 1).padStart(8)} CPU-ms per 1,000 checks  ${fmt(side.perSecond, 0).padStart(7)} checks/s`);
     console.log(`\n3. Telemetry sinks (${CHECKS} checks × 2 rounds × 2 processes per side, alternating, concurrency ${CONCURRENCY}, medians)`);
     line(`sinks ${off.sinks.join(', ')}, memory store`, off);
     line(`sinks ${with_.sinks.join(', ')}, memory store`, with_);

@@ -1,13 +1,18 @@
 // The schedule part's reference (bench/schedule.js): what a user might write instead of Pulsecheck,
-// one croner job per check and an undici request(), with the body read and the status checked.
-// Run in its own process: `node bench/naive.js <base url> <jobs>`; job i requests <base url>/j/<i>.
-// Prints "ready" once every job is scheduled, and one line per minute with the failures seen.
+// one croner job per check and an undici request() (its default global dispatcher), with the body
+// read and the status checked. Run in its own process: `node bench/naive.js <base url> <jobs>`;
+// job i requests <base url>/j/<i>. Prints "ready" once every job is scheduled; each kind of
+// failure once, on stderr.
 import { Cron } from 'croner';
 import { request } from 'undici';
 
 const [base, count] = [process.argv[2], Number(process.argv[3])];
-let failures = 0;
-const seen = new Set();
+const reported = new Set();
+const fail = (kind) => {
+  if (reported.has(kind)) return;
+  reported.add(kind);
+  console.error(`naive: ${kind}`);
+};
 
 for (let i = 0; i < count; i++) {
   const url = `${base}/j/${i}`;
@@ -15,13 +20,10 @@ for (let i = 0; i < count; i++) {
     try {
       const { statusCode, body } = await request(url);
       const json = await body.json();
-      if (statusCode !== 200 || json.status !== 'UP') failures++;
+      if (statusCode !== 200 || json.status !== 'UP') fail(`status ${statusCode}, body ${JSON.stringify(json)}`);
     } catch (error) {
-      failures++;
-      // Each kind of error once, on stderr: the bench shows it.
-      if (!seen.has(error.code)) console.error(`naive: ${error.code} ${error.message}`, seen.add(error.code) && '');
+      fail(`${error.code} ${error.message}`);
     }
   });
 }
-setInterval(() => console.log(JSON.stringify({ failures })), 60_000).unref();
 console.log('ready');

@@ -130,9 +130,9 @@ async function startDeployment() {
 
 /**
  * Measures one row: starts it, lets one boundary go by, then measures `SECONDS`; returns its figures.
- * `extra` (optional) reads other processes' counters at the window's edges: { before(), after() }.
+ * `counters` (optional) reads other processes' counters; it is called at both edges of the window.
  */
-async function measureRow(target, jobs, start, extra) {
+async function measureRow(target, jobs, start, counters) {
   await ask(target, { type: 'reset' });
   const loadBefore = load();
   const row = await start();
@@ -144,15 +144,15 @@ async function measureRow(target, jobs, start, extra) {
     const to = from + SECONDS * 1_000;
     await sleepUntil(from);
     const cpuBefore = cpuMs(row.pid);
-    const extraBefore = await extra?.before();
+    const before = await counters?.();
     await sleepUntil(to);
     const cpu = cpuMs(row.pid) - cpuBefore;
     const rss = peakRss(row.pid);
-    const extraAfter = await extra?.after();
+    const after = await counters?.();
     // The last boundary's requests may still be arriving (lateness < 10 s is assumed).
     await sleepUntil(instants.at(-1) + PERIOD + 200);
     const report = await ask(target, { type: 'report', from, to, instants, jobs });
-    return { ...report, cpuPerCheck: cpu / report.arrivals, rss, load: [loadBefore, load()], expected: jobs * instants.length, extra: extraAfter && { before: extraBefore, after: extraAfter } };
+    return { ...report, cpuPerCheck: cpu / report.arrivals, rss, load: [loadBefore, load()], expected: jobs * instants.length, counters: after && { before, after } };
   } finally {
     await row.stop();
   }
@@ -190,9 +190,9 @@ export async function scheduleRows(target) {
   const big = JOBS * 10;
   console.log(`\n6. Schedule: jobs on */10 * * * * *, ${SECONDS} s measured after one warm-up boundary, lateness at the target's arrival, each row its own process (about ${ROWS.length * (SECONDS + 30)} s)`);
   const results = {};
-  const run = async (key, label, jobs, start, extra) => {
+  const run = async (key, label, jobs, start, counters) => {
     if (!ROWS.includes(key)) return;
-    results[key] = await measureRow(target, jobs, start, extra);
+    results[key] = await measureRow(target, jobs, start, counters);
     printRow(label, results[key]);
   };
   const profile = (key) => (PROFILE_DIR ? join(PROFILE_DIR, key) : undefined);
@@ -205,8 +205,8 @@ export async function scheduleRows(target) {
       const counters = async () => ({ azuriteMs: cpuMs(deployment.azurite.pid), storage: await deployment.requests(), ingestion: { ...deployment.ingestion.counts }, agent: { ...deployment.agent.counts } });
       const prefix = `benchSchedule${Date.now().toString(36)}`;
       const values = { AzureWebJobsStorage: deployment.connectionString, PULSECHECK_TABLE_PREFIX: prefix };
-      await run('deployed', `Pulsecheck as deployed, ${JOBS} jobs`, JOBS, () => startHost(base, JOBS, { values, env: deployment.env, profile: profile('deployed') }), { before: counters, after: counters });
-      const { before, after } = results.deployed.extra;
+      await run('deployed', `Pulsecheck as deployed, ${JOBS} jobs`, JOBS, () => startHost(base, JOBS, { values, env: deployment.env, profile: profile('deployed') }), counters);
+      const { before, after } = results.deployed.counters;
       const checks = results.deployed.arrivals;
       const kinds = Object.entries(after.storage.byKind)
         .map(([kind, n]) => [kind, n - (before.storage.byKind[kind] ?? 0)])
