@@ -6,27 +6,27 @@
 //    its own process, as `npm start` runs it: start lateness (p50/p99/max, from its run log lines),
 //    missed and duplicated occurrences, peak RSS.
 // 3. Telemetry: the pipeline's throughput with Application Insights and Datadog on (pointed at a
-//    local HTTPS ingestion endpoint and a fake agent in its own process) against both off, each
-//    side in its own process (bench/sinks.js).
+//    local HTTPS ingestion endpoint and a fake agent, each in its own process), and as deployed
+//    (the same, runs to Table Storage on Azurite), against both off, each side in its own process
+//    (bench/sinks.js).
 //
 // 4. Durable state (bench/storage.js): check throughput recording runs to Table Storage vs memory,
 //    and API latency with 1 000 jobs and 100 000 runs on Azurite at 200 requests/s.
 // 5. Unreachable sinks (bench/unreachable.js): the local host with App Insights and Datadog
 //    configured but unreachable keeps 100 jobs a second on time, its memory flat.
+// 6. The schedule (bench/schedule.js, issue 12): 1 000 and 10 000 jobs on */10 * * * * *, lateness at
+//    the target's arrival, host CPU per check and RSS, next to a naive croner + undici script.
 //
 // What each part measures, how to run one part alone, and the latest figures: bench/README.md.
 // The target is a node:http server in a child process, so its CPU is not counted as the client's.
 import { execFile, fork, spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpsServer } from 'node:https';
 import { promisify } from 'node:util';
-import { gunzipSync } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bulkhead } from 'cockatiel';
-import { generate } from 'selfsigned';
 import { Agent, request } from 'undici';
 import { LogTelemetry } from '../dist/adapters/log-telemetry/logTelemetry.js';
 import { createLogger } from '../dist/adapters/log-telemetry/logger.js';
@@ -38,6 +38,8 @@ import { parseJobsFile } from '../dist/config/jobsFile.js';
 import { networkPolicy } from '../dist/domain/network.js';
 import { planTick } from '../dist/domain/plan.js';
 import { runIdFor } from '../dist/domain/run.js';
+import { startAgent, startIngestion, sinksEnv } from './fakes.js';
+import { scheduleRows } from './schedule.js';
 import { apiLatency, recordingThroughput, startAzurite } from './storage.js';
 import { unreachableSinks } from './unreachable.js';
 
@@ -155,97 +157,44 @@ async function throughput(url) {
   return ratio <= 2 && f.rate / b.rate >= 0.5;
 }
 
-/** An HTTPS Application Insights ingestion endpoint that accepts everything and counts envelopes. */
-async function startIngestion() {
-  const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
-  });
-  const caFile = join(mkdtempSync(join(tmpdir(), 'pulsecheck-bench-ca-')), 'ca.pem');
-  writeFileSync(caFile, pems.cert);
-  const counts = { envelopes: 0, availability: 0 };
-  const server = createHttpsServer({ cert: pems.cert, key: pems.private }, (req, res) => {
-    const chunks = [];
-    req.on('data', (chunk) => chunks.push(chunk));
-    req.on('end', () => {
-      let body = Buffer.concat(chunks);
-      if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-      // Counted, not parsed: this server shares the machine with the measured process.
-      const text = body.toString('utf8');
-      const items = text.split('"iKey"').length - 1;
-      counts.envelopes += items;
-      counts.availability += text.split('"AvailabilityData"').length - 1;
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ itemsReceived: items, itemsAccepted: items, errors: [] }));
-    });
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, caFile, counts, connectionString: `InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:${server.address().port}/` };
-}
-
-/** The fake Datadog agent of the tests, in its own process; counts what it receives. */
-async function startAgent() {
-  const child = fork(new URL('../test/support/datadog-agent.mjs', import.meta.url), {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    env: { ...process.env, FAKE_AGENT_COUNT_ONLY: '1' },
-  });
-  const counts = { spans: 0, metricLines: 0 };
-  const ready = new Promise((resolve) =>
-    child.on('message', (message) => {
-      if (message.type === 'ready') resolve(message);
-      if (message.type === 'counts') Object.assign(counts, message);
-    }),
-  );
-  const { httpPort, udpPort } = await ready;
-  return { child, counts, url: `http://127.0.0.1:${httpPort}`, statsdPort: udpPort };
-}
-
 async function telemetrySinks(url) {
-  const [ingestion, agent] = await Promise.all([startIngestion(), startAgent()]);
-  // Both sides: the SDKs stay on 127.0.0.1 (DESIGN.md §4), and only the bench's own CA is trusted.
-  const base = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    OTEL_NODE_RESOURCE_DETECTORS: 'env,host',
-    APPLICATION_INSIGHTS_NO_STATSBEAT: '1',
-    DD_REMOTE_CONFIGURATION_ENABLED: 'false',
-    DD_TRACE_TELEMETRY_ENABLED: 'false',
-    DD_CRASHTRACKING_ENABLED: 'false',
-    NODE_EXTRA_CA_CERTS: ingestion.caFile,
-  };
-  const on = {
-    ...base,
-    APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString,
-    DD_TRACE_AGENT_URL: agent.url,
-    DD_DOGSTATSD_HOST: '127.0.0.1',
-    DD_DOGSTATSD_PORT: String(agent.statsdPort),
-  };
+  const [ingestion, agent, azurite] = await Promise.all([startIngestion(), startAgent(), startAzurite()]);
+  const base = { PATH: process.env.PATH, HOME: process.env.HOME };
+  const on = { ...base, ...sinksEnv(ingestion, agent) };
+  // As deployed (DESIGN.md §6): both sinks on and runs recorded to Table Storage (Azurite).
+  const deployed = { ...on, BENCH_TABLE_CONNECTION: azurite.connectionString };
   const script = fileURLToPath(new URL('./sinks.js', import.meta.url));
   const run = async (env) => {
     const { stdout } = await promisify(execFile)(process.execPath, [...NODE_FLAGS, script, url, String(CHECKS), '2', String(CONCURRENCY)], { env, maxBuffer: 1 << 20 });
     return JSON.parse(stdout.trim().split('\n').at(-1));
   };
-  // Two processes per side, alternating (off, on, off, on), so that a noisy moment does not decide.
+  // Two processes per side, alternating (off, on, deployed, off, …), so that a noisy moment does not decide.
   const pool = (a, b) => {
     const rounds = [...a.rounds, ...b.rounds];
     return { ...b, perSecond: median(rounds.map((r) => r.perSecond)), cpuMsPer1000: median(rounds.map((r) => r.cpuMsPer1000)), dropped: a.dropped + b.dropped };
   };
   try {
-    const first = { off: await run(base), on: await run(on) };
+    const first = { off: await run(base), on: await run(on), deployed: await run(deployed) };
     const off = pool(first.off, await run(base));
     const with_ = pool(first.on, await run(on));
+    const asDeployed = pool(first.deployed, await run(deployed));
     // Let the last batches arrive, and the agent report its counts.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     const ratio = with_.perSecond / off.perSecond;
+    const deployedRatio = asDeployed.perSecond / off.perSecond;
+    const line = (label, side) => console.log(`   ${label.padEnd(60)} ${fmt(side.cpuMsPer1000, 1).padStart(8)} CPU-ms per 1,000 checks  ${fmt(side.perSecond, 0).padStart(7)} checks/s`);
     console.log(`\n3. Telemetry sinks (${CHECKS} checks × 2 rounds × 2 processes per side, alternating, concurrency ${CONCURRENCY}, medians)`);
-    console.log(`   sinks ${off.sinks.join(', ').padEnd(40)} ${fmt(off.cpuMsPer1000, 1).padStart(8)} CPU-ms per 1,000 checks  ${fmt(off.perSecond, 0).padStart(7)} checks/s`);
-    console.log(`   sinks ${with_.sinks.join(', ').padEnd(40)} ${fmt(with_.cpuMsPer1000, 1).padStart(8)} CPU-ms per 1,000 checks  ${fmt(with_.perSecond, 0).padStart(7)} checks/s`);
-    console.log(`   received: ${ingestion.counts.availability} availability results (${ingestion.counts.envelopes} envelopes), ${agent.counts.spans} spans, ${agent.counts.metricLines} DogStatsD lines; dropped by the fan-out ${with_.dropped}; sink health ${JSON.stringify(with_.health)}`);
+    line(`sinks ${off.sinks.join(', ')}, memory store`, off);
+    line(`sinks ${with_.sinks.join(', ')}, memory store`, with_);
+    line('as deployed: the same, runs to Table Storage', asDeployed);
+    console.log(`   received: ${ingestion.counts.availability} availability results (${ingestion.counts.envelopes} envelopes), ${agent.counts.spans} spans, ${agent.counts.metricLines} DogStatsD lines; dropped by the fan-out ${with_.dropped + asDeployed.dropped}; sink health ${JSON.stringify(with_.health)}`);
     console.log(`   throughput with both sinks on: ${fmt(ratio * 100, 0)} % of sinks off (target ≥ 80 %) ${ratio >= 0.8 ? 'PASS' : 'FAIL'}; CPU per check ${fmt(with_.cpuMsPer1000 / off.cpuMsPer1000, 2)}×`);
-    return ratio >= 0.8;
+    console.log(`   throughput as deployed: ${fmt(deployedRatio * 100, 0)} % of sinks off with the memory store (target ≥ 60 %) ${deployedRatio >= 0.6 ? 'PASS' : 'FAIL'}; CPU per check ${fmt(asDeployed.cpuMsPer1000 / off.cpuMsPer1000, 2)}×`);
+    return ratio >= 0.8 && deployedRatio >= 0.6;
   } finally {
-    ingestion.server.close();
-    agent.child.kill();
+    ingestion.stop();
+    agent.stop();
+    await azurite.stop();
   }
 }
 
@@ -320,24 +269,31 @@ function readCpu(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** Whether a part runs: BENCH_ONLY (comma-separated part names) runs those alone; else BENCH_SKIP_<PART> skips one. */
+const only = process.env.BENCH_ONLY?.split(',').map((part) => part.trim().toLowerCase());
+const runs = (part) => (only ? only.includes(part) : !process.env[`BENCH_SKIP_${part.toUpperCase()}`]);
+
 const target = await startTarget();
-console.log(`Pulsecheck benchmark — node ${process.version}, target ${target.url} (separate process)`);
+console.log(`Pulsecheck benchmark — node ${process.version}, target ${target.url} (separate process), load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 try {
-  const okThroughput = process.env.BENCH_SKIP_THROUGHPUT ? true : await throughput(target.url);
-  const okBurst = process.env.BENCH_SKIP_BURST ? true : await burst(target.url);
-  const okSinks = process.env.BENCH_SKIP_SINKS ? true : await telemetrySinks(target.url);
+  const okThroughput = runs('throughput') ? await throughput(target.url) : true;
+  const okBurst = runs('burst') ? await burst(target.url) : true;
+  const okSinks = runs('sinks') ? await telemetrySinks(target.url) : true;
   let okStorage = true;
-  if (!process.env.BENCH_SKIP_STORAGE) {
+  // BENCH_SKIP_STORAGE skips 4a and 4b; BENCH_ONLY names them apart (storage: 4a, api: 4b).
+  const api = runs('api') && (only !== undefined || runs('storage'));
+  if (runs('storage') || api) {
     const azurite = await startAzurite();
     try {
-      okStorage = (await recordingThroughput(azurite, pipeline, target.url, { checks: CHECKS, rounds: ROUNDS })) && okStorage;
-      if (!process.env.BENCH_SKIP_API) okStorage = (await apiLatency(azurite, target.url, azurite.pid)) && okStorage;
+      if (runs('storage')) okStorage = (await recordingThroughput(azurite, pipeline, target.url, { checks: CHECKS, rounds: ROUNDS })) && okStorage;
+      if (api) okStorage = (await apiLatency(azurite, target.url, azurite.pid)) && okStorage;
     } finally {
       await azurite.stop();
     }
   }
-  const okUnreachable = process.env.BENCH_SKIP_UNREACHABLE ? true : await unreachableSinks(target.url);
-  const ok = okThroughput && okBurst && okSinks && okStorage && okUnreachable;
+  const okUnreachable = runs('unreachable') ? await unreachableSinks(target.url) : true;
+  const okSchedule = runs('schedule') ? await scheduleRows(target) : true;
+  const ok = okThroughput && okBurst && okSinks && okStorage && okUnreachable && okSchedule;
   console.log(`\n${ok ? 'All targets met.' : 'Some targets were NOT met (see above).'}`);
   process.exitCode = ok ? 0 : 1;
 } finally {

@@ -1,6 +1,7 @@
 // One side of the telemetry benchmark, in its own process (dd-trace must start before undici loads,
 // and the SDKs keep process-wide state): the full check pipeline with the telemetry sinks the
-// environment turns on, as composition wires them. Prints one JSON line: throughput and CPU.
+// environment turns on, as composition wires them, and runs recorded to Table Storage when
+// BENCH_TABLE_CONNECTION is set (else the in-memory store). Prints one JSON line: throughput and CPU.
 import '../dist/hosts/preload.js';
 
 const { openSync } = await import('node:fs');
@@ -20,6 +21,7 @@ const { FanOutTelemetry } = await import('../dist/app/telemetryFanOut.js');
 const { parseJobsFile } = await import('../dist/config/jobsFile.js');
 const { networkPolicy } = await import('../dist/domain/network.js');
 const { datadogAgentUrl } = await import('../dist/config/datadog.js');
+const { TableStore } = await import('../dist/adapters/table-store/tableStore.js');
 
 const [url, total, rounds, concurrency] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5])];
 const FLUSH_EVERY = 5_000;
@@ -32,12 +34,16 @@ const connectionString = process.env.APPLICATIONINSIGHTS_CONNECTION_STRING;
 if (connectionString) sinks.push(new AppInsightsTelemetry({ connectionString }));
 if (tracer) sinks.push(new DatadogTelemetry(tracer, datadogAgentUrl(process.env)));
 const telemetry = new FanOutTelemetry(sinks, { logger, clock });
+const tableConnection = process.env.BENCH_TABLE_CONNECTION;
+const store = tableConnection
+  ? new TableStore({ connection: { connectionString: tableConnection }, logger, tablePrefix: `benchSinks${process.pid}` })
+  : new MemoryStore({ maxRunsPerJob: 100 });
 // The target listens on loopback, which the target guard refuses unless allowed.
 const prober = new UndiciProber({ connectionsPerOrigin: 32, networkPolicy: networkPolicy({ allowed: ['127.0.0.0/8'] }) });
 const runner = new CheckRunner({
   prober,
   clock,
-  store: new MemoryStore({ maxRunsPerJob: 100 }),
+  store,
   telemetry,
   logger,
   bulkhead: bulkhead(concurrency, total),
@@ -65,6 +71,8 @@ async function measure(count) {
     }),
   );
   await telemetry.flush();
+  // Runs are written behind: a round ends when they are stored, so their cost is in the figure.
+  await store.flush?.();
   const wallMs = performance.now() - started;
   const { user, system } = process.cpuUsage(cpu);
   return { perSecond: (count / wallMs) * 1_000, cpuMsPer1000: ((user + system) / 1_000 / count) * 1_000 };
@@ -81,5 +89,6 @@ console.log(JSON.stringify({
   health,
 }));
 await telemetry.close();
+await store.close?.();
 await prober.close();
 process.exit(0);
