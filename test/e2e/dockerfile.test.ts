@@ -121,9 +121,10 @@ describe('Dockerfile: the runtime stage after npm run build', () => {
       }
     }
     rmSync(depsDir, { recursive: true, force: true });
-  }, 120_000);
+    // A real `npm ci --omit=dev`: minutes on a loaded machine whose registry answers slowly.
+  }, 300_000);
 
-  afterAll(() => rmSync(wwwroot, { recursive: true, force: true }));
+  afterAll(() => rmSync(wwwroot, { recursive: true, force: true }), 120_000);
 
   it('holds only what runs: the build output, production modules, host.json, package.json and the jobs files', () => {
     expect(readdirSync(wwwroot).sort()).toEqual(['dist', 'host.json', 'jobs.config.json', 'jobs.schema.json', 'node_modules', 'package.json']);
