@@ -1,5 +1,7 @@
 import { configError, type Issue } from '../domain/errors.js';
+import type { Channel } from '../domain/alerting/channel.js';
 import type { Job } from '../domain/job.js';
+import { compileChannels } from './channelsSchema.js';
 import { compileJob, problemsBeyond } from './compileJob.js';
 import { describeZodIssue } from './issues.js';
 import { z } from 'zod';
@@ -12,6 +14,17 @@ import type { Env } from './substitute.js';
  * @throws PulsecheckError `config_invalid` with one issue per problem.
  */
 export function parseJobsFile(text: string, env: Env, fileName = 'jobs.config.json'): Job[] {
+  return parseJobsConfig(text, env, fileName).jobs;
+}
+
+/** What the jobs file defines: its jobs and its notification channels (by name). */
+export interface JobsConfig {
+  readonly jobs: Job[];
+  readonly channels: ReadonlyMap<string, Channel>;
+}
+
+/** `parseJobsFile`, with the file's channels (docs/alerting.md). */
+export function parseJobsConfig(text: string, env: Env, fileName = 'jobs.config.json'): JobsConfig {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -29,6 +42,9 @@ export function parseJobsFile(text: string, env: Env, fileName = 'jobs.config.js
       issues.push(describeZodIssue({ ...issue, path: ['defaults', ...issue.path] }, 'defaults: ', 1));
     }
   }
+  const compiled = compileChannels(file.data.channels ?? {}, env);
+  issues.push(...compiled.issues);
+  const channels = new Set(compiled.channels.keys());
   const jobs: Job[] = [];
   const seen = new Map<string, number>();
   file.data.jobs.forEach((rawJob, index) => {
@@ -45,19 +61,19 @@ export function parseJobsFile(text: string, env: Env, fileName = 'jobs.config.js
         issues.push(describeZodIssue({ ...issue, path: ['jobs', index, ...issue.path] }, where, 2));
       }
       if (defaults.success) {
-        const options = { env, source: 'config', where, pathPrefix: `jobs[${index}].` } as const;
+        const options = { env, source: 'config', where, pathPrefix: `jobs[${index}].`, channels } as const;
         issues.push(...problemsBeyond(parsed.error.issues, rawJob, (input) => compileJob(input, defaults.data, options).issues, options.pathPrefix));
       }
       return;
     }
     const input = parsed.data;
     if (!defaults.success) return;
-    const result = compileJob(input, defaults.data, { env, source: 'config', where, pathPrefix: `jobs[${index}].` });
+    const result = compileJob(input, defaults.data, { env, source: 'config', where, pathPrefix: `jobs[${index}].`, channels });
     issues.push(...result.issues);
     if (result.job) jobs.push(result.job);
   });
   if (issues.length > 0) throw configError(issues, fileName);
-  return jobs;
+  return { jobs, channels: compiled.channels };
 }
 
 /** The file's outline; each job is then checked on its own, so every job's problems are reported. */

@@ -1,3 +1,4 @@
+import type { AlertRule } from './alerting/rule.js';
 import type { Auth, SecretRef } from './auth.js';
 import type { Condition } from './conditions/ast.js';
 import type { Schedule } from './schedule.js';
@@ -55,6 +56,8 @@ export interface Job {
   readonly source: JobSource;
   /** The job exactly as written (references such as `${env:X}` unresolved): what the API shows. */
   readonly definition: Readonly<Record<string, unknown>>;
+  /** Alert rules (`alerts`, else those of `defaults`); none when absent. */
+  readonly alerts?: readonly AlertRule[];
   /** API jobs: the stored revision, shown as the HTTP `ETag`. */
   readonly revision?: string;
 }
