@@ -8,11 +8,12 @@ import { TableStore } from './adapters/table-store/tableStore.js';
 import type { CompileJob } from './app/catalog.js';
 import type { ConfigJobSource, Logger, StateStore } from './app/ports/index.js';
 import { compileJob } from './config/compileJob.js';
-import { parseJobsFile } from './config/jobsFile.js';
+import { parseJobsConfig } from './config/jobsFile.js';
 import type { JobInput } from './config/jobsSchema.js';
 import type { Settings } from './config/settings.js';
 import type { Env } from './config/substitute.js';
 import { targetIssues } from './config/targetIssues.js';
+import type { Channel } from './domain/alerting/channel.js';
 import type { NetworkPolicy } from './domain/network.js';
 
 /**
@@ -49,29 +50,38 @@ export interface ConfigSourceOptions {
   readonly watch: boolean;
   /** For a jobs blob without a SAS token. */
   readonly identity?: AzureIdentity;
+  /** Told the channels of each version of the jobs file that parses (the version whose jobs are used). */
+  readonly onChannels?: (channels: ReadonlyMap<string, Channel>) => void;
 }
 
 /** The jobs file: a blob (`PULSECHECK_JOBS_URL`) or a local file, watched when asked. */
 export function configSourceFor(settings: Settings, options: ConfigSourceOptions): ConfigJobSource {
   const { env, baseDir, logger } = options;
+  const parseJobsFile = (text: string, fileName: string) => {
+    const parsed = parseJobsConfig(text, env, fileName);
+    options.onChannels?.(parsed.channels);
+    return parsed.jobs;
+  };
   if (settings.jobsUrl) {
     const name = new URL(settings.jobsUrl).pathname.split('/').pop() || 'jobs blob';
     const credential = settings.storageIdentity && options.identity ? lazyCredential(options.identity, settings.storageIdentity.clientId) : undefined;
-    return new BlobJobCatalog({ url: settings.jobsUrl, ...(credential ? { credential } : {}), logger, parse: (text) => parseJobsFile(text, env, name) });
+    return new BlobJobCatalog({ url: settings.jobsUrl, ...(credential ? { credential } : {}), logger, parse: (text) => parseJobsFile(text, name) });
   }
   const path = isAbsolute(settings.jobsFile) ? settings.jobsFile : resolve(baseDir, settings.jobsFile);
-  return new FileJobCatalog(path, (text) => parseJobsFile(text, env, settings.jobsFile), { watch: options.watch, logger });
+  return new FileJobCatalog(path, (text) => parseJobsFile(text, settings.jobsFile), { watch: options.watch, logger });
 }
 
 /**
  * Compiles an API job's definition as a job of the jobs file (no `defaults`), sandboxed: it may
  * reference only what the caller's policy allows, and a `url` or `auth.tokenUrl` that is an IP
- * literal the target guard refuses is an issue at once.
+ * literal the target guard refuses is an issue at once. Its `alerts` may name the jobs file's
+ * `channels`, never define one.
  */
 export const compileApiJob =
-  (env: Env, targets: NetworkPolicy): CompileJob =>
+  (env: Env, targets: NetworkPolicy, channels: () => ReadonlyMap<string, Channel> = () => new Map()): CompileJob =>
   (definition, sandbox) => {
-    const compiled = compileJob(definition as JobInput, {}, { env, source: 'api', where: '', pathPrefix: '', sandbox });
+    const options = { env, source: 'api', where: '', pathPrefix: '', sandbox, channels: new Set(channels().keys()) } as const;
+    const compiled = compileJob(definition as JobInput, {}, options);
     const refused = targetIssues(compiled.job, definition, targets);
     return refused.length === 0 ? compiled : { issues: [...compiled.issues, ...refused] };
   };
