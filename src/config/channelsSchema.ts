@@ -118,3 +118,23 @@ export function compileChannels(input: Readonly<Record<string, ChannelInput>>, e
   }
   return { channels, issues };
 }
+
+/** The answer of `POST /api/channels/{name}/test` (app/channels.ts `ChannelTest`). */
+export const channelTestSchema = z
+  .strictObject({
+    channel: z.string(),
+    type: z.enum(CHANNEL_TYPES),
+    eventId: z.string().describe('The test event\'s id (`webhook-id` of a webhook).'),
+    delivery: z.union([
+      z.strictObject({ ok: z.literal(true), channel: z.string(), status: z.int().optional(), detail: z.string() }),
+      z.strictObject({
+        ok: z.literal(false),
+        channel: z.string(),
+        retryable: z.boolean().describe('Whether trying later may help (429, 5xx, no answer), or not (another 4xx, a refused address, a missing setting).'),
+        status: z.int().optional(),
+        message: z.string(),
+        retryAfterMs: z.number().optional(),
+      }),
+    ]),
+  })
+  .describe('What happened to a test notification.');
