@@ -4,9 +4,10 @@ import { failed, type AlertRule } from './rule.js';
 /**
  * n-of-m across locations: the latest run of each location (by location name) combined into one run
  * for `decideAlert`. It is failed when at least `rule.minLocations` locations' latest runs are failed
- * (its `location` then lists them, its reason is the first one's), otherwise up (or skipped while no
- * location has a usable run). `latest` should hold only runs recent enough to count; which are is the
- * caller's choice (e.g. within two intervals of the job's schedule).
+ * (its `location` then lists them, its reason is the first one's), otherwise up; `undefined` while no
+ * location has a run that counts (all skipped). `latest` should hold only runs recent enough to
+ * count; which are is the caller's choice (e.g. within two intervals of the job's schedule). Call it,
+ * then `decideAlert`, once per run of any location: the thresholds then count those decisions.
  */
 export function combineLocations(latest: ReadonlyMap<string, AlertRun>, rule: Pick<AlertRule, 'minLocations' | 'on'>): AlertRun | undefined {
   const runs = [...latest.values()].filter((run) => failed(run.status, rule.on) !== undefined);
