@@ -15,6 +15,12 @@ import { PrometheusTelemetry } from './adapters/prometheus/prometheusTelemetry.j
 import { MemoryRateLimiter } from './adapters/rate-limiter/memoryRateLimiter.js';
 import { SystemClock } from './adapters/system-clock/systemClock.js';
 import { UndiciProber } from './adapters/undici-prober/prober.js';
+import { EmailNotifier } from './adapters/notify-email/emailNotifier.js';
+import { PagerDutyNotifier } from './adapters/notify-pagerduty/pagerDutyNotifier.js';
+import { SlackNotifier } from './adapters/notify-slack/slackNotifier.js';
+import { TeamsNotifier } from './adapters/notify-teams/teamsNotifier.js';
+import { WebhookNotifier } from './adapters/notify-webhook/webhookNotifier.js';
+import { AlertChannels } from './app/channels.js';
 import { CheckRunner } from './app/checkRunner.js';
 import { Dispatcher } from './app/dispatcher.js';
 import type {
@@ -23,6 +29,7 @@ import type {
   HealthContributor,
   Logger,
   MetricsExposition,
+  Notifier,
   Prober,
   RateLimiter,
   StateStore,
@@ -40,6 +47,7 @@ import { FanOutTelemetry } from './app/telemetryFanOut.js';
 import { NO_SHARED_PARTS } from './config/resolveJob.js';
 import type { Settings } from './config/settings.js';
 import type { Env } from './config/substitute.js';
+import type { Channel } from './domain/alerting/channel.js';
 import { networkPolicy, type NetworkPolicy } from './domain/network.js';
 import { compileCron, nextOccurrence } from './domain/schedule.js';
 
@@ -57,6 +65,10 @@ export interface Overrides {
   readonly credentialFactory?: (clientId: string | undefined) => TokenCredential | Promise<TokenCredential>;
   /** Per-caller request budgets of the HTTP API. Default: in memory, from PULSECHECK_RATE_LIMIT_*. */
   readonly limiter?: RateLimiter;
+  /** The notification channels, with `configSource` (else those of the jobs file). */
+  readonly channels?: ReadonlyMap<string, Channel>;
+  /** One notifier per channel type. Default: the undici (through the target guard) and SMTP ones. */
+  readonly notifiers?: readonly Notifier[];
 }
 
 export interface BuildOptions extends Overrides {
@@ -106,12 +118,22 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   const { tracing } = sinks;
   const { secrets, authorizer, oauth2, identity } = secretParts(settings, env, options, clock, logger, targets);
   const store = options.store ?? storeFor(settings, logger, identity);
-  // The jobs file's `defaults` and `templates`, which API jobs take too (issue 14).
-  const shared = { current: NO_SHARED_PARTS };
+  // What API jobs and alerts take from the jobs file: `defaults` and `templates` (issue 14) and
+  // `channels` (issue 15), kept to the version in use.
+  const file = { current: { shared: NO_SHARED_PARTS, channels: options.channels ?? new Map<string, Channel>() } };
   const config =
     options.configSource ??
-    configSourceFor(settings, { env, baseDir: options.baseDir ?? process.cwd(), logger, watch: options.watchJobsFile ?? false, identity, shared });
-  const compile = compileApiJob(env, targets, () => shared.current);
+    configSourceFor(settings, { env, baseDir: options.baseDir ?? process.cwd(), logger, watch: options.watchJobsFile ?? false, identity, file });
+  const channels = () => file.current.channels;
+  const compile = compileApiJob(env, targets, () => file.current.shared, channels);
+  const alertChannels = new AlertChannels({
+    channels,
+    notifiers: options.notifiers ?? notifiersFor(settings, targets),
+    secrets,
+    clock,
+    audit: store,
+    location: settings.location,
+  });
   const sandbox = settings.apiSandbox;
   const catalog = new Catalog({ config, repository: store, compile, sandbox, logger });
   const runner = new CheckRunner({
@@ -158,6 +180,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
       retentionDays: settings.retentionDays,
     }),
     limiter: options.limiter ?? new MemoryRateLimiter(settings.access.rateLimits),
+    channels: alertChannels,
   });
   return {
     app,
@@ -165,10 +188,21 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     logger,
     close: async () => {
       config.close();
-      await Promise.all([prober.close(), oauth2.close(), store.close()]);
+      await Promise.all([prober.close(), oauth2.close(), alertChannels.close(), store.close()]);
       await sinks.close?.();
     },
   };
+}
+
+/** One notifier per channel type (docs/alerting.md): HTTP ones through the target guard, e-mail over PULSECHECK_SMTP_URL. */
+function notifiersFor(settings: Settings, targets: NetworkPolicy): Notifier[] {
+  return [
+    new WebhookNotifier(targets),
+    new SlackNotifier(targets),
+    new TeamsNotifier(targets),
+    new PagerDutyNotifier(targets),
+    new EmailNotifier({ url: settings.smtp.url, from: settings.smtp.from }),
+  ];
 }
 
 /** Secrets and request authentication (README, Secrets): credentials are created on first use only. */

@@ -7,12 +7,13 @@ import { MemoryStore } from './adapters/memory-store/memoryStore.js';
 import { TableStore } from './adapters/table-store/tableStore.js';
 import type { CompileJob } from './app/catalog.js';
 import type { ConfigJobSource, Logger, StateStore } from './app/ports/index.js';
-import { loadJobsFiles } from './config/jobsFile.js';
+import { loadJobsFiles, type LoadedJobs } from './config/jobsFile.js';
 import { resolveJob, type SharedParts } from './config/resolveJob.js';
 import { configError } from './domain/errors.js';
 import type { Settings } from './config/settings.js';
 import type { Env } from './config/substitute.js';
 import { targetIssues } from './config/targetIssues.js';
+import type { Channel } from './domain/alerting/channel.js';
 import type { NetworkPolicy } from './domain/network.js';
 
 /**
@@ -49,21 +50,24 @@ export interface ConfigSourceOptions {
   readonly watch: boolean;
   /** For a jobs blob without a SAS token. */
   readonly identity?: AzureIdentity;
-  /** Set to the `defaults` and `templates` of each version applied, for API jobs. */
-  readonly shared: { current: SharedParts };
+  /**
+   * Set to what API jobs and alerts take from each version applied: its `defaults` and `templates`
+   * (`shared`) and its `channels`.
+   */
+  readonly file: { current: Omit<LoadedJobs, 'jobs'> };
 }
 
 /**
  * The jobs file: a blob (`PULSECHECK_JOBS_URL`) or a local file with its environment overlay, watched
- * when asked. Both sources apply a version exactly when parsing it succeeds, so `shared` follows the
+ * when asked. Both sources apply a version exactly when parsing it succeeds, so `file` follows the
  * jobs in use.
  */
 export function configSourceFor(settings: Settings, options: ConfigSourceOptions): ConfigJobSource {
-  const { env, baseDir, logger, shared } = options;
+  const { env, baseDir, logger, file } = options;
   const load = (base: { name: string; text: string }, overlay?: { name: string; text: string }) => {
-    const loaded = loadJobsFiles(base, overlay, env);
-    shared.current = loaded.shared;
-    return loaded.jobs;
+    const { jobs, ...parts } = loadJobsFiles(base, overlay, env);
+    file.current = parts;
+    return jobs;
   };
   if (settings.jobsUrl) {
     if (settings.jobsOverlay) {
@@ -73,7 +77,7 @@ export function configSourceFor(settings: Settings, options: ConfigSourceOptions
     const credential = settings.storageIdentity && options.identity ? lazyCredential(options.identity, settings.storageIdentity.clientId) : undefined;
     return new BlobJobCatalog({ url: settings.jobsUrl, ...(credential ? { credential } : {}), logger, parse: (text) => load({ name, text }) });
   }
-  const at = (file: string) => (isAbsolute(file) ? file : resolve(baseDir, file));
+  const at = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
   const overlay = settings.jobsOverlay;
   return new FileJobCatalog(
     at(settings.jobsFile),
@@ -86,12 +90,13 @@ export function configSourceFor(settings: Settings, options: ConfigSourceOptions
  * Compiles an API job's definition as a job of the jobs file, with the file's current `defaults` and
  * `templates`, sandboxed: it may reference only what the caller's policy allows (wherever the
  * reference was written: its own fields, a parameter, a template, `defaults`), and a `url` or
- * `auth.tokenUrl` that is an IP literal the target guard refuses is an issue at once.
+ * `auth.tokenUrl` that is an IP literal the target guard refuses is an issue at once. Its `alerts`
+ * may name the jobs file's current `channels`, never define one.
  */
 export const compileApiJob =
-  (env: Env, targets: NetworkPolicy, shared: () => SharedParts): CompileJob =>
+  (env: Env, targets: NetworkPolicy, shared: () => SharedParts, channels: () => ReadonlyMap<string, Channel> = () => new Map()): CompileJob =>
   (definition, sandbox) => {
-    const compiled = resolveJob(definition, shared(), { env, source: 'api', where: '', pathPrefix: '', sandbox });
+    const compiled = resolveJob(definition, shared(), { env, source: 'api', where: '', pathPrefix: '', sandbox, channels: new Set(channels().keys()) });
     const refused = targetIssues(compiled.job, definition, targets);
     return refused.length === 0 ? compiled : { issues: [...compiled.issues, ...refused] };
   };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { PulsecheckError, notFound } from '../domain/errors.js';
 import type { Run } from '../domain/run.js';
 import { INITIAL_STATE } from '../domain/state.js';
+import type { AlertChannels } from './channels.js';
 import type { CheckRunner } from './checkRunner.js';
 import type { Dispatcher, TickReport } from './dispatcher.js';
 import type { JobAdmin } from './jobAdmin.js';
@@ -34,6 +35,8 @@ export interface PulsecheckDeps {
   readonly limiter?: RateLimiter;
   /** How long `/api/health` waits for each dependency, in ms. Default 800, so it answers within 1 s. */
   readonly healthDeadlineMs?: number;
+  /** The jobs file's notification channels (issue 15). */
+  readonly channels: AlertChannels;
 }
 
 const HEALTH_DEADLINE_MS = 800;
@@ -64,11 +67,14 @@ export class Pulsecheck {
 
   /** Job CRUD, history, audit and retention. */
   readonly jobs: JobAdmin;
+  /** Notification channels: send an alert event, test a channel. */
+  readonly channels: AlertChannels;
 
   constructor(deps: PulsecheckDeps) {
     this.#deps = deps;
     this.#startedAt = deps.clock.now();
     this.jobs = deps.admin;
+    this.channels = deps.channels;
   }
 
   /** The app's version (package.json). */

@@ -139,7 +139,7 @@ export const auditEntrySchema = z
     id: z.string(),
     at: instant,
     actor: z.object({ name: z.string(), via: z.enum(['app-service-auth', 'function-key', 'none']) }),
-    action: z.enum(['job.create', 'job.update', 'job.delete']),
+    action: z.enum(['job.create', 'job.update', 'job.delete', 'channel.test']).describe('`channel.test`: a test notification; `job` names the channel, `after` says what happened.'),
     job: z.string(),
     before: definition.nullable(),
     after: definition.nullable(),

@@ -4,6 +4,7 @@ import type { HttpMethod, Job, JobSource } from '../domain/job.js';
 import { compileCron, compileEvery, type Schedule } from '../domain/schedule.js';
 import { parseCondition, needsBody, type Condition } from '../domain/conditions/index.js';
 import { allows, type ReferencePolicy } from '../domain/sandbox.js';
+import { compileAlerts } from './alertsSchema.js';
 import { collectSecrets, compileAuth } from './compileAuth.js';
 import { jobSchema, type DefaultsInput, type JobInput } from './jobsSchema.js';
 import { ENV_NOT_ALLOWED, refuseReferences } from './sandbox.js';
@@ -33,6 +34,8 @@ export interface CompileOptions {
    * managed identity is a problem. Absent for the jobs file, whose jobs may reference anything.
    */
   readonly sandbox?: ReferencePolicy;
+  /** Names of the jobs file's channels, which `alerts` may name. Default none. */
+  readonly channels?: ReadonlySet<string>;
 }
 
 /**
@@ -98,6 +101,7 @@ export function compileJob(input: JobInput, defaults: DefaultsInput, options: Co
   const deadlineSeconds = retry.deadlineSeconds ?? timeoutSeconds * retry.maxAttempts + 5;
   if (deadlineSeconds < timeoutSeconds) problem('retry.deadlineSeconds', `must be at least timeoutSeconds (${timeoutSeconds})`);
   const breaker = input.circuitBreaker ?? defaults.circuitBreaker ?? {};
+  const alerts = compileAlerts(input.alerts ?? defaults.alerts, options.channels ?? new Set(), problem);
 
   if (issues.length > 0 || !schedule) return { issues };
   headers['user-agent'] ??= BUILT_IN.userAgent;
@@ -130,6 +134,7 @@ export function compileJob(input: JobInput, defaults: DefaultsInput, options: Co
     conditions,
     readBody: needsBody(conditions),
     insecureSkipVerify: input.tls?.insecureSkipVerify ?? defaults.tls?.insecureSkipVerify ?? false,
+    ...(alerts.length > 0 ? { alerts } : {}),
     source: options.source,
     definition: input,
   };

@@ -1,5 +1,7 @@
 import { configError, type Issue } from '../domain/errors.js';
+import type { Channel } from '../domain/alerting/channel.js';
 import type { Job } from '../domain/job.js';
+import { channelsSchema, compileChannels } from './channelsSchema.js';
 import { UNRESOLVED } from './compileJob.js';
 import { describeZodIssue } from './issues.js';
 import { z } from 'zod';
@@ -16,10 +18,14 @@ export interface JobsFileText {
   readonly text: string;
 }
 
-/** The jobs of a file (and its overlay), and what API jobs take from it: `defaults` and `templates`. */
+/**
+ * The jobs of a file (and its overlay), what API jobs take from it (`defaults` and `templates`), and
+ * its notification channels by name (docs/alerting.md), which jobs' `alerts` name.
+ */
 export interface LoadedJobs {
   readonly jobs: Job[];
   readonly shared: SharedParts;
+  readonly channels: ReadonlyMap<string, Channel>;
 }
 
 /**
@@ -68,6 +74,9 @@ function compileFile(file: Record<string, unknown>, env: Env, fileName: string):
   };
   const defaultsValid = checkDefaults(shared.defaults, env, issues);
   checkTemplates(shared.templates, issues);
+  const channels = checkChannels(isPlainObject(file.channels) ? file.channels : {}, env, issues);
+  // Every name the file defines may be named by `alerts`, even a channel with a problem of its own.
+  const channelNames = new Set(isPlainObject(file.channels) ? Object.keys(file.channels) : []);
   const jobs: Job[] = [];
   const seen = new Map<string, number>();
   (file.jobs as unknown[]).forEach((rawJob, index) => {
@@ -79,12 +88,12 @@ function compileFile(file: Record<string, unknown>, env: Env, fileName: string):
       else issues.push({ path: `jobs[${index}].name`, message: `${where}name is already used by jobs[${first}] (names are unique, ignoring case)` });
     }
     if (!defaultsValid) return;
-    const result = resolveJob(rawJob, shared, { env, source: 'config', where, pathPrefix: `jobs[${index}].` });
+    const result = resolveJob(rawJob, shared, { env, source: 'config', where, pathPrefix: `jobs[${index}].`, channels: channelNames });
     issues.push(...result.issues);
     if (result.job) jobs.push(result.job);
   });
   if (issues.length > 0) throw configError(issues, fileName);
-  return { jobs, shared };
+  return { jobs, shared, channels };
 }
 
 /** `defaults` on its own, `${env:}` substituted and typed as in a job; false when invalid. */
@@ -96,6 +105,18 @@ function checkDefaults(defaults: Readonly<Record<string, unknown>>, env: Env, is
     for (const issue of parsed.error.issues) issues.push(describeZodIssue({ ...issue, path: ['defaults', ...issue.path] }, 'defaults: ', 1));
   }
   return parsed.success && typed.problems.length === 0;
+}
+
+/** `channels` of the merged file: checked (`channels.<name>.<field>`) and compiled. */
+function checkChannels(raw: Readonly<Record<string, unknown>>, env: Env, issues: Issue[]): Map<string, Channel> {
+  const parsed = channelsSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) issues.push(describeZodIssue({ ...issue, path: ['channels', ...issue.path] }, '', 0));
+    return new Map();
+  }
+  const compiled = compileChannels(parsed.data, env);
+  issues.push(...compiled.issues);
+  return compiled.channels;
 }
 
 /** Templates are objects of job fields; their values are checked in each job that extends them. */
@@ -115,6 +136,7 @@ function checkTemplates(templates: Readonly<Record<string, unknown>>, issues: Is
 const jobsFileShape = jobsFileSchema.extend({
   defaults: z.record(z.string(), z.unknown()).optional(),
   templates: z.record(z.string(), z.unknown()).optional(),
+  channels: z.record(z.string(), z.unknown()).optional(),
   jobs: z.array(z.unknown()),
 });
 /** An overlay may leave out any section, `jobs` included. */

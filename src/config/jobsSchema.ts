@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { SECRET_ID, SECRET_ID_RULE } from '../domain/auth.js';
 import { MAX_CONDITION_LENGTH } from '../domain/conditions/parse.js';
 import { HTTP_METHODS } from '../domain/job.js';
+import { alertsSchema } from './alertsSchema.js';
+import { channelsSchema } from './channelsSchema.js';
 
 /**
  * The jobs file (`jobs.config.json`) and the job body of the API share these schemas.
@@ -127,6 +129,7 @@ const settable = {
     .strictObject({ insecureSkipVerify: z.boolean().optional().describe('Accept any server certificate.') })
     .optional(),
   auth: authSchema.optional(),
+  alerts: alertsSchema.optional(),
 };
 
 export const defaultsSchema = z.strictObject(settable).describe('Values every job inherits unless it sets its own.');
@@ -170,6 +173,7 @@ export const jobsFileSchema = z
     $schema: z.string().optional(),
     defaults: defaultsSchema.optional(),
     templates: z.record(z.string(), templateSchema).optional().describe('Named sets of job fields, for "extends".'),
+    channels: channelsSchema.optional(),
     jobs: z.array(jobEntrySchema).describe('The health checks.'),
   })
   .describe('Pulsecheck jobs file');

@@ -7,8 +7,9 @@ type Json = Readonly<Record<string, unknown>>;
  * - `jobs` by name (ignoring case): an overlay job with a base job's name is merged over it (so
  *   `{ "name": "billing", "enabled": false }` disables it), any other is added at the end;
  * - `defaults` and each template of `templates` by the job rule of config/merge.ts;
- * - any other object section (`channels`, …) key by key, any other value replaced; `$schema` is the
- *   base's.
+ * - `channels` by name, a channel field by field unless the overlay's has another `type`: then it
+ *   replaces the base's whole (a channel of another type must not keep the last one's secret);
+ * - any other object section key by key, any other value replaced; `$schema` is the base's.
  * Both files must have passed the outline check (objects, `jobs` a list); an overlay job without a
  * name cannot be matched: its index is returned in `unnamed`.
  */
@@ -27,9 +28,20 @@ export function applyOverlay(base: Json, overlay: Json): { merged: Record<string
           return [name, isPlainObject(a) && isPlainObject(b) ? overJob(a, b) : (b ?? a)];
         }),
       );
-    } else merged[key] = isPlainObject(current) && isPlainObject(value) ? mergeObjects(current, value) : value;
+    } else if (key === 'channels' && isPlainObject(current) && isPlainObject(value)) merged.channels = mergeChannels(current, value);
+    else merged[key] = isPlainObject(current) && isPlainObject(value) ? mergeObjects(current, value) : value;
   }
   return { merged, unnamed };
+}
+
+function mergeChannels(base: Json, overlay: Json): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [name, channel] of Object.entries(overlay)) {
+    const current = merged[name];
+    const sameType = isPlainObject(current) && isPlainObject(channel) && (channel.type === undefined || channel.type === current.type);
+    merged[name] = sameType ? mergeObjects(current, channel) : channel;
+  }
+  return merged;
 }
 
 const overJob = (base: Json, over: Json) => mergeJobLayers([{ label: 'base', fields: base }, { label: 'overlay', fields: over }]).merged;

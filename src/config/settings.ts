@@ -149,6 +149,15 @@ const settingsSchema = z.object({
     .regex(/^([A-Za-z0-9_-]{1,40})?$/, 'must be 1-40 letters, digits, "-" or "_" (e.g. "prod"): it names the overlay jobs.config.<environment>.json')
     .optional(),
   PULSECHECK_JOBS_OVERLAY: z.string().trim().optional(),
+  // Alerting (issue 15): the SMTP server of `email` channels (docs/alerting.md).
+  PULSECHECK_SMTP_URL: z
+    .string()
+    .optional()
+    .transform((value) => (isUnresolvedKeyVaultReference(value) ? undefined : value?.trim() || undefined))
+    .refine((value) => value === undefined || (URL.canParse(value) && /^smtps?:$/.test(new URL(value).protocol)), {
+      message: 'must be an smtp:// or smtps:// URL, e.g. smtps://user:password@smtp.azurecomm.net:465',
+    }),
+  PULSECHECK_SMTP_FROM: z.email({ error: 'must be an e-mail address' }).optional(),
 });
 
 export interface Settings {
@@ -217,6 +226,8 @@ export interface Settings {
   readonly blockedNetworks: readonly string[];
   /** Who may call the API (docs/security.md, Roles and access). */
   readonly access: AccessSettings;
+  /** The SMTP server of `email` channels (`PULSECHECK_SMTP_URL`) and their default sender; unset: e-mail is off. */
+  readonly smtp: { readonly url: string | undefined; readonly from: string };
 }
 
 /** How callers are identified and limited. */
@@ -307,5 +318,6 @@ export function loadSettings(env: Env): Settings {
       metricsToken: s.PULSECHECK_METRICS_TOKEN,
       rateLimits: { read: s.PULSECHECK_RATE_LIMIT_READS, write: s.PULSECHECK_RATE_LIMIT_WRITES },
     },
+    smtp: { url: s.PULSECHECK_SMTP_URL, from: s.PULSECHECK_SMTP_FROM ?? 'pulsecheck@localhost' },
   };
 }

@@ -11,7 +11,8 @@ export interface Actor {
   readonly via: 'app-service-auth' | 'function-key' | 'none';
 }
 
-export type AuditAction = 'job.create' | 'job.update' | 'job.delete';
+/** `channel.test`: a test notification (`POST /api/channels/{name}/test`); `job` then names the channel. */
+export type AuditAction = 'job.create' | 'job.update' | 'job.delete' | 'channel.test';
 
 /** One recorded change: who, what, when, and the job before and after, secrets masked. */
 export interface AuditEntry {
@@ -21,11 +22,11 @@ export interface AuditEntry {
   readonly at: string;
   readonly actor: Actor;
   readonly action: AuditAction;
-  /** The job's name. */
+  /** The job's name (the channel's, for `channel.test`). */
   readonly job: string;
   /** The definition before the change (`null` for a creation), masked. */
   readonly before: Readonly<Record<string, unknown>> | null;
-  /** The definition after the change (`null` for a deletion), masked. */
+  /** The definition after the change (`null` for a deletion), masked; for `channel.test`, what happened. */
   readonly after: Readonly<Record<string, unknown>> | null;
 }
 

@@ -1,3 +1,4 @@
+import type { AlertRule } from './alerting/rule.js';
 import type { Auth, SecretRef } from './auth.js';
 import type { Condition } from './conditions/ast.js';
 import type { Schedule } from './schedule.js';
@@ -60,6 +61,8 @@ export interface Job {
    * filled) and its own fields merged. Absent for a job compiled without them.
    */
   readonly resolved?: Readonly<Record<string, unknown>>;
+  /** Alert rules (`alerts`, else those of `defaults`); none when absent. */
+  readonly alerts?: readonly AlertRule[];
   /** API jobs: the stored revision, shown as the HTTP `ETag`. */
   readonly revision?: string;
 }

@@ -12,6 +12,7 @@ import {
   runPageSchema,
   runSchema,
 } from '../config/apiSchemas.js';
+import { channelTestSchema } from '../config/channelsSchema.js';
 import { JOB_NAME_PATTERN, authSchema, jobEntrySchema, jsonValue } from '../config/jobsSchema.js';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from './http.js';
 
@@ -32,6 +33,7 @@ function componentSchemas(): Json {
   registry.add(problemSchema, { id: 'Problem' });
   registry.add(healthSchema, { id: 'Health' });
   registry.add(healthSummarySchema, { id: 'HealthSummary' });
+  registry.add(channelTestSchema, { id: 'ChannelTest' });
   const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, io: 'input', unrepresentable: 'any' });
   // Each schema is embedded in the document: its own `$schema` and `$id` do not belong there.
   return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]));
@@ -46,7 +48,7 @@ const ERRORS: Record<number, string> = {
   400: `Rejected input: \`issues\` names each field and what was expected (a \`{name}\` no job can have; a body nested over ${MAX_JSON_DEPTH} levels)`,
   401: 'No credential this route accepts (a function key, an Entra ID token, or for /metrics the metrics token); `WWW-Authenticate: Bearer`',
   403: "The caller's role is below the route's (`x-pulsecheck-role`)",
-  404: 'No such job (or, for /metrics, the Prometheus sink is off)',
+  404: 'No such job or channel (or, for /metrics, the Prometheus sink is off)',
   409: 'The job is defined in the jobs file (read-only here), or the name is taken',
   412: 'The job has changed since it was read (`If-Match` does not match its ETag)',
   413: `The body is over ${MAX_BODY_BYTES} bytes`,
@@ -164,6 +166,15 @@ export function openApiDocument(version: string): Json {
           'x-pulsecheck-role': 'reader',
           security: [...credentials, { metricsToken: [] }],
           responses: { 200: { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors(404) },
+        },
+      },
+      '/channels/{name}/test': {
+        parameters: [{ ...name, description: 'Channel name (a key of `channels` in the jobs file)' }],
+        post: {
+          operationId: 'testChannel',
+          summary: 'Send a test notification through a channel (audited); 200 also when the receiver refused it',
+          ...as('operator'),
+          responses: { 200: ok('What happened', 'ChannelTest'), ...errors(400, 404) },
         },
       },
       '/openapi.json': { get: { operationId: 'openApi', summary: 'This document', ...anyone, responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } } },

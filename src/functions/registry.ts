@@ -11,6 +11,7 @@ import { metrics } from './handlers/metrics.js';
 import { listAudit, listRuns, retention } from './handlers/history.js';
 import { createJob, deleteJob, replaceJob, runUnsaved } from './handlers/jobAdmin.js';
 import { openApi } from './handlers/openapi.js';
+import { testChannel } from './handlers/channels.js';
 
 export interface TimerFunction {
   readonly trigger: 'timer';
@@ -63,6 +64,8 @@ export const registry: readonly FunctionDefinition[] = [
   { trigger: 'http', name: 'listRuns', methods: ['GET'], route: 'jobs/{name}/runs', role: 'reader', handler: listRuns },
   { trigger: 'http', name: 'runUnsaved', methods: ['POST'], route: 'runs', role: 'operator', handler: runUnsaved },
   { trigger: 'http', name: 'listAudit', methods: ['GET'], route: 'audit', role: 'admin', handler: listAudit },
+  // Alerting (issue 15): a test notification through a channel of the jobs file.
+  { trigger: 'http', name: 'testChannel', methods: ['POST'], route: 'channels/{name}/test', role: 'operator', handler: testChannel },
   { trigger: 'http', name: 'openApi', methods: ['GET'], route: 'openapi.json', role: 'anonymous', handler: openApi },
   {
     trigger: 'timer',

@@ -50,6 +50,7 @@ function steps(target: string): Step[] {
     },
     { name: 'deleteJob', needs: 'admin', ok: 204, request: (id, state) => ({ method: 'DELETE', path: `/jobs/${job(id)}`, headers: { 'if-match': state.get('etag') ?? '"none"' } }) },
     { name: 'listAudit', needs: 'admin', ok: 200, request: () => ({ method: 'GET', path: '/audit' }) },
+    { name: 'testChannel', needs: 'operator', ok: 200, request: () => ({ method: 'POST', path: '/channels/platform/test' }) },
   ];
 }
 
@@ -86,7 +87,7 @@ describe.each([
   beforeAll(async () => {
     target = await startServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"UP"}'));
     const dir = appFolder(
-      { jobs: [{ name: 'fileJob', url: `${target.url}/up`, every: '1h' }] },
+      { channels: { platform: { type: 'slack', url: `${target.url}/slack` } }, jobs: [{ name: 'fileJob', url: `${target.url}/up`, every: '1h' }] },
       {
         PULSECHECK_PORT: '0',
         PULSECHECK_LOG_LEVEL: 'warn',

@@ -10,3 +10,4 @@ export type { TraceContext, TracedRun, Tracing } from './tracing.js';
 export type { MetricsExposition } from './metrics.js';
 export type { JobRepository, StoredJob } from './jobs.js';
 export type { RateDecision, RateLimiter } from './rateLimit.js';
+export type { Notifier } from './notifier.js';

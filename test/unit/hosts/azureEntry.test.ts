@@ -77,6 +77,7 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
       'retention',
       'runJob',
       'runUnsaved',
+      'testChannel',
     ]);
   });
 

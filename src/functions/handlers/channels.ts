@@ -1,0 +1,11 @@
+import type { Pulsecheck } from '../../app/pulsecheck.js';
+import { handleCaller, type CallerHandler } from '../access.js';
+import { json, jobNameParam } from '../http.js';
+
+/**
+ * POST /api/channels/{name}/test: sends a test notification through the channel and says what
+ * happened (200 either way: a refused delivery is the answer, not an error); audited. Channel names
+ * follow the job name rule, so `jobNameParam` checks `{name}`.
+ */
+export const testChannel = (app: Pulsecheck): CallerHandler =>
+  handleCaller(async (request, caller) => json(await app.channels.test(jobNameParam(request), caller.actor)));
