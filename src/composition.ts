@@ -104,7 +104,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   const { telemetry } = sinks;
   const { tracing } = sinks;
   const { secrets, authorizer, oauth2, identity } = secretParts(settings, env, options, clock, logger, targets);
-  const store = options.store ?? storeFor(settings, logger, identity);
+  const store = options.store ?? storeFor(settings, logger, identity, clock);
   const config =
     options.configSource ??
     configSourceFor(settings, { env, baseDir: options.baseDir ?? process.cwd(), logger, watch: options.watchJobsFile ?? false, identity });

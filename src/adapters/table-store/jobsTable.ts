@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { JobRepository, StoredJob } from '../../app/ports/index.js';
+import type { Clock, JobRepository, StoredJob } from '../../app/ports/index.js';
 import { PulsecheckError, notFound, preconditionFailed } from '../../domain/errors.js';
 import { pack, statusOf, unpack } from './entities.js';
 import { odata, type Entity, type Tables } from './tables.js';
@@ -27,20 +27,21 @@ export class JobsTable implements JobRepository {
   constructor(
     private readonly tables: Tables,
     private readonly ttlMs: number,
+    private readonly clock: Clock,
   ) {}
 
   async listJobs(): Promise<StoredJob[]> {
     const cache = this.#cache;
     if (!cache) return [...(await this.#refresh())];
     // Stale while revalidating: one check at a time; callers never wait for it.
-    if (Date.now() - cache.checkedAt > this.ttlMs) void this.#refresh().catch(() => undefined);
+    if (this.clock.now() - cache.checkedAt > this.ttlMs) void this.#refresh().catch(() => undefined);
     // Frozen, so handed out without copying (listing 1 000 jobs is on the hot path of GET /api/jobs).
     return [...cache.jobs];
   }
 
   #refresh(): Promise<StoredJob[]> {
     this.#refreshing ??= (async () => {
-      const started = Date.now();
+      const started = this.clock.now();
       const version = await this.#version();
       const cache = this.#cache;
       if (cache && cache.version === version && started - cache.loadedAt < FULL_RELOAD_MS) {

@@ -1,14 +1,8 @@
-import type { Logger } from '../../app/ports/index.js';
+import { randomBytes } from 'node:crypto';
+import type { Clock, Logger } from '../../app/ports/index.js';
 import { runKey } from '../../domain/history.js';
 import type { Run } from '../../domain/run.js';
-import type { JobState } from '../../domain/state.js';
 import { chunks, inParallel, isPermanent } from './entities.js';
-
-/** What a job's state entity holds; each field is written only when it changed. */
-export interface JobEntity {
-  readonly state?: JobState;
-  readonly circuit?: string;
-}
 
 /** A run waiting to be written: its JSON text and when it was scheduled (epoch ms). */
 export interface SerializedRun {
@@ -16,26 +10,33 @@ export interface SerializedRun {
   readonly scheduledAt: number;
 }
 
+/** Properties of one entity to merge into the stored one. */
+export interface EntityWrite {
+  readonly rowKey: string;
+  readonly props: Readonly<Record<string, unknown>>;
+}
+
 export interface Writers {
-  /** Stores up to 100 runs of one job. */
-  runs(job: string, runs: readonly SerializedRun[]): Promise<void>;
-  /** Merges up to 100 job state entities (one transaction). */
-  jobEntities(entities: ReadonlyArray<{ job: string } & JobEntity>): Promise<void>;
+  /**
+   * Stores up to 100 runs of one job. `batch` names this group of runs: a group that failed is sent
+   * again as it was, with the same `batch`, so a write that succeeded unseen is replaced, not doubled.
+   */
+  runs(job: string, runs: readonly SerializedRun[], batch: string): Promise<void>;
+  /** Merges up to 100 entities of one partition (one transaction). */
+  entities(table: string, partition: string, entities: readonly EntityWrite[]): Promise<void>;
 }
 
 export interface WriteBehindOptions {
   readonly writers: Writers;
   readonly logger: Logger;
+  readonly clock: Clock;
   /** Runs waiting to be stored before `addRun` waits for room. Default 10 000 (about 10 MB). */
   readonly maxPendingRuns?: number;
 }
 
 /** Transactions in flight at once. */
 const CONCURRENCY = 16;
-/**
- * How long a write waits for others to join it, in ms. `flush()` does not wait (the dispatcher
- * flushes at the end of every tick, so a tick's runs are stored before it completes).
- */
+/** How long a write waits for others to join it, in ms. `flush()` does not wait. */
 const LINGER_MS = 2_000;
 
 /**
@@ -44,32 +45,37 @@ const LINGER_MS = 2_000;
  */
 interface PendingRun extends SerializedRun {
   inFlight: boolean;
+  /** The group it was first sent in (kept when that write failed). */
+  batch?: string;
 }
 
 interface Dirty {
-  state?: JobState;
-  circuit?: string;
+  readonly table: string;
+  readonly partition: string;
+  readonly rowKey: string;
+  props: Record<string, unknown>;
   version: number;
   /** The version being written, if a write is in flight. */
   writing?: number;
 }
 
 /**
- * Write-behind of runs and job state, so that recording never waits for a round trip on the check
- * path. A write waits `lingerMs` for others to join it; what accumulated is written together,
- * grouped by job (see the Table store: a job's runs of the same minute become one entity), state
- * entities 100 per transaction: under load, batches grow instead of requests multiplying (each
- * entity costs the SDK about 0.1 ms of CPU, which would otherwise be taken from the checks).
+ * Write-behind of runs and small entities (job state, dispatcher state), so that nothing on the
+ * check path waits for a round trip. A write waits `LINGER_MS` for others to join it; what
+ * accumulated is written together: runs grouped by job (the Table store turns them into few
+ * entities), entities 100 per transaction within a partition. Under load batches grow instead of
+ * requests multiplying.
  *
  * Memory is bounded: past `maxPendingRuns`, `addRun` waits for room while storage accepts writes
  * (backpressure). While storage is failing, it drops the oldest pending run instead, counts it and
  * logs it, so a storage outage never stops the checks (their results are still in the logs).
  * A write rejected for good (4xx) is dropped, counted and logged; other failures are retried with
- * backoff (the SDK has already retried each request).
+ * backoff (the SDK has already retried each request, briefly), for as long as it takes.
  */
 export class WriteBehind {
   readonly #writers: Writers;
   readonly #logger: Logger;
+  readonly #clock: Clock;
   readonly #max: number;
   readonly #runs = new Map<string, Map<string, PendingRun>>();
   readonly #dirty = new Map<string, Dirty>();
@@ -90,9 +96,11 @@ export class WriteBehind {
   constructor(options: WriteBehindOptions) {
     this.#writers = options.writers;
     this.#logger = options.logger;
+    this.#clock = options.clock;
     this.#max = options.maxPendingRuns ?? 10_000;
   }
 
+  /** Runs and entities not stored yet. */
   get pending(): number {
     return this.#pendingRuns + this.#dirty.size;
   }
@@ -115,44 +123,40 @@ export class WriteBehind {
     this.#kick();
   }
 
-  setEntity(job: string, change: JobEntity): void {
-    const dirty = this.#dirty.get(job);
+  /** Merges `props` into the entity `table`/`partition`/`rowKey`, written in the background. */
+  setEntity(table: string, partition: string, rowKey: string, props: Readonly<Record<string, unknown>>): void {
+    const key = `${table}/${partition}/${rowKey}`;
+    const dirty = this.#dirty.get(key);
     const version = ++this.#version;
-    if (!dirty) this.#dirty.set(job, { ...change, version });
+    if (!dirty) this.#dirty.set(key, { table, partition, rowKey, props: { ...props }, version });
     else {
-      // In place, without allocating: this runs once or twice per check.
-      if (change.state) dirty.state = change.state;
-      if (change.circuit !== undefined) dirty.circuit = change.circuit;
+      Object.assign(dirty.props, props);
       dirty.version = version;
     }
     this.#kick();
   }
 
-  /** Runs of `job` not stored yet. */
-  pendingRunsOf(job: string): Run[] {
-    return [...(this.#runs.get(job)?.values() ?? [])].map((p) => JSON.parse(p.json) as Run);
+  /** Forgets what is pending for an entity (it is being deleted). */
+  discardEntity(table: string, partition: string, rowKey: string): void {
+    this.#dirty.delete(`${table}/${partition}/${rowKey}`);
   }
 
-  /** The state entity of `job` as last set, if not stored yet. */
-  pendingEntityOf(job: string): JobEntity | undefined {
-    return this.#dirty.get(job);
+  /** Whether an entity has changes not stored yet. */
+  hasEntity(table: string, partition: string, rowKey: string): boolean {
+    return this.#dirty.has(`${table}/${partition}/${rowKey}`);
   }
 
-  /** Every job whose state entity is not stored yet. */
-  pendingEntityJobs(): IterableIterator<string> {
-    return this.#dirty.keys();
-  }
-
-  /** Forgets what is pending for a deleted job's state. */
-  discardEntity(job: string): void {
-    this.#dirty.delete(job);
+  /** Runs of `job` not stored yet, as JSON text. */
+  pendingRunsOf(job: string): SerializedRun[] {
+    return [...(this.#runs.get(job)?.values() ?? [])];
   }
 
   /**
-   * Resolves when everything accepted so far is stored, or when an attempt to store it has failed
-   * (it stays pending and is retried in the background).
+   * Resolves when everything accepted so far is stored, or at once while storage is failing (what
+   * is pending stays, and is retried in the background). `final`: try once more even then (shutdown).
    */
-  async flush(): Promise<void> {
+  async flush(options: { final?: boolean } = {}): Promise<void> {
+    if (this.failure && !options.final) return;
     this.#flushing++;
     try {
       while (this.pending > 0) {
@@ -181,10 +185,7 @@ export class WriteBehind {
   }
 
   #start(): Promise<void> {
-    clearTimeout(this.#retry);
-    clearTimeout(this.#linger);
-    this.#retry = undefined;
-    this.#linger = undefined;
+    this.stop();
     this.#running = (async () => {
       do {
         this.#again = false;
@@ -196,13 +197,13 @@ export class WriteBehind {
     })().finally(() => {
       this.#running = undefined;
       // What arrived during the write waits for the next one (unless a flush is waiting for it).
-      if (this.#hasUnsent()) this.#kick();
+      if (this.#hasUnsent() && !this.#retry) this.#kick();
     });
     return this.#running;
   }
 
   #hasUnsent(): boolean {
-    if (this.#dirty.size > 0 && [...this.#dirty.values()].some((d) => d.writing === undefined)) return true;
+    for (const d of this.#dirty.values()) if (d.writing === undefined) return true;
     for (const runs of this.#runs.values()) for (const p of runs.values()) if (!p.inFlight) return true;
     return false;
   }
@@ -212,12 +213,11 @@ export class WriteBehind {
     const tasks: Array<() => Promise<void>> = [];
     let transient: unknown;
     for (const [job, runs] of this.#runs) {
-      const batch = [...runs.entries()].filter(([, p]) => !p.inFlight);
-      for (const [, p] of batch) p.inFlight = true;
-      for (const part of chunks(batch)) {
+      for (const [batch, part] of batches(runs)) {
+        for (const [, p] of part) p.inFlight = true;
         tasks.push(async () => {
           try {
-            await this.#writers.runs(job, part.map(([, p]) => p));
+            await this.#writers.runs(job, part.map(([, p]) => p), batch);
             this.#settleRuns(job, part);
           } catch (error) {
             if (isPermanent(error)) {
@@ -231,26 +231,39 @@ export class WriteBehind {
         });
       }
     }
-    const entities = [...this.#dirty.entries()].filter(([, d]) => d.writing === undefined);
-    for (const [, d] of entities) d.writing = d.version;
-    for (const part of chunks(entities)) {
+    for (const part of this.#entityBatches()) {
+      for (const d of part) d.writing = d.version;
+      const first = part[0] as Dirty;
       tasks.push(async () => {
         try {
-          await this.#writers.jobEntities(part.map(([job, d]) => ({ job, ...(d.state ? { state: d.state } : {}), ...(d.circuit !== undefined ? { circuit: d.circuit } : {}) })));
+          await this.#writers.entities(first.table, first.partition, part.map((d) => ({ rowKey: d.rowKey, props: { ...d.props } })));
           this.#settleEntities(part, true);
         } catch (error) {
           const permanent = isPermanent(error);
           this.#settleEntities(part, permanent);
-          if (permanent) this.#logger.error({ err: error, jobs: part.length }, 'job state could not be stored');
+          if (permanent) this.#logger.error({ err: error, entities: part.length, table: first.table }, 'state could not be stored');
           else transient = error;
         }
       });
     }
     await inParallel(tasks, CONCURRENCY);
     if (transient === undefined) this.failure = undefined;
-    else this.failure = { error: transient, since: this.failure?.since ?? Date.now(), consecutive: (this.failure?.consecutive ?? 0) + 1 };
+    else this.failure = { error: transient, since: this.failure?.since ?? this.#clock.now(), consecutive: (this.failure?.consecutive ?? 0) + 1 };
     for (const wake of this.#waiting.splice(0)) wake();
     return transient === undefined;
+  }
+
+  /** Entities not being written, by table and partition, 100 at most per group (one transaction). */
+  #entityBatches(): Dirty[][] {
+    const groups = new Map<string, Dirty[]>();
+    for (const d of this.#dirty.values()) {
+      if (d.writing !== undefined) continue;
+      const key = `${d.table}/${d.partition}`;
+      const group = groups.get(key);
+      if (group) group.push(d);
+      else groups.set(key, [d]);
+    }
+    return [...groups.values()].flatMap((group) => chunks(group));
   }
 
   #settleRuns(job: string, part: ReadonlyArray<[string, PendingRun]>): void {
@@ -260,9 +273,10 @@ export class WriteBehind {
     if (runs.size === 0) this.#runs.delete(job);
   }
 
-  #settleEntities(part: ReadonlyArray<[string, Dirty]>, done: boolean): void {
-    for (const [job, d] of part) {
-      if (done && this.#dirty.get(job) === d && d.version === d.writing) this.#dirty.delete(job);
+  #settleEntities(part: readonly Dirty[], done: boolean): void {
+    for (const d of part) {
+      const key = `${d.table}/${d.partition}/${d.rowKey}`;
+      if (done && this.#dirty.get(key) === d && d.version === d.writing) this.#dirty.delete(key);
       else delete d.writing;
     }
   }
@@ -290,4 +304,29 @@ export class WriteBehind {
     this.#retry = setTimeout(() => void this.#start(), delay);
     this.#retry.unref();
   }
+}
+
+/**
+ * The unsent runs of a job in groups of at most 100: those sent before in a failed write keep
+ * their group; the others form new groups.
+ */
+function batches(runs: ReadonlyMap<string, PendingRun>): Array<[string, Array<[string, PendingRun]>]> {
+  const groups = new Map<string, Array<[string, PendingRun]>>();
+  const fresh: Array<[string, PendingRun]> = [];
+  for (const entry of runs) {
+    const p = entry[1];
+    if (p.inFlight) continue;
+    if (p.batch === undefined) fresh.push(entry);
+    else {
+      const group = groups.get(p.batch);
+      if (group) group.push(entry);
+      else groups.set(p.batch, [entry]);
+    }
+  }
+  for (const part of chunks(fresh)) {
+    const batch = randomBytes(6).toString('hex');
+    for (const [, p] of part) p.batch = batch;
+    groups.set(batch, part);
+  }
+  return [...groups];
 }

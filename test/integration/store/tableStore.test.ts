@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
-import { TableStore } from '../../../src/adapters/table-store/tableStore.js';
+import { SystemClock } from '../../../src/adapters/system-clock/systemClock.js';
+import { tableStore } from '../../../src/compositionStorage.js';
 import type { StateStore } from '../../../src/app/ports/index.js';
 import type { RunningAzurite } from '../../../src/hosts/local/azurite.js';
 import { acquireAzurite, releaseAzurite, uniquePrefix } from '../../support/azurite.js';
@@ -9,7 +10,7 @@ import { describeStateStore } from '../../support/stateStore.contract.js';
 let azurite: RunningAzurite;
 const prefixes = new WeakMap<StateStore, string>();
 const open = (tablePrefix: string) => {
-  const store = new TableStore({ connection: { connectionString: azurite.connectionString }, logger: new MemoryLogger(), tablePrefix });
+  const store = tableStore({ clock: new SystemClock(),  connection: { connectionString: azurite.connectionString }, logger: new MemoryLogger(), tablePrefix });
   prefixes.set(store, tablePrefix);
   return store;
 };
