@@ -1,5 +1,5 @@
 import type { Clock, ComponentHealth, Logger } from '../../app/ports/index.js';
-import { RUNS_TABLES, writeSeries } from './runsTable.js';
+import { RUNS_TABLES, runsTable, writeSeries } from './runsTable.js';
 import { Tables, type TableConnection } from './tables.js';
 import { WriteBehind } from './writeBehind.js';
 
@@ -58,9 +58,10 @@ export class TableStorage {
     this.writer = new WriteBehind({
       logger: options.logger,
       clock: options.clock,
+      runPartition: runsTable,
       ...(options.maxPendingRuns === undefined ? {} : { maxPendingRuns: options.maxPendingRuns }),
       writers: {
-        runs: (job, runs, batch) => writeSeries(tables, job, runs, batch),
+        runs: (table, runs, batch) => writeSeries(tables, table, runs, batch),
         entities: (table, partitionKey, entities) =>
           tables.submit(
             table,

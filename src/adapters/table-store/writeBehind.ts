@@ -4,8 +4,9 @@ import { runKey } from '../../domain/history.js';
 import type { Run } from '../../domain/run.js';
 import { chunks, inParallel, isPermanent } from './entities.js';
 
-/** A run waiting to be written: its JSON text and when it was scheduled (epoch ms). */
+/** A run waiting to be written: its job, its JSON text and when it was scheduled (epoch ms). */
 export interface SerializedRun {
+  readonly job: string;
   readonly json: string;
   readonly scheduledAt: number;
 }
@@ -18,10 +19,11 @@ export interface EntityWrite {
 
 export interface Writers {
   /**
-   * Stores up to 100 runs of one job. `batch` names this group of runs: a group that failed is sent
-   * again as it was, with the same `batch`, so a write that succeeded unseen is replaced, not doubled.
+   * Stores up to 100 runs of jobs in one partition (one transaction). `batch` names this group of
+   * runs: a group that failed is sent again as it was, with the same `batch`, so a write that
+   * succeeded unseen is replaced, not doubled.
    */
-  runs(job: string, runs: readonly SerializedRun[], batch: string): Promise<void>;
+  runs(partition: string, runs: readonly SerializedRun[], batch: string): Promise<void>;
   /** Merges up to 100 entities of one partition (one transaction). */
   entities(table: string, partition: string, entities: readonly EntityWrite[]): Promise<void>;
 }
@@ -30,6 +32,8 @@ export interface WriteBehindOptions {
   readonly writers: Writers;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** The partition a job's runs are written to: runs of a partition are written together. */
+  readonly runPartition: (job: string) => string;
   /** Runs waiting to be stored before `addRun` waits for room. Default 10 000 (about 10 MB). */
   readonly maxPendingRuns?: number;
 }
@@ -44,6 +48,8 @@ const LINGER_MS = 2_000;
  * collections, and a string is far cheaper for the collector than an object graph.
  */
 interface PendingRun extends SerializedRun {
+  /** Its run key (see `runKey`). */
+  readonly key: string;
   inFlight: boolean;
   /** The group it was first sent in (kept when that write failed). */
   batch?: string;
@@ -62,8 +68,8 @@ interface Dirty {
 /**
  * Write-behind of runs and small entities (job state, dispatcher state), so that nothing on the
  * check path waits for a round trip. A write waits `LINGER_MS` for others to join it; what
- * accumulated is written together: runs grouped by job (the Table store turns them into few
- * entities), entities 100 per transaction within a partition. Under load batches grow instead of
+ * accumulated is written together, 100 per transaction within a partition: runs of the jobs that
+ * share a partition (the Table store turns them into one entity per job and minute), entities. Under load batches grow instead of
  * requests multiplying.
  *
  * Memory is bounded: past `maxPendingRuns`, `addRun` waits for room while storage accepts writes
@@ -76,6 +82,7 @@ export class WriteBehind {
   readonly #writers: Writers;
   readonly #logger: Logger;
   readonly #clock: Clock;
+  readonly #partitionOf: (job: string) => string;
   readonly #max: number;
   readonly #runs = new Map<string, Map<string, PendingRun>>();
   readonly #dirty = new Map<string, Dirty>();
@@ -97,6 +104,7 @@ export class WriteBehind {
     this.#writers = options.writers;
     this.#logger = options.logger;
     this.#clock = options.clock;
+    this.#partitionOf = options.runPartition;
     this.#max = options.maxPendingRuns ?? 10_000;
   }
 
@@ -118,7 +126,7 @@ export class WriteBehind {
     if (!runs) this.#runs.set(run.job, (runs = new Map()));
     const key = runKey(run);
     if (runs.has(key)) return;
-    runs.set(key, { json: JSON.stringify(run), scheduledAt: Date.parse(run.scheduledAt), inFlight: false });
+    runs.set(key, { key, job: run.job, json: JSON.stringify(run), scheduledAt: Date.parse(run.scheduledAt), inFlight: false });
     this.#pendingRuns++;
     this.#kick();
   }
@@ -212,24 +220,22 @@ export class WriteBehind {
   async #cycle(): Promise<boolean> {
     const tasks: Array<() => Promise<void>> = [];
     let transient: unknown;
-    for (const [job, runs] of this.#runs) {
-      for (const [batch, part] of batches(runs)) {
-        for (const [, p] of part) p.inFlight = true;
-        tasks.push(async () => {
-          try {
-            await this.#writers.runs(job, part.map(([, p]) => p), batch);
-            this.#settleRuns(job, part);
-          } catch (error) {
-            if (isPermanent(error)) {
-              this.#settleRuns(job, part);
-              this.#lose(part.length, error);
-            } else {
-              for (const [, p] of part) p.inFlight = false;
-              transient = error;
-            }
+    for (const [partition, batch, part] of this.#runBatches()) {
+      for (const p of part) p.inFlight = true;
+      tasks.push(async () => {
+        try {
+          await this.#writers.runs(partition, part, batch);
+          this.#settleRuns(part);
+        } catch (error) {
+          if (isPermanent(error)) {
+            this.#settleRuns(part);
+            this.#lose(part.length, error);
+          } else {
+            for (const p of part) p.inFlight = false;
+            transient = error;
           }
-        });
-      }
+        }
+      });
     }
     for (const part of this.#entityBatches()) {
       for (const d of part) d.writing = d.version;
@@ -266,11 +272,45 @@ export class WriteBehind {
     return [...groups.values()].flatMap((group) => chunks(group));
   }
 
-  #settleRuns(job: string, part: ReadonlyArray<[string, PendingRun]>): void {
-    const runs = this.#runs.get(job);
-    if (!runs) return;
-    for (const [key] of part) if (runs.delete(key)) this.#pendingRuns--;
-    if (runs.size === 0) this.#runs.delete(job);
+  /**
+   * The unsent runs by partition, in groups of at most 100: runs sent before in a failed write keep
+   * their group; the others form new groups.
+   */
+  #runBatches(): Array<[partition: string, batch: string, runs: PendingRun[]]> {
+    const kept = new Map<string, [string, string, PendingRun[]]>();
+    const fresh = new Map<string, PendingRun[]>();
+    for (const [job, runs] of this.#runs) {
+      const partition = this.#partitionOf(job);
+      for (const p of runs.values()) {
+        if (p.inFlight) continue;
+        if (p.batch === undefined) {
+          const list = fresh.get(partition);
+          if (list) list.push(p);
+          else fresh.set(partition, [p]);
+        } else {
+          const group = kept.get(p.batch);
+          if (group) group[2].push(p);
+          else kept.set(p.batch, [partition, p.batch, [p]]);
+        }
+      }
+    }
+    const groups = [...kept.values()];
+    for (const [partition, list] of fresh) {
+      for (const part of chunks(list)) {
+        const batch = randomBytes(6).toString('hex');
+        for (const p of part) p.batch = batch;
+        groups.push([partition, batch, part]);
+      }
+    }
+    return groups;
+  }
+
+  #settleRuns(part: readonly PendingRun[]): void {
+    for (const p of part) {
+      const runs = this.#runs.get(p.job);
+      if (runs?.delete(p.key)) this.#pendingRuns--;
+      if (runs?.size === 0) this.#runs.delete(p.job);
+    }
   }
 
   #settleEntities(part: readonly Dirty[], done: boolean): void {
@@ -304,29 +344,4 @@ export class WriteBehind {
     this.#retry = setTimeout(() => void this.#start(), delay);
     this.#retry.unref();
   }
-}
-
-/**
- * The unsent runs of a job in groups of at most 100: those sent before in a failed write keep
- * their group; the others form new groups.
- */
-function batches(runs: ReadonlyMap<string, PendingRun>): Array<[string, Array<[string, PendingRun]>]> {
-  const groups = new Map<string, Array<[string, PendingRun]>>();
-  const fresh: Array<[string, PendingRun]> = [];
-  for (const entry of runs) {
-    const p = entry[1];
-    if (p.inFlight) continue;
-    if (p.batch === undefined) fresh.push(entry);
-    else {
-      const group = groups.get(p.batch);
-      if (group) group.push(entry);
-      else groups.set(p.batch, [entry]);
-    }
-  }
-  for (const part of chunks(fresh)) {
-    const batch = randomBytes(6).toString('hex');
-    for (const [, p] of part) p.batch = batch;
-    groups.set(batch, part);
-  }
-  return [...groups];
 }

@@ -134,7 +134,7 @@ async function storedRunIds(connectionString: string, prefix: string, job: strin
   const ids: string[] = [];
   for (let i = 0; i < 64; i++) {
     const table = TableClient.fromConnectionString(connectionString, `${prefix}Runs${i}`, { allowInsecureConnection: true });
-    for await (const entity of table.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${job}'` } })) {
+    for await (const entity of table.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq 'runs' and RowKey ge '${job}|' and RowKey lt '${job}}'` } })) {
       let text = '';
       for (let d = 0; d < Number(entity.dn ?? 1); d++) text += String(entity[`d${d}`] ?? '');
       ids.push(...(JSON.parse(text) as Array<{ runId: string }>).map((r) => r.runId));
