@@ -4,7 +4,7 @@ import { comparisonFor, judge, type Attempt, type Verdict } from '../domain/outc
 import type { Run, RunErrorKind, Trigger } from '../domain/run.js';
 import { INITIAL_STATE, decideState } from '../domain/state.js';
 import { AttemptsPolicy, breakerPolicy } from './policy.js';
-import type { CircuitState, Clock, Logger, Prober, StateStore, Telemetry, TraceContext, TracedRun, Tracing } from './ports/index.js';
+import type { CircuitState, CircuitStateStore, Clock, JobStateStore, Logger, Prober, RunStore, Telemetry, TraceContext, TracedRun, Tracing } from './ports/index.js';
 import { NO_TRACING } from './ports/tracing.js';
 import { RequestAuthorizer } from './requestAuth.js';
 
@@ -22,7 +22,7 @@ export interface RunRequest {
 export interface CheckRunnerDeps {
   readonly prober: Prober;
   readonly clock: Clock;
-  readonly store: StateStore;
+  readonly store: CircuitStateStore & JobStateStore & RunStore;
   readonly telemetry: Telemetry;
   readonly logger: Logger;
   /** Bounds the checks running at once in this process; excess waits in its queue. */

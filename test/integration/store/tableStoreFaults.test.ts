@@ -47,6 +47,25 @@ describe('Table Storage unreachable', () => {
     }
   });
 
+  it('saves at once and loads back from memory, whatever storage does', async () => {
+    const store = tableStore({ clock: new SystemClock(), connection: { connectionString: await unreachable() }, logger: new MemoryLogger(), tablePrefix: 'mem' });
+    const started = Date.now();
+    await store.saveCursors({ a: 1 });
+    await store.saveLastTick(2);
+    await store.saveState('a', { health: 'DOWN', since: '2026-01-01T00:00:00.000Z', consecutiveFailures: 1, consecutiveSuccesses: 0, lastRun: null });
+    await store.saveCircuit('a', 'open');
+    await store.recordRun(run('a', Date.UTC(2026, 0, 1)));
+    expect(await store.loadCursors()).toEqual({ a: 1 });
+    expect(await store.loadLastTick()).toBe(2);
+    expect(await store.loadState('a')).toMatchObject({ health: 'DOWN' });
+    expect(await store.loadCircuit('a')).toBe('open');
+    await store.flush(); // one attempt, which fails
+    await store.flush(); // storage is known to be down: at once
+    expect(await store.health()).toMatchObject({ status: 'down', pendingWrites: 4 });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await store.close();
+  });
+
   it('drops the oldest pending run only while writes fail and the buffer is full, counting and logging it', async () => {
     const logger = new MemoryLogger();
     const store = tableStore({ clock: new SystemClock(),  connection: { connectionString: await unreachable() }, logger, maxRetries: 0, maxPendingRuns: 3, tablePrefix: 'full' });
