@@ -53,6 +53,8 @@ export class TableStorage {
       names: [TABLE.jobs, TABLE.state, TABLE.audit, ...RUNS_TABLES],
       clock: options.clock,
       ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+      // Pending writes go as soon as storage answers again, not at the end of their backoff.
+      onRecovered: () => this.writer.retryNow(),
     });
     const { tables } = this;
     this.writer = new WriteBehind({

@@ -36,6 +36,8 @@ export interface TablesOptions {
   readonly maxRetries?: number;
   /** How long one HTTP request may take before the SDK gives it up (and retries it), in ms. Default 10 000. */
   readonly requestTimeoutMs?: number;
+  /** Called when a request succeeds after one failed (storage is back). */
+  readonly onRecovered?: () => void;
 }
 
 /** What the requests sent so far tell about the service: the store's health comes from this, not from a probe. */
@@ -60,6 +62,7 @@ export class Tables {
   readonly #prefix: string;
   readonly #names: readonly string[];
   readonly #clock: Clock;
+  readonly #onRecovered: (() => void) | undefined;
   readonly #clients = new Map<string, TableClient>();
   readonly #options: TableServiceClientOptions;
   readonly #outcomes: { requests: number; lastAt: number; failure: Outcomes['failure'] } = { requests: 0, lastAt: 0, failure: undefined };
@@ -72,6 +75,7 @@ export class Tables {
     this.#prefix = prefix;
     this.#names = options.names;
     this.#clock = options.clock;
+    this.#onRecovered = options.onRecovered;
     const timeout = options.requestTimeoutMs ?? 10_000;
     this.#options = {
       retryOptions: { maxRetries: options.maxRetries ?? 2, retryDelayInMs: 100, maxRetryDelayInMs: 1_000 },
@@ -107,8 +111,10 @@ export class Tables {
 
   #record(failure: string | undefined): void {
     const now = this.#clock.now();
+    const recovered = failure === undefined && this.#outcomes.failure !== undefined;
     this.#outcomes.lastAt = now;
     this.#outcomes.failure = failure === undefined ? undefined : { since: this.#outcomes.failure?.since ?? now, message: failure };
+    if (recovered) this.#onRecovered?.();
   }
 
   /** The client of table `name` (without the prefix). */

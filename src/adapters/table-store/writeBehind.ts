@@ -176,6 +176,11 @@ export class WriteBehind {
     }
   }
 
+  /** Starts a retry waiting for its backoff at once (storage answers again). */
+  retryNow(): void {
+    if (this.#retry && !this.#running) void this.#start();
+  }
+
   /** Stops retrying in the background (after a last `flush`). */
   stop(): void {
     clearTimeout(this.#retry);
