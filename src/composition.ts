@@ -37,6 +37,7 @@ import { compileApiJob, configSourceFor, storeFor } from './compositionStorage.j
 import { RequestAuthorizer } from './app/requestAuth.js';
 import { SecretResolver } from './app/secrets.js';
 import { FanOutTelemetry } from './app/telemetryFanOut.js';
+import { NO_SHARED_PARTS } from './config/resolveJob.js';
 import type { Settings } from './config/settings.js';
 import type { Env } from './config/substitute.js';
 import { networkPolicy, type NetworkPolicy } from './domain/network.js';
@@ -105,10 +106,12 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   const { tracing } = sinks;
   const { secrets, authorizer, oauth2, identity } = secretParts(settings, env, options, clock, logger, targets);
   const store = options.store ?? storeFor(settings, logger, identity, clock);
+  // The jobs file's `defaults` and `templates`, which API jobs take too (issue 14).
+  const shared = { current: NO_SHARED_PARTS };
   const config =
     options.configSource ??
-    configSourceFor(settings, { env, baseDir: options.baseDir ?? process.cwd(), logger, watch: options.watchJobsFile ?? false, identity });
-  const compile = compileApiJob(env, targets);
+    configSourceFor(settings, { env, baseDir: options.baseDir ?? process.cwd(), logger, watch: options.watchJobsFile ?? false, identity, shared });
+  const compile = compileApiJob(env, targets, () => shared.current);
   const sandbox = settings.apiSandbox;
   const catalog = new Catalog({ config, repository: store, compile, sandbox, logger });
   const runner = new CheckRunner({

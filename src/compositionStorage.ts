@@ -12,9 +12,9 @@ import { RunsTable } from './adapters/table-store/runsTable.js';
 import { TABLE, TableStorage, type TableStoreOptions } from './adapters/table-store/tableStore.js';
 import type { CompileJob } from './app/catalog.js';
 import type { Clock, ConfigJobSource, Logger, StateStore } from './app/ports/index.js';
-import { compileJob } from './config/compileJob.js';
-import { parseJobsFile } from './config/jobsFile.js';
-import type { JobInput } from './config/jobsSchema.js';
+import { loadJobsFiles } from './config/jobsFile.js';
+import { resolveJob, type SharedParts } from './config/resolveJob.js';
+import { configError } from './domain/errors.js';
 import type { Settings } from './config/settings.js';
 import type { Env } from './config/substitute.js';
 import { targetIssues } from './config/targetIssues.js';
@@ -95,29 +95,49 @@ export interface ConfigSourceOptions {
   readonly watch: boolean;
   /** For a jobs blob without a SAS token. */
   readonly identity?: AzureIdentity;
-}
-
-/** The jobs file: a blob (`PULSECHECK_JOBS_URL`) or a local file, watched when asked. */
-export function configSourceFor(settings: Settings, options: ConfigSourceOptions): ConfigJobSource {
-  const { env, baseDir, logger } = options;
-  if (settings.jobsUrl) {
-    const name = new URL(settings.jobsUrl).pathname.split('/').pop() || 'jobs blob';
-    const credential = settings.storageIdentity && options.identity ? lazyCredential(options.identity, settings.storageIdentity.clientId) : undefined;
-    return new BlobJobCatalog({ url: settings.jobsUrl, ...(credential ? { credential } : {}), logger, parse: (text) => parseJobsFile(text, env, name) });
-  }
-  const path = isAbsolute(settings.jobsFile) ? settings.jobsFile : resolve(baseDir, settings.jobsFile);
-  return new FileJobCatalog(path, (text) => parseJobsFile(text, env, settings.jobsFile), { watch: options.watch, logger });
+  /** Set to the `defaults` and `templates` of each version applied, for API jobs. */
+  readonly shared: { current: SharedParts };
 }
 
 /**
- * Compiles an API job's definition as a job of the jobs file (no `defaults`), sandboxed: it may
- * reference only what the caller's policy allows, and a `url` or `auth.tokenUrl` that is an IP
- * literal the target guard refuses is an issue at once.
+ * The jobs file: a blob (`PULSECHECK_JOBS_URL`) or a local file with its environment overlay, watched
+ * when asked. Both sources apply a version exactly when parsing it succeeds, so `shared` follows the
+ * jobs in use.
+ */
+export function configSourceFor(settings: Settings, options: ConfigSourceOptions): ConfigJobSource {
+  const { env, baseDir, logger, shared } = options;
+  const load = (base: { name: string; text: string }, overlay?: { name: string; text: string }) => {
+    const loaded = loadJobsFiles(base, overlay, env);
+    shared.current = loaded.shared;
+    return loaded.jobs;
+  };
+  if (settings.jobsUrl) {
+    if (settings.jobsOverlay) {
+      throw configError([{ path: 'PULSECHECK_ENVIRONMENT', message: 'environment overlays apply to a local jobs file, not to PULSECHECK_JOBS_URL: unset PULSECHECK_ENVIRONMENT and PULSECHECK_JOBS_OVERLAY, or keep one blob per environment' }], 'settings');
+    }
+    const name = new URL(settings.jobsUrl).pathname.split('/').pop() || 'jobs blob';
+    const credential = settings.storageIdentity && options.identity ? lazyCredential(options.identity, settings.storageIdentity.clientId) : undefined;
+    return new BlobJobCatalog({ url: settings.jobsUrl, ...(credential ? { credential } : {}), logger, parse: (text) => load({ name, text }) });
+  }
+  const at = (file: string) => (isAbsolute(file) ? file : resolve(baseDir, file));
+  const overlay = settings.jobsOverlay;
+  return new FileJobCatalog(
+    at(settings.jobsFile),
+    (text, overlayText) => load({ name: settings.jobsFile, text }, overlay === undefined || overlayText === undefined ? undefined : { name: overlay, text: overlayText }),
+    { watch: options.watch, logger, ...(overlay === undefined ? {} : { overlay: at(overlay) }) },
+  );
+}
+
+/**
+ * Compiles an API job's definition as a job of the jobs file, with the file's current `defaults` and
+ * `templates`, sandboxed: it may reference only what the caller's policy allows (wherever the
+ * reference was written: its own fields, a parameter, a template, `defaults`), and a `url` or
+ * `auth.tokenUrl` that is an IP literal the target guard refuses is an issue at once.
  */
 export const compileApiJob =
-  (env: Env, targets: NetworkPolicy): CompileJob =>
+  (env: Env, targets: NetworkPolicy, shared: () => SharedParts): CompileJob =>
   (definition, sandbox) => {
-    const compiled = compileJob(definition as JobInput, {}, { env, source: 'api', where: '', pathPrefix: '', sandbox });
+    const compiled = resolveJob(definition, shared(), { env, source: 'api', where: '', pathPrefix: '', sandbox });
     const refused = targetIssues(compiled.job, definition, targets);
     return refused.length === 0 ? compiled : { issues: [...compiled.issues, ...refused] };
   };

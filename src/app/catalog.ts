@@ -38,6 +38,8 @@ export class Catalog implements JobCatalog {
   readonly #deps: CatalogDeps;
   readonly #compiled = new Map<string, Compiled>();
   #problems: string[] = [];
+  /** The jobs-file version API jobs were compiled with: they take its `defaults` and templates. */
+  #configVersion: readonly Job[] | undefined;
   #storageError: string | undefined;
 
   constructor(deps: CatalogDeps) {
@@ -45,7 +47,7 @@ export class Catalog implements JobCatalog {
   }
 
   async list(): Promise<readonly Job[]> {
-    const config = await this.#deps.config.list();
+    const config = await this.#configJobs();
     const taken = new Set(config.map((job) => job.name.toLowerCase()));
     const problems: string[] = [];
     const api: Job[] = [];
@@ -74,7 +76,17 @@ export class Catalog implements JobCatalog {
   /** The jobs-file job named `name` (ignoring case), if any. */
   async configJob(name: string): Promise<Job | undefined> {
     const lower = name.toLowerCase();
-    return (await this.#deps.config.list()).find((job) => job.name.toLowerCase() === lower);
+    return (await this.#configJobs()).find((job) => job.name.toLowerCase() === lower);
+  }
+
+  /** The jobs file's jobs; a new version (a new list) compiles API jobs again. */
+  async #configJobs(): Promise<readonly Job[]> {
+    const config = await this.#deps.config.list();
+    if (config !== this.#configVersion) {
+      this.#configVersion = config;
+      this.#compiled.clear();
+    }
+    return config;
   }
 
   /** The jobs file's reload state, and API jobs that cannot run. */

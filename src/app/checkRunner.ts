@@ -1,11 +1,11 @@
 import { type BulkheadPolicy, type CircuitBreakerPolicy, isBrokenCircuitError, isBulkheadRejectedError } from 'cockatiel';
 import type { CircuitBreakerSpec, Job } from '../domain/job.js';
-import { comparisonFor, judge, type Attempt, type Verdict } from '../domain/outcome.js';
-import type { Run, RunErrorKind, Trigger } from '../domain/run.js';
+import { comparisonFor, judge, type Attempt } from '../domain/outcome.js';
+import { buildRun, unjudged, unjudgedRun, type Run, type RunIdentity, type Trigger, type Verdict } from '../domain/run.js';
+import { hiddenForms } from '../domain/redact.js';
 import { INITIAL_STATE, decideState } from '../domain/state.js';
-import { AttemptsPolicy, breakerPolicy } from './policy.js';
+import { RequestPolicy, breakerPolicy } from './policy.js';
 import type { CircuitState, CircuitStateStore, Clock, JobStateStore, Logger, Prober, RunStore, Telemetry, TraceContext, TracedRun, Tracing } from './ports/index.js';
-import { NO_TRACING } from './ports/tracing.js';
 import { RequestAuthorizer } from './requestAuth.js';
 
 /** Which run this is. */
@@ -54,20 +54,26 @@ interface CachedBreaker {
 }
 
 interface JobPolicies {
-  readonly attempts: AttemptsPolicy;
+  readonly requests: RequestPolicy;
   breaker?: CachedBreaker;
 }
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 // A run that could not call the target (status `error`: a secret was unavailable) says nothing about it.
 const isFailedOutcome = (result: unknown) => (result as Outcome).verdict.status === 'down';
 const NEVER = new AbortController().signal;
+const NOTHING_HIDDEN: readonly string[] = [];
+const ABORTED = unjudged('aborted', 'Pulsecheck stopped before the check finished; the next run repeats it', 'skipped');
 
 /**
- * Runs one check end to end: bulkhead → circuit breaker → deadline → retry → per-attempt timeout →
- * HTTP attempt → conditions → verdict; then records the run, the job's state and the telemetry.
- * A failed check is a `down` run, never an exception.
+ * Runs one check, top to bottom:
+ * 1. admission: a scheduled run of a job whose previous run is still going is `skipped` (overlap);
+ *    the bulkhead bounds the checks in flight (`overloaded` past its queue);
+ * 2. the job's circuit breaker, its state from the store, lets the run through or skips it (`circuit-open`);
+ * 3. the requests, through the job's `RequestPolicy` (policy.ts): prepare (secrets, auth) → re-send on
+ *    401/403 → deadline → retry → per-attempt timeout → the prober;
+ * 4. the verdict (`judge`) and the run (`buildRun`);
+ * 5. the record: telemetry, the run and the job's next state in the store.
+ * A failed check is a `down` run, never an exception. Policies are built once per job definition.
  */
 export class CheckRunner {
   readonly #deps: CheckRunnerDeps;
@@ -86,101 +92,89 @@ export class CheckRunner {
   }
 
   async run(job: Job, request: RunRequest, signal?: AbortSignal): Promise<Run> {
-    const { clock } = this.#deps;
-    const bulkhead = job.source === 'api' ? (this.#deps.apiBulkhead ?? this.#deps.bulkhead) : this.#deps.bulkhead;
-    let traced: TracedRun;
-    if (this.#running.has(job.name) && request.trigger === 'schedule') {
-      traced = { run: this.#skipped(job, request, clock.now(), 'overlap', 'the previous run of this job is still in progress') };
-    } else {
-      try {
-        traced = await bulkhead.execute(() => this.#guarded(job, request, signal));
-      } catch (error) {
-        if (!isBulkheadRejectedError(error)) throw error;
-        traced = { run: this.#skipped(job, request, clock.now(), 'overloaded', 'too many checks are queued in this instance') };
-      }
-    }
+    const traced = await this.#admit(job, request, signal);
     if (request.record === false) this.#deps.telemetry.runCompleted(traced.run, job, traced.trace);
     else await this.#record(job, traced.run, traced.trace);
     return traced.run;
   }
 
+  /** 1. Admission: overlap, then the bulkhead. */
+  async #admit(job: Job, request: RunRequest, signal: AbortSignal | undefined): Promise<TracedRun> {
+    const { clock, bulkhead, apiBulkhead = bulkhead } = this.#deps;
+    if (this.#running.has(job.name) && request.trigger === 'schedule') {
+      return { run: unjudgedRun(this.#identity(job, request), clock.now(), 'overlap', 'the previous run of this job is still in progress') };
+    }
+    try {
+      return await (job.source === 'api' ? apiBulkhead : bulkhead).execute(() => this.#guarded(job, request, signal));
+    } catch (error) {
+      if (!isBulkheadRejectedError(error)) throw error;
+      return { run: unjudgedRun(this.#identity(job, request), clock.now(), 'overloaded', 'too many checks are queued in this instance') };
+    }
+  }
+
+  /** The check as one running job, in its span; a fault of Pulsecheck's own is an `error` run. */
   async #guarded(job: Job, request: RunRequest, signal: AbortSignal | undefined): Promise<TracedRun> {
+    const { tracing, logger, clock } = this.#deps;
     this.#running.add(job.name);
     try {
       // The span is active while the check runs, so its HTTP requests become child spans.
-      return await (this.#deps.tracing ?? NO_TRACING).traceCheck(job, request.runId, () => this.#execute(job, request, signal));
+      return tracing ? await tracing.traceCheck(job, request.runId, () => this.#check(job, request, signal)) : { run: await this.#check(job, request, signal) };
     } catch (error) {
-      this.#deps.logger.error({ err: error, job: job.name, runId: request.runId }, 'check failed unexpectedly');
-      return { run: this.#skipped(job, request, this.#deps.clock.now(), 'internal', 'Pulsecheck failed to run the check', 'error') };
+      logger.error({ err: error, job: job.name, runId: request.runId }, 'check failed unexpectedly');
+      return { run: unjudgedRun(this.#identity(job, request), clock.now(), 'internal', 'Pulsecheck failed to run the check', 'error') };
     } finally {
       this.#running.delete(job.name);
     }
   }
 
-  async #execute(job: Job, request: RunRequest, signal: AbortSignal | undefined): Promise<Run> {
+  /** 2-4. The breaker around the requests and their verdict; the run. */
+  async #check(job: Job, request: RunRequest, signal: AbortSignal | undefined): Promise<Run> {
     const { clock } = this.#deps;
     const startedAt = clock.now();
     const policies = this.#policiesFor(job);
     const breaker = job.circuitBreaker ? await this.#breaker(job, policies) : undefined;
-    const attempts = (inner: AbortSignal) => this.#attempts(job, policies.attempts, request, inner);
     let outcome: Outcome;
     try {
-      outcome = breaker ? await breaker.policy.execute(({ signal: inner }) => attempts(inner), signal) : await attempts(signal ?? NEVER);
+      outcome = breaker
+        ? await breaker.policy.execute(({ signal: inner }) => this.#send(job, policies.requests, request, inner), signal)
+        : await this.#send(job, policies.requests, request, signal ?? NEVER);
     } catch (error) {
       if (!isBrokenCircuitError(error)) throw error;
-      return this.#skipped(job, request, startedAt, 'circuit-open', 'the circuit breaker is open after consecutive failures');
+      return unjudgedRun(this.#identity(job, request), startedAt, 'circuit-open', 'the circuit breaker is open after consecutive failures');
     } finally {
       if (breaker) await this.#saveBreaker(job, breaker);
     }
-    const { final, verdict } = outcome;
-    // Built field by field, in the order of the documented result shape (location last).
-    const run = {
-      runId: request.runId,
-      job: job.name,
-      trigger: request.trigger,
-      scheduledAt: new Date(request.scheduledAt).toISOString(),
-      startedAt: new Date(startedAt).toISOString(),
-      durationMs: Math.round(clock.now() - startedAt),
-      attempts: outcome.attempts,
-      status: verdict.status,
-      success: verdict.success,
-      httpStatus: verdict.httpStatus,
-      conditions: verdict.conditions,
-    } as Mutable<Run>;
-    if (verdict.error) run.error = verdict.error;
-    if (final) run.timings = final.timings;
-    if (final?.type === 'response' && final.certificateExpiresAt !== undefined) {
-      run.certificateExpiresAt = new Date(final.certificateExpiresAt).toISOString();
-    }
-    run.location = this.#deps.location;
-    if (request.catchUp) run.catchUp = true;
-    return run;
+    const { attempts, verdict, final } = outcome;
+    return buildRun(this.#identity(job, request), { startedAt, durationMs: Math.round(clock.now() - startedAt), attempts, verdict, final });
   }
 
-  async #attempts(job: Job, policy: AttemptsPolicy, request: RunRequest, signal: AbortSignal): Promise<Outcome> {
+  /** 3-4. The requests and the verdict on the final attempt. */
+  async #send(job: Job, policy: RequestPolicy, request: RunRequest, signal: AbortSignal): Promise<Outcome> {
     const { clock, prober } = this.#deps;
     const { runId } = request;
-    const sent = await this.#authorizer.send(job, (probe, done) =>
-      policy.execute((attempt, inner) => prober.probe({ ...probe, runId, attempt: done + attempt }, inner), signal),
+    const sent = await policy.execute(
+      (refresh) => this.#authorizer.prepare(job, refresh),
+      (probe, attempt, inner) => prober.probe({ ...probe, runId, attempt }, inner),
+      signal,
     );
-    if (!sent.ok) {
-      const error = { kind: sent.blocked ? 'blocked-target' : 'secret-unavailable', message: sent.message } as const;
-      return { attempts: 0, verdict: { status: 'error', success: false, httpStatus: null, conditions: [], error } };
-    }
-    if (signal.aborted && sent.final.type === 'failure') {
-      // Cut short by the caller (shutdown), not failed by the target: no verdict, no breaker failure.
-      const error = { kind: 'aborted', message: 'Pulsecheck stopped before the check finished; the next run repeats it' } as const;
-      return { attempts: sent.attempts, final: sent.final, verdict: { status: 'skipped', success: false, httpStatus: null, conditions: [], error } };
-    }
-    const verdict = judge(job.conditions, sent.final, clock.now(), { hidden: sent.hidden, compare: comparisonFor(job.source) });
-    return { attempts: sent.attempts, final: sent.final, verdict };
+    if (!sent.ok) return { attempts: 0, verdict: unjudged(sent.blocked ? 'blocked-target' : 'secret-unavailable', sent.message, 'error') };
+    const { final, attempts, values } = sent;
+    // Cut short by the caller (shutdown), not failed by the target: no verdict, no breaker failure.
+    if (signal.aborted && final.type === 'failure') return { attempts, final, verdict: ABORTED };
+    const hidden = values.length === 0 ? NOTHING_HIDDEN : hiddenForms(values);
+    return { attempts, final, verdict: judge(job.conditions, final, clock.now(), { hidden, compare: comparisonFor(job.source) }) };
+  }
+
+  #identity(job: Job, request: RunRequest): RunIdentity {
+    const { runId, trigger, scheduledAt, catchUp } = request;
+    return { runId, job: job.name, trigger, scheduledAt, location: this.#deps.location, ...(catchUp ? { catchUp } : {}) };
   }
 
   /** Policies are built once per job (a reloaded job is a new object, with new policies). */
   #policiesFor(job: Job): JobPolicies {
     let policies = this.#policies.get(job);
     if (!policies) {
-      policies = { attempts: new AttemptsPolicy(job, () => this.#deps.clock.now()) };
+      policies = { requests: new RequestPolicy(job, () => this.#deps.clock.now()) };
       this.#policies.set(job, policies);
     }
     return policies;
@@ -191,11 +185,14 @@ export class CheckRunner {
    * this process wrote last; when another instance changed it, the breaker is rebuilt from it.
    */
   async #breaker(job: Job, policies: JobPolicies): Promise<CachedBreaker> {
-    // If the store cannot be read, the breaker this process has goes on: the check still runs.
-    const stored = await this.#deps.store.loadCircuit(job.name).catch((error: unknown) => {
+    let stored: string | undefined;
+    try {
+      stored = await this.#deps.store.loadCircuit(job.name);
+    } catch (error) {
+      // If the store cannot be read, the breaker this process has goes on: the check still runs.
       this.#deps.logger.warn({ err: error, job: job.name }, 'circuit state could not be read; using the one in memory');
-      return policies.breaker?.serialized;
-    });
+      stored = policies.breaker?.serialized;
+    }
     if (!policies.breaker || policies.breaker.serialized !== stored) {
       const onChange = (state: CircuitState) => this.#deps.telemetry.circuitChanged(job.name, state);
       const policy = breakerPolicy(job.circuitBreaker as CircuitBreakerSpec, stored, isFailedOutcome, onChange);
@@ -209,25 +206,6 @@ export class CheckRunner {
     if (serialized === breaker.serialized) return;
     breaker.serialized = serialized;
     await this.#deps.store.saveCircuit(job.name, serialized);
-  }
-
-  #skipped(job: Job, request: RunRequest, at: number, kind: RunErrorKind, message: string, status: 'skipped' | 'error' = 'skipped'): Run {
-    return {
-      runId: request.runId,
-      job: job.name,
-      trigger: request.trigger,
-      scheduledAt: new Date(request.scheduledAt).toISOString(),
-      startedAt: new Date(at).toISOString(),
-      durationMs: 0,
-      attempts: 0,
-      status,
-      success: false,
-      httpStatus: null,
-      conditions: [],
-      error: { kind, message },
-      location: this.#deps.location,
-      ...(request.catchUp ? { catchUp: true } : {}),
-    };
   }
 
   /** Persists the run and the job's new state and tells telemetry. Store faults are logged, not thrown. */

@@ -1,13 +1,14 @@
-import { planTick, type Occurrence } from '../domain/plan.js';
+import { invertedTime } from '../domain/history.js';
+import { leftovers, planTick, withStarted, type Occurrence } from '../domain/plan.js';
 import { runIdFor, type Run } from '../domain/run.js';
 import { nextOccurrence, previousOccurrence, type Schedule } from '../domain/schedule.js';
 import type { Job } from '../domain/job.js';
 import type { CheckRunner } from './checkRunner.js';
-import type { Clock, DispatcherStateStore, JobCatalog, Logger } from './ports/index.js';
+import type { Clock, DispatcherStateStore, JobCatalog, Logger, RunStore } from './ports/index.js';
 
 export interface DispatcherDeps {
   readonly catalog: JobCatalog;
-  readonly store: DispatcherStateStore;
+  readonly store: DispatcherStateStore & Pick<RunStore, 'listRuns'>;
   readonly clock: Clock;
   readonly runner: CheckRunner;
   readonly logger: Logger;
@@ -19,28 +20,69 @@ export interface DispatcherDeps {
 export interface TickReport {
   readonly planned: number;
   readonly started: number;
+  /** The runs that ended before the tick did. */
   readonly runs: readonly Run[];
+  /** Runs the tick started that were still running when it ended: they go on and are recorded when they end. */
+  readonly running: number;
 }
+
+/** A scheduled check still running after its tick ended. */
+export interface LongRunningCheck {
+  readonly job: string;
+  readonly runId: string;
+  /** How long it has been running, in ms. */
+  readonly runningMs: number;
+}
+
+interface InFlight {
+  readonly job: string;
+  readonly scheduledAt: number;
+  readonly startedAt: number;
+  /** The end of the tick that started it (its horizon), epoch ms. */
+  readonly tickEnd: number;
+  readonly run: Promise<Run>;
+}
+
+/** The tick stops waiting for its runs this long before the next tick (at most 1 s, a tenth of a period), so the timer stays on time. */
+const endMarginMs = (periodMs: number): number => Math.min(1_000, Math.floor(periodMs / 10));
 
 /**
  * The dispatcher timer's use case. Each tick plans every enabled job's occurrences before the next
- * tick, persists how far it planned, then starts each occurrence at its own instant and waits for
- * the runs. When `stop` aborts (shutdown), occurrences not yet started are handed back, so a
- * later tick catches them up instead of losing them; `abort` aborts the runs in flight.
+ * tick, persists how far it planned, then starts each occurrence at its own instant. The tick ends
+ * at its horizon at the latest: a check still running then goes on in the process, is recorded when
+ * it ends and is reported by `longRunning`, so no check delays another job's occurrence (an
+ * occurrence of the same job meanwhile is skipped as `overlap` by the runner). When `stop` aborts
+ * (shutdown), occurrences not yet started are handed back, so a later tick catches them up instead
+ * of losing them; `abort` aborts the runs in flight.
+ *
+ * Crash safety: the cursors it persists name the occurrences started and not yet recorded; a later
+ * tick catches one left over by a process that died up once (`planTick`), unless its run is stored.
  */
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
   /** Serialises planning: two overlapping ticks never plan the same occurrence. */
   #planning: Promise<unknown> = Promise.resolve();
+  /** Scheduled runs started by this process and not yet ended, by run id. */
+  readonly #inFlight = new Map<string, InFlight>();
+  /** How far each job is planned, as this process last planned or handed back (job → epoch ms). */
+  #planned: Record<string, number> = {};
+  /** A save of the cursors is queued (starts and ends of runs are saved together, not one by one). */
+  #saveQueued = false;
+  #lastTick: number | undefined;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
   }
 
+  /** Epoch ms of the last tick this process completed, or `undefined` (for health when the store does not answer). */
+  get lastTickAt(): number | undefined {
+    return this.#lastTick;
+  }
+
   async tick(signals: { stop?: AbortSignal; abort?: AbortSignal } = {}): Promise<TickReport> {
     const { stop, abort } = signals;
-    const { clock, runner, store, logger } = this.#deps;
-    const { occurrences, jobs } = await this.#exclusive(() => this.#plan());
+    const { clock, store, logger } = this.#deps;
+    const { occurrences, jobs, end, waitUntil } = await this.#exclusive(() => this.#plan());
     const byJob = new Map(jobs.map((job) => [job.name, job]));
     const runs: Promise<Run>[] = [];
     let next = 0;
@@ -51,27 +93,62 @@ export class Dispatcher {
         for (; next < occurrences.length && (occurrences[next] as Occurrence).scheduledAt === at; next++) {
           const occurrence = occurrences[next] as Occurrence;
           const job = byJob.get(occurrence.job);
-          if (!job) continue;
-          const request = {
-            runId: runIdFor(job.name, occurrence.scheduledAt),
-            trigger: 'schedule' as const,
-            scheduledAt: occurrence.scheduledAt,
-            catchUp: occurrence.catchUp,
-          };
-          runs.push(runner.run(job, request, abort));
+          if (job) runs.push(this.#start(job, occurrence, end, abort));
         }
       }
     } catch (error) {
       if (!stop?.aborted) throw error;
       await this.#exclusive(() => this.#handBack(occurrences.slice(next)));
     }
-    const finished = await Promise.all(runs);
-    await store.saveLastTick(clock.now());
-    logger.debug({ planned: occurrences.length, started: runs.length }, 'tick done');
-    return { planned: occurrences.length, started: runs.length, runs: finished };
+    const finished = await this.#settledBefore(runs, waitUntil);
+    this.#lastTick = clock.now();
+    await store.saveLastTick(this.#lastTick);
+    const running = runs.length - finished.length;
+    logger.debug({ planned: occurrences.length, started: runs.length, running }, 'tick done');
+    return { planned: occurrences.length, started: runs.length, runs: finished, running };
   }
 
-  async #plan(): Promise<{ occurrences: Occurrence[]; jobs: readonly Job[] }> {
+  /** Resolves when every run this dispatcher started has ended (shutdown waits for it). */
+  async settled(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight.values()].map((f) => f.run));
+  }
+
+  /** The scheduled checks running longer than the tick that started them, longest first. */
+  longRunning(): LongRunningCheck[] {
+    const now = this.#deps.clock.now();
+    return [...this.#inFlight]
+      .filter(([, f]) => f.tickEnd < now)
+      .map(([runId, f]) => ({ job: f.job, runId, runningMs: now - f.startedAt }))
+      .sort((a, b) => b.runningMs - a.runningMs);
+  }
+
+  #start(job: Job, occurrence: Occurrence, tickEnd: number, abort: AbortSignal | undefined): Promise<Run> {
+    const runId = runIdFor(job.name, occurrence.scheduledAt);
+    const request = { runId, trigger: 'schedule' as const, scheduledAt: occurrence.scheduledAt, catchUp: occurrence.catchUp };
+    const run = this.#deps.runner.run(job, request, abort);
+    this.#inFlight.set(runId, { job: job.name, scheduledAt: occurrence.scheduledAt, startedAt: this.#deps.clock.now(), tickEnd, run });
+    this.#saveSoon();
+    // The runner has recorded the run when it settles: its occurrence is no longer in flight.
+    void run
+      .catch((error: unknown) => this.#deps.logger.error({ err: error, job: job.name, runId }, 'scheduled run failed unexpectedly'))
+      .finally(() => {
+        this.#inFlight.delete(runId);
+        this.#saveSoon();
+      });
+    return run;
+  }
+
+  /** The runs of `runs` that end before `until` (epoch ms); the others go on without the tick. */
+  async #settledBefore(runs: readonly Promise<Run>[], until: number): Promise<Run[]> {
+    const finished: Run[] = [];
+    const all = Promise.allSettled(runs.map((run) => run.then((value) => void finished.push(value))));
+    const timeUp = new AbortController();
+    await Promise.race([all, this.#deps.clock.sleepUntil(until, timeUp.signal).catch(() => undefined)]);
+    timeUp.abort();
+    return finished;
+  }
+
+  async #plan(): Promise<{ occurrences: Occurrence[]; jobs: readonly Job[]; end: number; waitUntil: number }> {
     const { catalog, clock, store, tickSchedule } = this.#deps;
     const now = clock.now();
     const nextTick = nextOccurrence(tickSchedule, now) ?? now + 10_000;
@@ -81,9 +158,13 @@ export class Dispatcher {
     const horizon = nextTick - 1;
     const jobs = (await catalog.list()).filter((job) => job.enabled);
     const tickAt = previousOccurrence(tickSchedule, now) ?? now;
-    const plan = planTick({ jobs, cursors: await store.loadCursors(), now, tickAt, horizon, lookbackMs });
-    await store.saveCursors(plan.cursors);
-    return { occurrences: plan.occurrences, jobs };
+    const cursors = await store.loadCursors();
+    const running = new Set(this.#inFlight.keys());
+    const recorded = await this.#recorded(leftovers(cursors, running));
+    const plan = planTick({ jobs, cursors, now, tickAt, horizon, lookbackMs, running, recorded });
+    this.#planned = plan.cursors;
+    await this.#save();
+    return { occurrences: plan.occurrences, jobs, end: horizon, waitUntil: nextTick - endMarginMs(lookbackMs) };
   }
 
   /** Runs `fn` after every earlier call has settled (cursors are read, changed and written whole). */
@@ -96,10 +177,44 @@ export class Dispatcher {
   /** Moves each job's cursor back before its first unstarted occurrence. */
   async #handBack(unstarted: readonly Occurrence[]): Promise<void> {
     if (unstarted.length === 0) return;
-    const cursors = { ...(await this.#deps.store.loadCursors()) };
     for (const { job, scheduledAt } of unstarted) {
-      cursors[job] = Math.min(cursors[job] ?? scheduledAt, scheduledAt - 1);
+      this.#planned[job] = Math.min(this.#planned[job] ?? scheduledAt, scheduledAt - 1);
     }
-    await this.#deps.store.saveCursors(cursors);
+    await this.#save();
+  }
+
+  /** Persists the cursors: how far each job is planned, and the occurrences in flight. */
+  #save(): Promise<void> {
+    return this.#deps.store.saveCursors(withStarted(this.#planned, this.#inFlight.values()));
+  }
+
+  /** Queues one save for every start and end of a run until it happens, after any planning in progress. */
+  #saveSoon(): void {
+    if (this.#saveQueued) return;
+    this.#saveQueued = true;
+    void this.#exclusive(() => {
+      this.#saveQueued = false;
+      return this.#save();
+    }).catch((error: unknown) => this.#deps.logger.warn({ err: error }, 'could not save the runs in flight; a crash now could lose them'));
+  }
+
+  /**
+   * The run ids of `candidates` (occurrences left over by a process that died) whose run the store
+   * has: the process recorded them but died before saying so. A store that cannot answer says none.
+   */
+  async #recorded(candidates: ReadonlyArray<{ job: string; scheduledAt: number; runId: string }>): Promise<Set<string>> {
+    const recorded = new Set<string>();
+    await Promise.all(
+      candidates.map(async ({ job, scheduledAt, runId }) => {
+        try {
+          // Run keys start with the inverted instant: the first key after `<instant>_` is this occurrence's run, if stored.
+          const [run] = await this.#deps.store.listRuns(job, { limit: 1, after: `${invertedTime(scheduledAt)}_` });
+          if (run?.runId === runId) recorded.add(runId);
+        } catch (error) {
+          this.#deps.logger.warn({ err: error, job, runId }, 'could not tell whether a run left over by a stopped process was recorded; catching it up');
+        }
+      }),
+    );
+    return recorded;
   }
 }

@@ -8,8 +8,9 @@ import type { JobAdmin } from './jobAdmin.js';
 import type { Job } from '../domain/job.js';
 import type { RequestKind } from '../domain/access.js';
 import type { Clock, ComponentHealth, HealthContributor, JobCatalog, MetricsExposition, RateDecision, RateLimiter, DispatcherStateStore, JobStateStore, StoreLifecycle, Telemetry } from './ports/index.js';
+import { deadlineIn, LATE } from './deadline.js';
 import { checkSecrets, type SecretCheck, type SecretResolver } from './secrets.js';
-import { jobView, jobViewJson, type JobView } from './views.js';
+import { jobDetailView, jobViewJson, type JobView } from './views.js';
 
 export interface PulsecheckDeps {
   readonly catalog: JobCatalog;
@@ -31,13 +32,18 @@ export interface PulsecheckDeps {
   readonly admin: JobAdmin;
   /** Per-caller request budgets of the HTTP API; unset: unlimited. */
   readonly limiter?: RateLimiter;
+  /** How long `/api/health` waits for each dependency, in ms. Default 800, so it answers within 1 s. */
+  readonly healthDeadlineMs?: number;
 }
+
+const HEALTH_DEADLINE_MS = 800;
 
 export interface HealthReport {
   readonly status: 'ok' | 'degraded';
   readonly version: string;
   readonly uptimeSeconds: number;
-  readonly jobs: number;
+  /** `null` when the job catalog did not answer within the deadline. */
+  readonly jobs: number | null;
   readonly runningChecks: number;
   readonly lastTickAt: string | null;
   readonly lastTickAgeSeconds: number | null;
@@ -72,9 +78,10 @@ export class Pulsecheck {
 
   /** The dispatcher timer: plans and runs due checks, then flushes telemetry. */
   tick(): Promise<TickReport> {
-    if (this.#stop.signal.aborted) return Promise.resolve({ planned: 0, started: 0, runs: [] });
+    if (this.#stop.signal.aborted) return Promise.resolve({ planned: 0, started: 0, runs: [], running: 0 });
     return this.#track(async () => {
       try {
+        // Ends at the tick's horizon; runs still going on are awaited by `shutdown`, not here.
         return await this.#deps.dispatcher.tick({ stop: this.#stop.signal, abort: this.#abort.signal });
       } finally {
         await Promise.all([this.#deps.telemetry.flush(), this.#deps.store.flush()]);
@@ -88,7 +95,8 @@ export class Pulsecheck {
    */
   async shutdown(graceMs: number): Promise<void> {
     this.#stop.abort(new Error('shutting down'));
-    const settled = Promise.allSettled([...this.#busy]);
+    // The ticks and manual runs, and the scheduled runs that outlived their tick.
+    const settled = Promise.allSettled([...this.#busy]).then(() => this.#deps.dispatcher.settled());
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
     if ((await Promise.race([settled, graceOver])) === 'late') this.#abort.abort(new Error('shutdown grace period over'));
@@ -119,11 +127,12 @@ export class Pulsecheck {
     return this.#lastList.text;
   }
 
-  async getJob(name: string): Promise<JobView> {
+  /** One job with its state and definition: as written, or with `resolved` as it runs. */
+  async getJob(name: string, resolved = false): Promise<JobView> {
     const { catalog, store, clock } = this.#deps;
     const job = await catalog.get(name);
     if (!job) throw notFound(`job "${name}"`);
-    return jobView(job, (await store.loadState(job.name)) ?? INITIAL_STATE, clock.now());
+    return jobDetailView(job, (await store.loadState(job.name)) ?? INITIAL_STATE, clock.now(), resolved);
   }
 
   /** Runs a job now (trigger `manual`), even if disabled, and returns the run. */
@@ -169,39 +178,53 @@ export class Pulsecheck {
     return this.#deps.limiter?.take(caller, kind) ?? Promise.resolve({ allowed: true });
   }
 
+  /**
+   * The app's own health. Answers within `healthDeadlineMs` whatever a dependency does: each part is
+   * raced against one deadline, and a contributor that does not answer in time is `degraded`.
+   */
   async health(): Promise<HealthReport> {
-    const { store, clock, catalog, runner, version, tickIntervalMs, contributors = [] } = this.#deps;
+    const { store, clock, catalog, runner, dispatcher, version, contributors = [], healthDeadlineMs = HEALTH_DEADLINE_MS } = this.#deps;
+    const deadline = deadlineIn(clock, healthDeadlineMs);
+    const late: ComponentHealth = { status: 'degraded', detail: `no answer within ${healthDeadlineMs} ms` };
+    const [stored, jobs, ...reports] = await Promise.all([
+      deadline.race(() => store.loadLastTick()).catch((): typeof LATE => LATE),
+      deadline.race(async () => (await catalog.list()).length).catch((): typeof LATE => LATE),
+      ...contributors.map((contributor) =>
+        deadline.race(() => contributor.health()).then(
+          (health): ComponentHealth => (health === LATE ? late : health),
+          (error: unknown): ComponentHealth => ({ status: 'down', detail: `health check failed: ${(error as Error).message}` }),
+        ),
+      ),
+    ]);
+    deadline.cancel();
     const now = clock.now();
-    const lastTick = await store.loadLastTick().catch(() => undefined);
+    // The store's last tick is every instance's; this process's own is the fallback when the store does not answer.
+    const lastTick = stored === LATE ? dispatcher.lastTickAt : (stored ?? dispatcher.lastTickAt);
     const ageSeconds = lastTick === undefined ? null : Math.round((now - lastTick) / 1_000);
-    const uptimeSeconds = Math.round((now - this.#startedAt) / 1_000);
-    // Before the first tick completes, give the timer three intervals' grace.
-    const reference = ageSeconds ?? uptimeSeconds;
-    const checks: Record<string, ComponentHealth> = {
-      dispatcher:
-        reference * 1_000 > 3 * tickIntervalMs + 60_000
-          ? { status: 'degraded', detail: `no tick for ${reference}s` }
-          : { status: 'ok', detail: ageSeconds === null ? 'waiting for the first tick' : `last tick ${ageSeconds}s ago` },
-    };
-    await Promise.all(
-      contributors.map(async (contributor) => {
-        try {
-          checks[contributor.name] = await contributor.health();
-        } catch (error) {
-          checks[contributor.name] = { status: 'down', detail: `health check failed: ${(error as Error).message}` };
-        }
-      }),
-    );
+    const checks: Record<string, ComponentHealth> = { dispatcher: this.#dispatcherHealth(now, ageSeconds) };
+    contributors.forEach((contributor, i) => (checks[contributor.name] = reports[i] as ComponentHealth));
     return {
       status: Object.values(checks).some((c) => c.status !== 'ok') ? 'degraded' : 'ok',
       version,
-      uptimeSeconds,
-      jobs: (await catalog.list()).length,
+      uptimeSeconds: Math.round((now - this.#startedAt) / 1_000),
+      jobs: jobs === LATE ? null : jobs,
       runningChecks: runner.inFlight,
       lastTickAt: lastTick === undefined ? null : new Date(lastTick).toISOString(),
       lastTickAgeSeconds: ageSeconds,
       checks,
     };
+  }
+
+  /** The timer fires (a tick within three intervals and a minute), and the checks running longer than their tick. */
+  #dispatcherHealth(now: number, ageSeconds: number | null): ComponentHealth {
+    const { dispatcher, tickIntervalMs } = this.#deps;
+    // Before the first tick completes, give the timer three intervals' grace.
+    const reference = ageSeconds ?? Math.round((now - this.#startedAt) / 1_000);
+    const long = dispatcher.longRunning();
+    const facts = { longRunning: long.length, longRunningJobs: long.map((check) => check.job) };
+    const running = long.length === 0 ? '' : `; ${long.length} check${long.length === 1 ? '' : 's'} running longer than their tick: ${facts.longRunningJobs.join(', ')}`;
+    if (reference * 1_000 > 3 * tickIntervalMs + 60_000) return { status: 'degraded', detail: `no tick for ${reference}s${running}`, ...facts };
+    return { status: 'ok', detail: `${ageSeconds === null ? 'waiting for the first tick' : `last tick ${ageSeconds}s ago`}${running}`, ...facts };
   }
 
   /** Reads every secret the jobs reference, fresh (`pulsecheck validate --secrets`); `store` names where from. */

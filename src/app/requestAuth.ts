@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { fillSecrets, splitPem } from '../domain/auth.js';
+import { carriesCredentials, fillSecrets, splitPem } from '../domain/auth.js';
 import type { Job } from '../domain/job.js';
-import type { Attempt } from '../domain/outcome.js';
 import { hiddenForms, scrub } from '../domain/redact.js';
 import type { Clock, ManagedIdentityTokens, OAuth2Client, ProbeRequest, TokenResult } from './ports/index.js';
 import type { SecretResolver } from './secrets.js';
@@ -10,20 +9,14 @@ import { TokenCache } from './tokenCache.js';
 /** A job's request with its secrets filled in: everything but the run id and attempt number. */
 export type BaseProbe = Omit<ProbeRequest, 'runId' | 'attempt'>;
 
-/** What a series of attempts produced. */
-export interface Attempts {
-  readonly final: Attempt;
-  readonly attempts: number;
-}
-
 /**
- * The outcome of sending a job's request. `hidden`: the secret and token values it carried, in every
- * form they can take (`hiddenForms`), to mask in whatever is shown. Not `ok`: a secret or token could
- * not be obtained, and the target was not called; the message names it, never a value. `blocked`:
- * because the target guard refused the token endpoint.
+ * A job's request, ready to send. `values`: the secret and token values it carries (to mask in
+ * whatever is shown, through `hiddenForms`). Not `ok`: a secret or token could not be obtained, so
+ * the target must not be called; the message names it, never a value. `blocked`: because the target
+ * guard refused the token endpoint.
  */
-export type Sent = ({ readonly ok: true; readonly hidden: readonly string[] } & Attempts) | NotSent;
-type NotSent = { readonly ok: false; readonly message: string; readonly blocked?: true };
+export type Prepared = { readonly ok: true; readonly probe: BaseProbe; readonly values: readonly string[] } | Unprepared;
+export type Unprepared = { readonly ok: false; readonly message: string; readonly blocked?: true };
 
 export interface RequestAuthDeps {
   readonly clock: Clock;
@@ -35,46 +28,33 @@ export interface RequestAuthDeps {
   readonly tokenTimeoutMs?: number;
 }
 
-type Prepared = { readonly ok: true; readonly probe: BaseProbe; readonly values: readonly string[] } | NotSent;
-
-const isRejected = (attempt: Attempt) => attempt.type === 'response' && (attempt.status === 401 || attempt.status === 403);
+const NO_VALUES: readonly string[] = [];
 const jsonEscape = (value: string) => JSON.stringify(value).slice(1, -1);
 
 /**
- * Builds each request of a job with its secrets and auth applied, and sends it. When the target
- * answers 401 or 403, the job's secrets and tokens are fetched again, bypassing the caches, and if
- * any changed (a rotated secret) the request is sent once more.
+ * Prepares each request of a job: its secrets filled in and its auth applied. It sends nothing: when
+ * a target refuses the credentials, the re-send with fresh ones is a policy of its own (`RequestPolicy`
+ * in policy.ts), which asks for them with `refresh`.
  */
 export class RequestAuthorizer {
   readonly #deps: RequestAuthDeps;
   readonly #tokens: TokenCache;
-  readonly #plain = new WeakMap<Job, BaseProbe>();
+  readonly #plain = new WeakMap<Job, Prepared>();
 
   constructor(deps: RequestAuthDeps) {
     this.#deps = deps;
     this.#tokens = new TokenCache(deps.clock);
   }
 
-  /** Sends the job's request through `attempts(probe, done)`; `done` is the number of requests already made. */
-  async send(job: Job, attempts: (probe: BaseProbe, done: number) => Promise<Attempts>): Promise<Sent> {
-    if (job.secrets.length === 0 && job.auth.type === 'none') return { ok: true, hidden: [], ...(await attempts(this.#plainProbe(job), 0)) };
-    const first = await this.#prepare(job);
-    if (!first.ok) return first;
-    let sent = await attempts(first.probe, 0);
-    let values = first.values;
-    if (isRejected(sent.final)) {
-      const fresh = await this.#prepare(job, true);
-      if (fresh.ok && fresh.values.some((value, i) => value !== first.values[i])) {
-        const again = await attempts(fresh.probe, sent.attempts);
-        sent = { final: again.final, attempts: sent.attempts + again.attempts };
-        values = [...first.values, ...fresh.values];
-      }
-    }
-    return { ok: true, hidden: hiddenForms(values), ...sent };
+  /**
+   * The job's request with its secrets and tokens, read again past the caches when `refresh`
+   * (default false). A job that carries no credentials gets its request at once, built once per job.
+   */
+  prepare(job: Job, refresh = false): Prepared | Promise<Prepared> {
+    return carriesCredentials(job) ? this.#prepare(job, refresh) : this.#plainPrepared(job);
   }
 
-  /** The job's request with secrets resolved (read again, past the caches, when `refresh`). */
-  async #prepare(job: Job, refresh = false): Promise<Prepared> {
+  async #prepare(job: Job, refresh: boolean): Promise<Prepared> {
     const { secrets } = this.#deps;
     const resolved = new Map<string, string>();
     if (job.secrets.length > 0) {
@@ -129,12 +109,12 @@ export class RequestAuthorizer {
         break;
       }
     }
-    const probe: BaseProbe = { ...this.#plainProbe(job), url, headers, ...(body === undefined ? {} : { body }), ...(clientCertificate ? { clientCertificate } : {}) };
+    const probe: BaseProbe = { ...this.#plainPrepared(job).probe, url, headers, ...(body === undefined ? {} : { body }), ...(clientCertificate ? { clientCertificate } : {}) };
     return { ok: true, probe, values };
   }
 
   /** The job's OAuth2 or managed identity token, from the cache while it is fresh. */
-  async #token(job: Job, value: (id: string) => string, refresh: boolean): Promise<{ ok: true; token: string } | NotSent> {
+  async #token(job: Job, value: (id: string) => string, refresh: boolean): Promise<{ ok: true; token: string } | Unprepared> {
     const { auth } = job;
     const { oauth2, managedIdentity, tokenTimeoutMs = 10_000 } = this.#deps;
     const signal = () => AbortSignal.timeout(tokenTimeoutMs);
@@ -157,11 +137,11 @@ export class RequestAuthorizer {
     return token.ok ? token : { ok: false, message: `${what} is unavailable: ${token.message}`, ...(token.blocked ? { blocked: true } : {}) };
   }
 
-  /** The request of a job that names no secret: built once per job. */
-  #plainProbe(job: Job): BaseProbe {
-    let probe = this.#plain.get(job);
-    if (!probe) {
-      probe = {
+  /** The request of a job that carries no credentials: built once per job. */
+  #plainPrepared(job: Job): Prepared & { ok: true } {
+    let prepared = this.#plain.get(job);
+    if (!prepared) {
+      const probe: BaseProbe = {
         url: job.url,
         method: job.method,
         headers: job.headers,
@@ -169,8 +149,9 @@ export class RequestAuthorizer {
         readBody: job.readBody,
         insecureSkipVerify: job.insecureSkipVerify,
       };
-      this.#plain.set(job, probe);
+      prepared = { ok: true, probe, values: NO_VALUES };
+      this.#plain.set(job, prepared);
     }
-    return probe;
+    return prepared as Prepared & { ok: true };
   }
 }

@@ -1,7 +1,7 @@
 import type { Job } from '../domain/job.js';
 import { describeSchedule, nextOccurrence } from '../domain/schedule.js';
 import type { JobState } from '../domain/state.js';
-import { maskHeaders, maskUrl } from '../domain/mask.js';
+import { maskDefinition, maskHeaders, maskUrl } from '../domain/mask.js';
 
 /** A job as the API shows it: as written (references, not values), with its state and next run. */
 export interface JobView {
@@ -24,10 +24,14 @@ export interface JobView {
   readonly retry: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number; deadlineSeconds: number };
   readonly circuitBreaker: { failureThreshold: number; halfOpenAfterSeconds: number } | false;
   readonly state: JobState;
+  /** `GET /api/jobs/{name}`: the job as written (`extends`, `params`, references), credentials masked. */
+  readonly definition?: Readonly<Record<string, unknown>>;
+  /** `GET /api/jobs/{name}?resolved=true`: as it runs (defaults and templates merged), references unresolved, credentials masked. */
+  readonly resolved?: Readonly<Record<string, unknown>>;
 }
 
 type Head = Pick<JobView, 'name' | 'description' | 'source' | 'etag' | 'enabled' | 'method' | 'url' | 'schedule'>;
-type Tail = Omit<JobView, keyof Head | 'nextRunAt' | 'state'>;
+type Tail = Omit<JobView, keyof Head | 'nextRunAt' | 'state' | 'definition' | 'resolved'>;
 
 /**
  * What a job's view holds besides its next run and state, made once per job object (a job is a new
@@ -39,7 +43,8 @@ const fixedParts = new WeakMap<Job, { head: Head; tail: Tail }>();
 function fixed(job: Job): { head: Head; tail: Tail } {
   let parts = fixedParts.get(job);
   if (parts) return parts;
-  const written = job.definition as { url?: string; headers?: Record<string, string>; auth?: Record<string, unknown> };
+  // As it runs, before `${env:}` is substituted: templates and defaults give url, headers and auth too.
+  const written = (job.resolved ?? job.definition) as { url?: string; headers?: Record<string, string>; auth?: Record<string, unknown> };
   parts = {
     head: {
       name: job.name,
@@ -78,6 +83,12 @@ export function jobView(job: Job, state: JobState, now: number): JobView {
   const { head, tail } = fixed(job);
   const next = job.enabled ? nextOccurrence(job.schedule, now) : undefined;
   return { ...head, nextRunAt: next === undefined ? null : new Date(next).toISOString(), ...tail, state };
+}
+
+/** The view of one job with its definition: as written, or (`resolved`) as it runs. */
+export function jobDetailView(job: Job, state: JobState, now: number, resolved: boolean): JobView {
+  const view = jobView(job, state, now);
+  return resolved ? { ...view, resolved: maskDefinition(job.resolved ?? job.definition) } : { ...view, definition: maskDefinition(job.definition) };
 }
 
 const fragments = new WeakMap<Job, { head: string; tail: string; last?: { state: JobState; nextRunAt: string; json: string } }>();

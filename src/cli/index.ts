@@ -3,10 +3,12 @@
 // configured), before the modules it instruments load.
 import '../hosts/local/sdkSettings.js';
 import '../hosts/preload.js';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildDeps, VERSION } from '../composition.js';
-import { parseJobsFile } from '../config/jobsFile.js';
+import { loadJobsFiles, type JobsFileText } from '../config/jobsFile.js';
+import { overlayEnvironments, overlayFileName } from '../config/overlay.js';
 import { jobsJsonSchema } from '../config/jobsSchema.js';
 import { loadSettings, type Settings } from '../config/settings.js';
 import type { Env } from '../config/substitute.js';
@@ -18,8 +20,9 @@ import { localEnv } from '../hosts/local/localSettings.js';
 const USAGE = `pulsecheck ${VERSION}: HTTP health checks as code, on Azure Functions
 
 Usage:
-  pulsecheck validate [file] [--secrets]   check a jobs file (default: PULSECHECK_JOBS_FILE or jobs.config.json);
-                                           --secrets also reads every secret it references
+  pulsecheck validate [file] [--secrets]   check a jobs file (default: PULSECHECK_JOBS_FILE or jobs.config.json)
+            [--environment name]         with every overlay beside it (jobs.config.<environment>.json), or the one named;
+                                         --secrets also reads every secret it references
   pulsecheck run <job> [--config file]     run one job once, print the run as JSON; exit 0 if up, 1 if not
   pulsecheck schema                        print the JSON Schema of the jobs file
   pulsecheck start                         run the local host (like func start) on port 7071
@@ -35,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean' },
       secrets: { type: 'boolean' },
+      environment: { type: 'string', short: 'e' },
     },
   });
   const [command, ...rest] = positionals;
@@ -46,8 +50,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'validate': {
       const file = jobsFile(rest[0] ?? values.config);
-      const jobs = parseJobsFile(readFile(file), env, file);
-      print(`✔ ${file}: ${jobs.length} job${jobs.length === 1 ? '' : 's'} (${jobs.filter((j) => j.enabled).length} enabled)`);
+      if (!validate(file, values.environment, env)) return 1;
       return values.secrets ? validateSecrets(loadSettings({ ...env, PULSECHECK_JOBS_FILE: file }), env) : 0;
     }
     case 'run': {
@@ -72,6 +75,48 @@ async function main(argv: string[]): Promise<number> {
       return print(`pulsecheck: unknown command "${command}"\n\n${USAGE}`, 2);
   }
 }
+
+/**
+ * `validate`: the jobs file alone, then with each overlay beside it (or the one `--environment`
+ * names). Every problem of every file is printed at once; a problem of the base file is printed once,
+ * not again for each overlay. True when all are valid.
+ */
+function validate(file: string, environment: string | undefined, env: Env): boolean {
+  const base: JobsFileText = { name: file, text: readFile(file) };
+  const environments = environment === undefined ? overlayEnvironments(file, readdirSync(dirname(file))) : [environment];
+  const problems: string[] = [];
+  const check = (overlay: JobsFileText | undefined, known: ReadonlySet<string>): string[] => {
+    try {
+      const { jobs } = loadJobsFiles(base, overlay, env);
+      const name = overlay ? `${file} + ${overlay.name}` : file;
+      print(`✔ ${name}: ${jobs.length} job${jobs.length === 1 ? '' : 's'} (${jobs.filter((j) => j.enabled).length} enabled)`);
+      return [];
+    } catch (error) {
+      if (!isPulsecheckError(error) || error.code !== 'config_invalid') throw error;
+      const fresh = error.issues.filter((issue) => !known.has(issue.message));
+      if (fresh.length > 0) problems.push(fresh.length === error.issues.length ? error.message : listed(error.message, fresh));
+      return error.issues.map((issue) => issue.message);
+    }
+  };
+  const baseProblems = new Set(check(undefined, new Set()));
+  for (const name of environments) {
+    const overlayName = overlayFileName(file, name);
+    let text: string;
+    try {
+      text = readFile(overlayName);
+    } catch (error) {
+      problems.push((error as Error).message);
+      continue;
+    }
+    check({ name: overlayName, text }, baseProblems);
+  }
+  if (problems.length > 0) print(problems.join('\n'), 1);
+  return problems.length === 0;
+}
+
+/** The first line of a config error (`x is invalid:`) with only `issues` below it. */
+const listed = (message: string, issues: ReadonlyArray<{ message: string }>) =>
+  [message.split('\n')[0], ...issues.map((issue) => `  - ${issue.message}`)].join('\n');
 
 /** `validate --secrets`: reads every referenced secret; exit 1 if any does not resolve. */
 async function validateSecrets(settings: Settings, env: Env): Promise<number> {

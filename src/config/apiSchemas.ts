@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { ERROR_CODES, validationError, type Issue } from '../domain/errors.js';
 import { HTTP_METHODS } from '../domain/job.js';
 import { RUN_ERROR_KINDS } from '../domain/run.js';
-import { problemsBeyond } from './compileJob.js';
 import { describeZodIssue } from './issues.js';
-import { jobSchema, type JobInput } from './jobsSchema.js';
+import { jobName } from './jobsSchema.js';
 
 /**
  * Schemas of the management API beyond the job body (which is the jobs file's `jobSchema`): query
@@ -35,22 +34,40 @@ export function parsePageQuery(query: URLSearchParams): { limit: number; cursor:
   return { limit: parsed.data.limit ?? PAGE.default, cursor: parsed.data.cursor };
 }
 
-/**
- * Validates a job body (the jobs file's job schema). `defaults` fill fields the body may leave out
- * (the name from the URL of `PUT`, a name for an unsaved run). When the body is structurally broken,
- * `compile` (the API's job compiler) finds the problems of its other fields, so that all are
- * reported at once, as for the jobs file.
- */
-export function parseJobBody(body: unknown, defaults: Partial<JobInput>, compile: (input: JobInput) => readonly Issue[]): JobInput {
-  const input = body !== null && typeof body === 'object' && !Array.isArray(body) ? { ...defaults, ...body } : body;
-  const parsed = jobSchema.safeParse(input, { reportInput: true });
-  if (!parsed.success) {
-    const structural = parsed.error.issues.map((issue) => describeZodIssue(issue, '', 0));
-    throw validationError('the job', [...structural, ...problemsBeyond(parsed.error.issues, input, compile, '')]);
-  }
-  return parsed.data;
+export const resolvedQuery = z
+  .enum(['true', 'false'], { error: 'must be "true" or "false"' })
+  .optional()
+  .describe('`true`: the job as it runs (defaults and templates merged) instead of as written.');
+
+/** `?resolved=` of `GET /api/jobs/{name}`: false when absent. */
+export function parseResolvedQuery(query: URLSearchParams): boolean {
+  const parsed = resolvedQuery.safeParse(query.get('resolved') ?? undefined);
+  if (!parsed.success) throw validationError('the query string', parsed.error.issues.map((issue) => describeZodIssue({ ...issue, path: ['resolved'] }, '', 0)));
+  return parsed.data === 'true';
 }
 
+/** A job body as written: checked as a whole by the API's job compiler (`resolveJob`). */
+export type JobBody = Readonly<Record<string, unknown>> & { readonly name: string };
+
+/**
+ * Checks that a job body is an object with a valid name; `defaults` fill fields the body may leave
+ * out (the name from the URL of `PUT`, a name for an unsaved run). The rest is the API's job
+ * compiler's (`compile`: the file's defaults and templates, the sandbox), which reports every problem
+ * at once, as for the jobs file; with a bad name, its problems are reported with the name's.
+ */
+export function parseJobBody(body: unknown, defaults: Readonly<Record<string, unknown>>, compile: (input: JobBody) => readonly Issue[]): JobBody {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw validationError('the job', [{ path: '', message: `the body must be an object (a job), not ${Array.isArray(body) ? 'an array' : String(body === null ? null : typeof body)}` }]);
+  }
+  const input = { ...defaults, ...body } as Record<string, unknown>;
+  const name = jobName.safeParse(input.name, { reportInput: true });
+  if (!name.success) {
+    const issues = name.error.issues.map((issue) => describeZodIssue({ ...issue, path: ['name', ...issue.path] }, '', 0));
+    const others = compile({ ...input, name: 'job' }).filter((issue) => issue.path !== 'name');
+    throw validationError('the job', [...issues, ...others]);
+  }
+  return { ...input, name: name.data };
+}
 
 // ---- response shapes (documentation: GET /api/openapi.json) ----
 
@@ -81,6 +98,8 @@ export const runSchema = z
   })
   .describe('One run of a job');
 
+const definitionShape = z.record(z.string(), z.unknown());
+
 export const jobStateSchema = z.object({
   health: z.enum(['UP', 'DOWN', 'UNKNOWN']),
   since: instant.nullable(),
@@ -109,6 +128,8 @@ export const jobViewSchema = z
     retry: z.object({ maxAttempts: z.int(), initialDelayMs: z.int(), maxDelayMs: z.int(), deadlineSeconds: z.number() }),
     circuitBreaker: z.union([z.literal(false), z.object({ failureThreshold: z.int(), halfOpenAfterSeconds: z.number() })]),
     state: jobStateSchema,
+    definition: definitionShape.optional().describe('`GET /api/jobs/{name}`: as written (extends, params, references); credentials masked'),
+    resolved: definitionShape.optional().describe('`GET /api/jobs/{name}?resolved=true`: as it runs (defaults and templates merged), references unresolved; credentials masked'),
   })
   .describe('A job with its current state');
 
@@ -141,7 +162,7 @@ export const healthSchema = z.object({
   status: z.enum(['ok', 'degraded']),
   version: z.string(),
   uptimeSeconds: z.number(),
-  jobs: z.int(),
+  jobs: z.int().nullable().describe('null when the job catalog did not answer in time'),
   runningChecks: z.int(),
   lastTickAt: instant.nullable(),
   lastTickAgeSeconds: z.number().nullable(),

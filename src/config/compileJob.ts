@@ -143,6 +143,11 @@ function compileSchedule(
 ): Schedule | undefined {
   if (input.schedule !== undefined && input.every !== undefined) {
     problem('schedule', 'and every are mutually exclusive (set one of them)');
+    // Each is still checked, so that fixing the conflict does not reveal a second problem.
+    const cron = compileCron(input.schedule, 'UTC');
+    if (typeof cron === 'string') problem('schedule', cron);
+    const every = compileEvery(input.every);
+    if (typeof every === 'string') problem('every', every);
     return undefined;
   }
   // A job that sets either field ignores both fields of `defaults`.
@@ -158,7 +163,7 @@ function compileSchedule(
   return typeof compiled === 'string' || !zoneValid ? undefined : compiled;
 }
 
-const UNRESOLVED =
+export const UNRESOLVED =
   'which holds an App Service Key Vault reference the platform could not resolve (@Microsoft.KeyVault(…)): ' +
   'give the app\'s identity the "Key Vault Secrets User" role on the vault and check the secret exists';
 

@@ -1,10 +1,26 @@
 import { configError, type Issue } from '../domain/errors.js';
 import type { Job } from '../domain/job.js';
-import { compileJob, problemsBeyond } from './compileJob.js';
+import { UNRESOLVED } from './compileJob.js';
 import { describeZodIssue } from './issues.js';
 import { z } from 'zod';
-import { defaultsSchema, jobSchema, jobsFileSchema } from './jobsSchema.js';
+import { defaultsSchema, jobsFileSchema, templateSchema } from './jobsSchema.js';
+import { isPlainObject } from './merge.js';
+import { applyOverlay } from './overlay.js';
+import { resolveJob, type SharedParts } from './resolveJob.js';
 import type { Env } from './substitute.js';
+import { typeFields } from './typedFields.js';
+
+/** One file's text and the name messages give it. */
+export interface JobsFileText {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** The jobs of a file (and its overlay), and what API jobs take from it: `defaults` and `templates`. */
+export interface LoadedJobs {
+  readonly jobs: Job[];
+  readonly shared: SharedParts;
+}
 
 /**
  * Parses the text of a jobs file into domain jobs. Every problem is reported at once, each naming the
@@ -12,26 +28,49 @@ import type { Env } from './substitute.js';
  * @throws PulsecheckError `config_invalid` with one issue per problem.
  */
 export function parseJobsFile(text: string, env: Env, fileName = 'jobs.config.json'): Job[] {
+  return loadJobsFiles({ name: fileName, text }, undefined, env).jobs;
+}
+
+/**
+ * The base jobs file with an environment overlay merged over it (config/overlay.ts), parsed into
+ * jobs. Problems of either file's text or outline name that file; problems of the merged jobs are
+ * reported as the base file's when there is no overlay, otherwise as `base + overlay`.
+ * @throws PulsecheckError `config_invalid` with one issue per problem.
+ */
+export function loadJobsFiles(base: JobsFileText, overlay: JobsFileText | undefined, env: Env): LoadedJobs {
+  const baseFile = outline(base, jobsFileShape);
+  if (!overlay) return compileFile(baseFile, env, base.name);
+  const overlayFile = outline(overlay, overlayShape);
+  const { merged, unnamed } = applyOverlay(baseFile, overlayFile);
+  if (unnamed.length > 0) {
+    throw configError(unnamed.map((i) => ({ path: `jobs[${i}].name`, message: `jobs[${i}]: name is required (an overlay changes or adds jobs by name)` })), overlay.name);
+  }
+  return compileFile(merged, env, `${base.name} + ${overlay.name}`);
+}
+
+function outline(file: JobsFileText, shape: z.ZodType): Record<string, unknown> {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(file.text);
   } catch (error) {
-    throw configError([{ path: '', message: `${fileName} is not valid JSON: ${(error as Error).message}` }], fileName);
+    throw configError([{ path: '', message: `${file.name} is not valid JSON: ${(error as Error).message}` }], file.name);
   }
+  const parsed = shape.safeParse(raw, { reportInput: true });
+  if (!parsed.success) throw configError(parsed.error.issues.map((issue) => describeZodIssue(issue, '', 0)), file.name);
+  return raw as Record<string, unknown>;
+}
+
+function compileFile(file: Record<string, unknown>, env: Env, fileName: string): LoadedJobs {
   const issues: Issue[] = [];
-  const file = jobsFileShape.safeParse(raw, { reportInput: true });
-  if (!file.success) {
-    throw configError(file.error.issues.map((issue) => describeZodIssue(issue, '', 0)), fileName);
-  }
-  const defaults = defaultsSchema.safeParse(file.data.defaults ?? {}, { reportInput: true });
-  if (!defaults.success) {
-    for (const issue of defaults.error.issues) {
-      issues.push(describeZodIssue({ ...issue, path: ['defaults', ...issue.path] }, 'defaults: ', 1));
-    }
-  }
+  const shared: SharedParts = {
+    defaults: isPlainObject(file.defaults) ? file.defaults : {},
+    templates: isPlainObject(file.templates) ? file.templates : {},
+  };
+  const defaultsValid = checkDefaults(shared.defaults, env, issues);
+  checkTemplates(shared.templates, issues);
   const jobs: Job[] = [];
   const seen = new Map<string, number>();
-  file.data.jobs.forEach((rawJob, index) => {
+  (file.jobs as unknown[]).forEach((rawJob, index) => {
     const where = jobLabel(rawJob, index);
     const name = (rawJob as { name?: unknown } | null)?.name;
     if (typeof name === 'string') {
@@ -39,29 +78,47 @@ export function parseJobsFile(text: string, env: Env, fileName = 'jobs.config.js
       if (first === undefined) seen.set(name.toLowerCase(), index);
       else issues.push({ path: `jobs[${index}].name`, message: `${where}name is already used by jobs[${first}] (names are unique, ignoring case)` });
     }
-    const parsed = jobSchema.safeParse(rawJob, { reportInput: true });
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        issues.push(describeZodIssue({ ...issue, path: ['jobs', index, ...issue.path] }, where, 2));
-      }
-      if (defaults.success) {
-        const options = { env, source: 'config', where, pathPrefix: `jobs[${index}].` } as const;
-        issues.push(...problemsBeyond(parsed.error.issues, rawJob, (input) => compileJob(input, defaults.data, options).issues, options.pathPrefix));
-      }
-      return;
-    }
-    const input = parsed.data;
-    if (!defaults.success) return;
-    const result = compileJob(input, defaults.data, { env, source: 'config', where, pathPrefix: `jobs[${index}].` });
+    if (!defaultsValid) return;
+    const result = resolveJob(rawJob, shared, { env, source: 'config', where, pathPrefix: `jobs[${index}].` });
     issues.push(...result.issues);
     if (result.job) jobs.push(result.job);
   });
   if (issues.length > 0) throw configError(issues, fileName);
-  return jobs;
+  return { jobs, shared };
+}
+
+/** `defaults` on its own, `${env:}` substituted and typed as in a job; false when invalid. */
+function checkDefaults(defaults: Readonly<Record<string, unknown>>, env: Env, issues: Issue[]): boolean {
+  const typed = typeFields(defaults, defaultsSchema, env, new Set(), undefined, { refused: '', unresolved: UNRESOLVED });
+  for (const [field, message] of typed.problems) issues.push({ path: `defaults.${field}`, message: `defaults: ${field} ${message}` });
+  const parsed = defaultsSchema.safeParse(typed.fields, { reportInput: true });
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) issues.push(describeZodIssue({ ...issue, path: ['defaults', ...issue.path] }, 'defaults: ', 1));
+  }
+  return parsed.success && typed.problems.length === 0;
+}
+
+/** Templates are objects of job fields; their values are checked in each job that extends them. */
+function checkTemplates(templates: Readonly<Record<string, unknown>>, issues: Issue[]): void {
+  for (const [name, template] of Object.entries(templates)) {
+    const where = `templates.${name}`;
+    if (!isPlainObject(template)) issues.push({ path: where, message: `${where} must be an object of job fields` });
+    else {
+      for (const key of Object.keys(template)) {
+        if (!(key in templateSchema.shape)) issues.push({ path: `${where}.${key}`, message: `${where}: unknown field "${key}"` });
+      }
+    }
+  }
 }
 
 /** The file's outline; each job is then checked on its own, so every job's problems are reported. */
-const jobsFileShape = jobsFileSchema.extend({ defaults: z.unknown().optional(), jobs: z.array(z.unknown()) });
+const jobsFileShape = jobsFileSchema.extend({
+  defaults: z.record(z.string(), z.unknown()).optional(),
+  templates: z.record(z.string(), z.unknown()).optional(),
+  jobs: z.array(z.unknown()),
+});
+/** An overlay may leave out any section, `jobs` included. */
+const overlayShape = jobsFileShape.partial({ jobs: true });
 
 /** `jobs[2] "billing": ` (or `jobs[2]: ` when the job has no usable name). */
 function jobLabel(rawJob: unknown, index: number): string {

@@ -143,11 +143,34 @@ export const jobSchema = z
 export type JobInput = z.infer<typeof jobSchema>;
 export type DefaultsInput = z.infer<typeof defaultsSchema>;
 
+// --- templates (issue 14) ---
+const extendsField = z
+  .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+  .describe('Template(s) this job builds on, applied in order: defaults, then each template, then the job\'s own fields.');
+
+/** A template: any job field but `name`, all optional; its strings may hold `${param:name}`. */
+export const templateSchema = jobSchema
+  .omit({ name: true })
+  .partial()
+  .extend({ extends: extendsField.optional() })
+  .describe('Fields a job takes with "extends"; strings may contain ${param:name}, filled from the job\'s params.');
+
+/** A job as the jobs file (and the API) takes it: with `extends` and `params`; `url` may come from a template. */
+export const jobEntrySchema = jobSchema
+  .partial({ url: true })
+  .extend({
+    extends: extendsField.optional(),
+    params: z.record(z.string(), z.string()).optional().describe('Values for ${param:name} in the templates the job extends.'),
+  })
+  .describe('One HTTP health check.');
+// --- end templates ---
+
 export const jobsFileSchema = z
   .strictObject({
     $schema: z.string().optional(),
     defaults: defaultsSchema.optional(),
-    jobs: z.array(jobSchema).describe('The health checks.'),
+    templates: z.record(z.string(), templateSchema).optional().describe('Named sets of job fields, for "extends".'),
+    jobs: z.array(jobEntrySchema).describe('The health checks.'),
   })
   .describe('Pulsecheck jobs file');
 
@@ -156,7 +179,23 @@ export type JobsFileInput = z.infer<typeof jobsFileSchema>;
 /** The JSON Schema of the jobs file, for editors (`"$schema": "./jobs.schema.json"`). */
 export function jobsJsonSchema(): Record<string, unknown> {
   return {
-    ...z.toJSONSchema(jobsFileSchema, { io: 'input' }),
+    ...(withReferences(z.toJSONSchema(jobsFileSchema, { io: 'input' })) as Record<string, unknown>),
     title: 'Pulsecheck jobs file',
   };
 }
+
+/**
+ * Number and boolean fields also take a string with `${env:NAME}` or `${param:name}`: the value is
+ * typed after substitution (config/typedFields.ts), and an editor must not flag it.
+ */
+function withReferences(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withReferences);
+  if (node === null || typeof node !== 'object') return node;
+  const schema = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, withReferences(value)])) as Record<string, unknown>;
+  const scalar = schema.type === 'number' || schema.type === 'integer' || schema.type === 'boolean' || typeof schema.const === 'boolean';
+  if (!scalar) return schema;
+  const { description, ...rest } = schema;
+  return { ...(description === undefined ? {} : { description }), anyOf: [rest, { type: 'string', pattern: REFERENCE_PATTERN }] };
+}
+
+const REFERENCE_PATTERN = '\\$\\{(env|param):';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isUnresolvedKeyVaultReference, SECRET_NAME } from '../domain/auth.js';
 import { configError } from '../domain/errors.js';
+import { overlayFileName } from './overlay.js';
 import { parseAllowList, type AllowList, type ReferencePolicy } from '../domain/sandbox.js';
 import { parseNetworks } from '../domain/network.js';
 import { compileCron } from '../domain/schedule.js';
@@ -141,11 +142,23 @@ const settingsSchema = z.object({
     }),
   PULSECHECK_RATE_LIMIT_READS: integer(0, 1_000_000, 600),
   PULSECHECK_RATE_LIMIT_WRITES: integer(0, 1_000_000, 60),
+  // Environments of the jobs file (issue 14).
+  PULSECHECK_ENVIRONMENT: z
+    .string()
+    .trim()
+    .regex(/^([A-Za-z0-9_-]{1,40})?$/, 'must be 1-40 letters, digits, "-" or "_" (e.g. "prod"): it names the overlay jobs.config.<environment>.json')
+    .optional(),
+  PULSECHECK_JOBS_OVERLAY: z.string().trim().optional(),
 });
 
 export interface Settings {
   readonly storageConnection: string | undefined;
   readonly jobsFile: string;
+  /**
+   * The overlay merged over the jobs file: `PULSECHECK_JOBS_OVERLAY`, else
+   * `jobs.config.<PULSECHECK_ENVIRONMENT>.json` beside the jobs file; unset: none.
+   */
+  readonly jobsOverlay: string | undefined;
   readonly tickSchedule: string;
   readonly dispatch: 'inline';
   readonly port: number;
@@ -244,6 +257,7 @@ export function loadSettings(env: Env): Settings {
   return {
     storageConnection: s.AzureWebJobsStorage?.trim() || undefined,
     jobsFile: s.PULSECHECK_JOBS_FILE,
+    jobsOverlay: s.PULSECHECK_JOBS_OVERLAY || (s.PULSECHECK_ENVIRONMENT ? overlayFileName(s.PULSECHECK_JOBS_FILE, s.PULSECHECK_ENVIRONMENT) : undefined),
     tickSchedule: s.PULSECHECK_TICK_SCHEDULE,
     dispatch: s.PULSECHECK_DISPATCH,
     port: s.PULSECHECK_PORT,

@@ -38,6 +38,15 @@ export type Auth =
 
 export const NO_AUTH: Auth = { type: 'none' };
 
+/**
+ * Whether a job's request carries credentials: it names secrets (`${secret:…}`, `auth.secret`) or
+ * authenticates (a token, a client certificate). Only such a request is prepared anew per run, and
+ * sent again with fresh credentials when the target refuses them.
+ */
+export function carriesCredentials(job: { readonly secrets: readonly SecretRef[]; readonly auth: Auth }): boolean {
+  return job.secrets.length > 0 || job.auth.type !== 'none';
+}
+
 /** Parses `name` or `name/version`; a string is the problem, e.g. for a config message. */
 export function parseSecretRef(text: string): SecretRef | string {
   const [name = '', version, ...rest] = text.split('/');

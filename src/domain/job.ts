@@ -55,6 +55,11 @@ export interface Job {
   readonly source: JobSource;
   /** The job exactly as written (references such as `${env:X}` unresolved): what the API shows. */
   readonly definition: Readonly<Record<string, unknown>>;
+  /**
+   * The job as it runs, before `${env:}` is substituted: `defaults`, its templates (parameters
+   * filled) and its own fields merged. Absent for a job compiled without them.
+   */
+  readonly resolved?: Readonly<Record<string, unknown>>;
   /** API jobs: the stored revision, shown as the HTTP `ETag`. */
   readonly revision?: string;
 }

@@ -19,8 +19,6 @@ export interface NetworkPolicy {
 
 /** The class of an address refused because `PULSECHECK_BLOCKED_NETWORKS` lists it. */
 export const BLOCKED_BY_SETTING = 'blocked by PULSECHECK_BLOCKED_NETWORKS';
-/** The `code` of the error an adapter raises for a refused connection (mapped to `blocked-target`). */
-export const BLOCKED_TARGET_CODE = 'ERR_PULSECHECK_BLOCKED_TARGET';
 /** Loopback, as the local tools allow it by default (`PULSECHECK_ALLOWED_NETWORKS` unset). */
 export const LOOPBACK_NETWORKS = '127.0.0.0/8,::1/128';
 

@@ -1,10 +1,9 @@
 import { describeResult, evaluateConditions } from './conditions/evaluate.js';
 import type { Condition, ConditionResult } from './conditions/ast.js';
 import type { Comparison } from './conditions/view.js';
-import { BLOCKED_TARGET_CODE } from './network.js';
 import { scrub } from './redact.js';
 import type { JobSource } from './job.js';
-import type { Run, Timings, TransportFailureKind } from './run.js';
+import type { Timings, TransportFailureKind, Verdict } from './run.js';
 
 /** What one HTTP attempt produced: a response, or a transport failure. Never an exception. */
 export type Attempt =
@@ -39,6 +38,14 @@ export function isTransient(attempt: Attempt): boolean {
 }
 
 /**
+ * Whether the target refused the request's credentials (401 Unauthorized, 403 Forbidden): worth one
+ * more request only with credentials read again (a rotated secret, a revoked token).
+ */
+export function isAuthRefusal(attempt: Attempt): boolean {
+  return attempt.type === 'response' && (attempt.status === 401 || attempt.status === 403);
+}
+
+/**
  * The wait a 429 or 503 response asks for with `Retry-After` (seconds or an HTTP date), in ms;
  * `undefined` when absent or unparseable. `now` is epoch ms.
  */
@@ -53,44 +60,6 @@ export function retryAfterMs(attempt: Attempt, now: number): number | undefined 
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
-
-/**
- * Maps a Node.js / undici error code to a failure kind.
- * @see https://github.com/nodejs/undici/blob/main/lib/core/errors.js
- */
-export function classifyErrorCode(code: string | undefined, name?: string): TransportFailureKind {
-  if (name === 'AbortError' || name === 'TimeoutError') return 'timeout';
-  switch (code) {
-    case BLOCKED_TARGET_CODE:
-      return 'blocked-target';
-    case 'ECONNREFUSED':
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-    case 'EADDRNOTAVAIL':
-      return 'connect';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EAI_FAIL':
-      return 'dns';
-    case 'ECONNRESET':
-    case 'EPIPE':
-    case 'UND_ERR_SOCKET':
-    case 'UND_ERR_CLOSED':
-      return 'reset';
-    case 'ETIMEDOUT':
-    case 'UND_ERR_CONNECT_TIMEOUT':
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
-    case 'UND_ERR_ABORTED':
-    case 'ABORT_ERR':
-      return 'timeout';
-  }
-  if (code && (/^ERR_TLS_|^ERR_SSL_|CERT|^SELF_SIGNED|^DEPTH_ZERO|^UNABLE_TO_/.test(code))) return 'tls';
-  return 'protocol';
-}
-
-/** The verdict of a run from its final attempt. */
-export type Verdict = Pick<Run, 'status' | 'success' | 'httpStatus' | 'conditions' | 'error'>;
 
 /** How `judge` treats values from the target. */
 export interface JudgeOptions {

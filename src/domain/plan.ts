@@ -1,3 +1,4 @@
+import { runIdFor } from './run.js';
 import { nextOccurrence, previousOccurrence, type Schedule } from './schedule.js';
 
 /** One planned run of a job: the instant it is due and whether it is a catch-up after downtime. */
@@ -13,11 +14,57 @@ export interface Occurrence {
   readonly catchUp: boolean;
 }
 
+/** One job's cursor, when some of its occurrences were started but their runs not recorded yet. */
+export interface JobCursor {
+  /** Occurrences up to and including this instant have been planned, epoch ms. */
+  readonly plannedUntil: number;
+  /**
+   * Scheduled instants (epoch ms) of occurrences started whose run was not recorded yet. One left
+   * over after the process died is caught up by a later tick (`planTick`'s `running`, `recorded`).
+   */
+  readonly started?: readonly number[];
+}
+
 /**
- * What the dispatcher remembers between ticks: for each job, the instant up to which its occurrences
- * have been planned (epoch ms). Planning resumes strictly after it, so no occurrence is planned twice.
+ * What the dispatcher remembers between ticks, per job: a bare number is the instant up to which its
+ * occurrences have been planned (epoch ms; the usual case, and what earlier versions stored); a
+ * `JobCursor` also names the occurrences in flight. Planning resumes strictly after `plannedUntil`,
+ * so no occurrence is planned twice.
  */
-export type Cursors = Readonly<Record<string, number>>;
+export type Cursors = Readonly<Record<string, number | JobCursor>>;
+
+/** The instant up to which a cursor has planned, epoch ms. */
+export const plannedUntil = (cursor: number | JobCursor): number => (typeof cursor === 'number' ? cursor : cursor.plannedUntil);
+
+/**
+ * Cursors to persist: `planned` (job → planned until) with the occurrences now `started` and not yet
+ * recorded. Jobs without a planned cursor are left out. Pure.
+ */
+export function withStarted(planned: Readonly<Record<string, number>>, started: Iterable<{ readonly job: string; readonly scheduledAt: number }>): Cursors {
+  const cursors: Record<string, number | JobCursor> = { ...planned };
+  for (const { job, scheduledAt } of started) {
+    const cursor = cursors[job];
+    if (cursor === undefined) continue;
+    cursors[job] = typeof cursor === 'number' ? { plannedUntil: cursor, started: [scheduledAt] } : { ...cursor, started: [...(cursor.started ?? []), scheduledAt] };
+  }
+  return cursors;
+}
+
+/**
+ * The started occurrences in `cursors` that are not running in this process (`running`: run ids):
+ * their process died before recording them, unless the run store has them. Pure.
+ */
+export function leftovers(cursors: Cursors, running: ReadonlySet<string>): Array<{ job: string; scheduledAt: number; runId: string }> {
+  const found: Array<{ job: string; scheduledAt: number; runId: string }> = [];
+  for (const [job, cursor] of Object.entries(cursors)) {
+    if (typeof cursor === 'number') continue;
+    for (const scheduledAt of cursor.started ?? []) {
+      const runId = runIdFor(job, scheduledAt);
+      if (!running.has(runId)) found.push({ job, scheduledAt, runId });
+    }
+  }
+  return found;
+}
 
 export interface PlanInput {
   readonly jobs: ReadonlyArray<{ readonly name: string; readonly schedule: Schedule }>;
@@ -35,11 +82,18 @@ export interface PlanInput {
   readonly lookbackMs: number;
   /** Upper bound of occurrences planned per job per tick (protects against a per-second job and a long tick). */
   readonly maxPerJob?: number;
+  /** Run ids of the occurrences running in this process: their `started` entries are not left over. Default none. */
+  readonly running?: ReadonlySet<string>;
+  /** Run ids of left-over started occurrences whose run the store has: not caught up. Default none. */
+  readonly recorded?: ReadonlySet<string>;
 }
 
 export interface Plan {
   readonly occurrences: Occurrence[];
-  /** Cursors to persist BEFORE starting the occurrences: jobs no longer present are dropped. */
+  /**
+   * How far each job is planned, to persist (with the occurrences in flight: `withStarted`) BEFORE
+   * starting the occurrences: jobs no longer present are dropped.
+   */
   readonly cursors: Record<string, number>;
 }
 
@@ -48,35 +102,40 @@ export interface Plan {
  *
  * For each job: of the occurrences in (cursor, now] (already due: the tick's own instant, or missed
  * by downtime or a late tick) only the latest is kept, to start at once — like the Functions timer's
- * `isPastDue`; every occurrence in (now, horizon] is planned to start at its own instant. The new
- * cursor is the horizon.
+ * `isPastDue`; without one, an occurrence started but never recorded (its process died; neither
+ * `running` nor `recorded`) is caught up once, under its own run id; every occurrence in
+ * (now, horizon] is planned to start at its own instant. The new cursor is the horizon.
  */
 export function planTick(input: PlanInput): Plan {
-  const { jobs, cursors, now, horizon, lookbackMs } = input;
+  const { jobs, cursors, now, horizon, lookbackMs, running = new Set<string>(), recorded = new Set<string>() } = input;
   const tickAt = input.tickAt ?? now;
   const maxPerJob = input.maxPerJob ?? 1_000;
   const occurrences: Occurrence[] = [];
   const next: Record<string, number> = {};
   for (const { name, schedule } of jobs) {
-    const stored = cursors[name];
+    const entry = cursors[name];
+    const stored = entry === undefined ? undefined : plannedUntil(entry);
     const cursor = Math.min(stored ?? now - lookbackMs, horizon);
     const due = previousOccurrence(schedule, now);
     if (due !== undefined && due > cursor) {
       // A job planned before whose first occurrence after its cursor is not this one had some dropped.
       const dropped = stored !== undefined && (nextOccurrence(schedule, cursor) ?? due) < due;
       occurrences.push({ job: name, scheduledAt: due, catchUp: due < tickAt || dropped });
+    } else if (entry !== undefined && typeof entry !== 'number') {
+      const lost = (entry.started ?? []).filter((at) => !running.has(runIdFor(name, at)) && !recorded.has(runIdFor(name, at)));
+      if (lost.length > 0) occurrences.push({ job: name, scheduledAt: Math.max(...lost), catchUp: true });
     }
-    let plannedUntil = horizon;
+    let plannedUntilNow = horizon;
     let at = nextOccurrence(schedule, Math.max(cursor, now));
     for (let count = 0; at !== undefined && at <= horizon; count++) {
       if (count === maxPerJob) {
-        plannedUntil = at - 1; // resume from here next tick rather than silently dropping occurrences
+        plannedUntilNow = at - 1; // resume from here next tick rather than silently dropping occurrences
         break;
       }
       occurrences.push({ job: name, scheduledAt: at, catchUp: false });
       at = nextOccurrence(schedule, at);
     }
-    next[name] = Math.max(cursor, plannedUntil);
+    next[name] = Math.max(cursor, plannedUntilNow);
   }
   occurrences.sort((a, b) => a.scheduledAt - b.scheduledAt);
   return { occurrences, cursors: next };

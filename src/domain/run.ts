@@ -76,3 +76,79 @@ export interface Run {
 
 export const runIdFor = (job: string, scheduledAt: number): string =>
   `${job}@${new Date(scheduledAt).toISOString()}`;
+
+/** The verdict of a run: what its checks decided (`judge`), or why nothing was judged. */
+export type Verdict = Pick<Run, 'status' | 'success' | 'httpStatus' | 'conditions' | 'error'>;
+
+/** Which run a record is about, known before the check starts. */
+export interface RunIdentity {
+  readonly runId: string;
+  readonly job: string;
+  readonly trigger: Trigger;
+  /** Epoch ms the run was due (for manual runs: when it was asked for). */
+  readonly scheduledAt: number;
+  /** The single catch-up run of occurrences missed during downtime. Default false. */
+  readonly catchUp?: boolean;
+  /** Where the run ran (`PULSECHECK_RUN_LOCATION`). */
+  readonly location: string;
+}
+
+/** What a check did: when, how many requests, what was decided, and its final attempt. */
+export interface RunFacts {
+  /** Epoch ms the check started. */
+  readonly startedAt: number;
+  /** Whole run, in ms (rounded). */
+  readonly durationMs: number;
+  /** HTTP requests made. */
+  readonly attempts: number;
+  readonly verdict: Verdict;
+  /** The final attempt (a response or a failure), when a request was made: its timings and certificate. */
+  readonly final?: FinalAttempt | undefined;
+}
+
+/** What a run keeps of its final attempt. */
+export interface FinalAttempt {
+  readonly timings: Timings;
+  /** Epoch ms the server certificate expires (HTTPS responses). */
+  readonly certificateExpiresAt?: number;
+}
+
+/**
+ * The one builder of a `Run`. Fields are set in the order of the documented result shape
+ * (DESIGN.md §3, `location` last) so that every run serialises alike.
+ */
+export function buildRun(id: RunIdentity, facts: RunFacts): Run {
+  const { verdict, final } = facts;
+  const run = {
+    runId: id.runId,
+    job: id.job,
+    trigger: id.trigger,
+    scheduledAt: new Date(id.scheduledAt).toISOString(),
+    startedAt: new Date(facts.startedAt).toISOString(),
+    durationMs: facts.durationMs,
+    attempts: facts.attempts,
+    status: verdict.status,
+    success: verdict.success,
+    httpStatus: verdict.httpStatus,
+    conditions: verdict.conditions,
+  } as { -readonly [K in keyof Run]: Run[K] };
+  if (verdict.error) run.error = verdict.error;
+  if (final) run.timings = final.timings;
+  if (final?.certificateExpiresAt !== undefined) run.certificateExpiresAt = new Date(final.certificateExpiresAt).toISOString();
+  run.location = id.location;
+  if (id.catchUp) run.catchUp = true;
+  return run;
+}
+
+/**
+ * A run that made no request and judged nothing: `skipped` (overlap, overloaded, circuit-open) or
+ * `error` (internal, secret-unavailable, blocked-target). `at` is epoch ms; the duration is 0.
+ */
+export function unjudgedRun(id: RunIdentity, at: number, kind: RunErrorKind, message: string, status: 'skipped' | 'error' = 'skipped'): Run {
+  return buildRun(id, { startedAt: at, durationMs: 0, attempts: 0, verdict: unjudged(kind, message, status) });
+}
+
+/** The verdict of a run whose target was not judged (see `unjudgedRun`). */
+export function unjudged(kind: RunErrorKind, message: string, status: 'skipped' | 'error'): Verdict {
+  return { status, success: false, httpStatus: null, conditions: [], error: { kind, message } };
+}

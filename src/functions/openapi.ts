@@ -7,11 +7,12 @@ import {
   jobListSchema,
   jobViewSchema,
   pageQuery,
+  resolvedQuery,
   problemSchema,
   runPageSchema,
   runSchema,
 } from '../config/apiSchemas.js';
-import { JOB_NAME_PATTERN, authSchema, jobSchema, jsonValue } from '../config/jobsSchema.js';
+import { JOB_NAME_PATTERN, authSchema, jobEntrySchema, jsonValue } from '../config/jobsSchema.js';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from './http.js';
 
 type Json = Record<string, unknown>;
@@ -22,7 +23,7 @@ function componentSchemas(): Json {
   registry.add(jsonValue, { id: 'JsonValue' });
   // Has an id of its own (`.meta({ id: 'auth' })`): registered here too, so its $refs point into components.
   registry.add(authSchema, { id: 'auth' });
-  registry.add(jobSchema, { id: 'JobDefinition' });
+  registry.add(jobEntrySchema, { id: 'JobDefinition' });
   registry.add(runSchema, { id: 'Run' });
   registry.add(jobViewSchema, { id: 'Job' });
   registry.add(jobListSchema, { id: 'JobList' });
@@ -119,7 +120,13 @@ export function openApiDocument(version: string): Json {
       },
       '/jobs/{name}': {
         parameters: [name],
-        get: { operationId: 'getJob', summary: 'One job with its state', ...as('reader'), responses: { 200: ok('The job', 'Job', etag), ...errors(400, 404) } },
+        get: {
+          operationId: 'getJob',
+          summary: 'One job with its state and definition',
+          ...as('reader'),
+          parameters: [{ name: 'resolved', in: 'query', required: false, schema: z.toJSONSchema(resolvedQuery, { io: 'input' }) }],
+          responses: { 200: ok('The job', 'Job', etag), ...errors(400, 404) },
+        },
         put: {
           operationId: 'replaceJob',
           summary: 'Replace an API job',

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/domain/run.js';
 import { appFolder, runCli } from '../support/host.js';
@@ -32,6 +33,44 @@ describe('pulsecheck CLI', () => {
     expect(await cli.exited).toBe(1);
     expect(cli.errors()).toContain('jobs[0] "billing": schedule "0 */5 * *" is not NCRONTAB (expected 5 or 6 fields, got 4)');
     expect(cli.errors()).toContain('jobs[1] "x": url is required (expected string)');
+  });
+
+  describe('validate with environment overlays', () => {
+    const base = {
+      templates: { api: { conditions: ['[STATUS] == 200'], timeoutSeconds: '${param:timeout}' } },
+      jobs: [
+        { name: 'billing', url: 'https://billing.test/', extends: 'api', params: { timeout: '5' } },
+        { name: 'search', url: 'https://search.test/', schedule: '0 */5 * *' },
+      ],
+    };
+    const folder = () => {
+      const app = appFolder(base);
+      writeFileSync(join(app, 'jobs.config.dev.json'), JSON.stringify({ jobs: [{ name: 'search', enabled: false }] }));
+      writeFileSync(join(app, 'jobs.config.prod.json'), JSON.stringify({ jobs: [{ name: 'billing', extends: 'nope' }, { name: 'new', url: 'https://n.test', every: '5q' }] }));
+      writeFileSync(join(app, 'jobs.config.test.json'), JSON.stringify({ jobs: [{ name: 'search', schedule: '0 */5 * * * *' }] }));
+      return app;
+    };
+
+    it('reports every problem of the base and of every overlay at once, each naming its file', async () => {
+      const cli = runCli(['validate'], folder());
+      expect(await cli.exited).toBe(1);
+      const errors = cli.errors();
+      expect(errors).toContain('jobs.config.json is invalid:\n  - jobs[1] "search": schedule "0 */5 * *" is not NCRONTAB');
+      expect(errors).toContain('jobs.config.json + jobs.config.prod.json is invalid:');
+      expect(errors).toContain('jobs[0] "billing": extends "nope", which is not a template (templates: api)');
+      expect(errors).toContain('jobs[2] "new": every "5q" is not an interval');
+      // The base's problem is printed once, not again for each overlay that keeps it.
+      expect(errors.match(/is not NCRONTAB/g)).toHaveLength(1);
+      expect(errors).not.toContain('jobs.config.json + jobs.config.dev.json is invalid');
+      expect(cli.output()).toContain('✔ jobs.config.json + jobs.config.test.json: 2 jobs (2 enabled)');
+    });
+
+    it('checks one environment with --environment', async () => {
+      const cli = runCli(['validate', '--environment', 'test'], folder());
+      expect(await cli.exited).toBe(1);
+      expect(cli.output()).toContain('✔ jobs.config.json + jobs.config.test.json: 2 jobs (2 enabled)');
+      expect(cli.errors()).not.toContain('jobs.config.prod.json');
+    });
   });
 
   it('run: prints the run as JSON and exits 0 when the job is up', async () => {

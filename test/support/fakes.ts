@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { vi } from 'vitest';
 import type { Clock, Logger, SecretResult, SecretStore, Telemetry } from '../../src/app/ports/index.js';
 import type { CircuitState } from '../../src/app/ports/telemetry.js';
 import type { Job } from '../../src/domain/job.js';
@@ -40,6 +41,51 @@ export class FakeClock implements Clock {
     }
     this.t = target;
     await settle();
+  }
+}
+
+/**
+ * A clock on vitest's fake timers: `now()`, `Date.now()` and every `setTimeout` (cockatiel's timeouts,
+ * backoff delays and breaker, the fake prober's waits) move only when the test moves them, so a check
+ * with retries and timeouts runs at once. `install()` in `beforeEach`, `uninstall()` in `afterEach`.
+ */
+export class FakeTimersClock implements Clock {
+  private constructor() {}
+
+  /** Fakes the timers and `Date`, starting at `now` (epoch ms). */
+  static install(now = Date.parse('2026-05-01T12:00:00.000Z')): FakeTimersClock {
+    vi.useFakeTimers({ now, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    return new FakeTimersClock();
+  }
+
+  uninstall(): void {
+    vi.useRealTimers();
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  sleepUntil(at: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, Math.max(0, at - Date.now()));
+      signal?.addEventListener('abort', () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      });
+    });
+  }
+
+  /** Moves time forward by `ms`, firing each timer at its own instant and letting what it starts run. */
+  async advance(ms: number): Promise<void> {
+    await vi.advanceTimersByTimeAsync(ms);
+  }
+
+  /** Lets `work` run to its end, moving time from timer to timer as far as it needs; returns its result. */
+  async finish<T>(work: Promise<T>): Promise<T> {
+    await vi.runAllTimersAsync();
+    return work;
   }
 }
 

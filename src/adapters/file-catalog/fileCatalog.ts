@@ -11,6 +11,8 @@ export interface FileJobCatalogOptions {
   readonly logger?: Logger;
   /** Quiet period after a change before the file is read, in ms (editors write in steps). Default 100. */
   readonly debounceMs?: number;
+  /** An environment overlay merged over the file (read and watched with it); its text is `parse`'s second argument. */
+  readonly overlay?: string;
 }
 
 /**
@@ -22,29 +24,34 @@ export interface FileJobCatalogOptions {
 export class FileJobCatalog implements ConfigJobSource {
   #jobs: readonly Job[];
   #text: string;
+  #overlayText: string | undefined;
   #loadedAt = new Date();
   #error: string | undefined;
-  #watcher: FSWatcher | undefined;
+  #watchers: FSWatcher[] = [];
   #timer: NodeJS.Timeout | undefined;
 
   /** `parse` turns the file's text into jobs (config/jobsFile.ts), injected by the composition root. */
   constructor(
     readonly path: string,
-    private readonly parse: (text: string) => Job[],
+    private readonly parse: (text: string, overlayText?: string) => Job[],
     private readonly options: FileJobCatalogOptions = {},
   ) {
     this.#text = read(path);
-    this.#jobs = parse(this.#text);
-    if (options.watch) {
-      // The folder is watched, not the file: editors often replace the file (write + rename).
-      const name = basename(path);
-      this.#watcher = watch(dirname(path), (_event, file) => {
-        if (file !== null && file !== name) return;
-        clearTimeout(this.#timer);
-        this.#timer = setTimeout(() => this.reload(), options.debounceMs ?? 100);
-      });
-      this.#watcher.on('error', (error) => options.logger?.warn({ err: error, path }, 'cannot watch the jobs file any more'));
-    }
+    this.#overlayText = options.overlay === undefined ? undefined : read(options.overlay, 'overlay');
+    this.#jobs = parse(this.#text, this.#overlayText);
+    if (options.watch) for (const file of [path, ...(options.overlay === undefined ? [] : [options.overlay])]) this.#watch(file);
+  }
+
+  #watch(path: string): void {
+    // The folder is watched, not the file: editors often replace the file (write + rename).
+    const name = basename(path);
+    const watcher = watch(dirname(path), (_event, file) => {
+      if (file !== null && file !== name) return;
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => this.reload(), this.options.debounceMs ?? 100);
+    });
+    watcher.on('error', (error) => this.options.logger?.warn({ err: error, path }, 'cannot watch the jobs file any more'));
+    this.#watchers.push(watcher);
   }
 
   async list(): Promise<readonly Job[]> {
@@ -56,10 +63,12 @@ export class FileJobCatalog implements ConfigJobSource {
     const { logger } = this.options;
     try {
       const text = read(this.path);
-      if (text === this.#text && this.#error === undefined) return;
-      const jobs = this.parse(text);
+      const overlayText = this.options.overlay === undefined ? undefined : read(this.options.overlay, 'overlay');
+      if (text === this.#text && overlayText === this.#overlayText && this.#error === undefined) return;
+      const jobs = this.parse(text, overlayText);
       this.#jobs = jobs;
       this.#text = text;
+      this.#overlayText = overlayText;
       this.#loadedAt = new Date();
       this.#error = undefined;
       logger?.info({ event: 'jobs-reloaded', path: this.path, jobs: jobs.length }, `jobs file reloaded: ${jobs.length} jobs`);
@@ -70,7 +79,7 @@ export class FileJobCatalog implements ConfigJobSource {
   }
 
   health(): ComponentHealth {
-    const facts = { source: this.path, jobs: this.#jobs.length, loadedAt: this.#loadedAt.toISOString() };
+    const facts = { source: this.path, ...(this.options.overlay === undefined ? {} : { overlay: this.options.overlay }), jobs: this.#jobs.length, loadedAt: this.#loadedAt.toISOString() };
     return this.#error === undefined
       ? { status: 'ok', detail: `${this.#jobs.length} jobs from ${this.path}`, ...facts }
       : { status: 'degraded', detail: `the new version of ${this.path} is invalid; the last good version stays in use`, error: this.#error, ...facts };
@@ -78,15 +87,16 @@ export class FileJobCatalog implements ConfigJobSource {
 
   close(): void {
     clearTimeout(this.#timer);
-    this.#watcher?.close();
+    for (const watcher of this.#watchers) watcher.close();
   }
 }
 
-function read(path: string): string {
+function read(path: string, kind: 'jobs file' | 'overlay' = 'jobs file'): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (error as Error).message;
-    throw configError([{ path: '', message: `jobs file ${path} ${reason} (set PULSECHECK_JOBS_FILE)` }], 'jobs file');
+    const setting = kind === 'jobs file' ? 'set PULSECHECK_JOBS_FILE' : 'check PULSECHECK_ENVIRONMENT or PULSECHECK_JOBS_OVERLAY';
+    throw configError([{ path: '', message: `${kind} ${path} ${reason} (${setting})` }], kind);
   }
 }

@@ -1,7 +1,7 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import type { ClientCredentialsGrant, OAuth2Client, TokenResult } from '../../app/ports/index.js';
-import { BLOCKED_TARGET_CODE, networkPolicy, type NetworkPolicy } from '../../domain/network.js';
-import { guardedConnector } from '../target-guard/guardedConnector.js';
+import { networkPolicy, type NetworkPolicy } from '../../domain/network.js';
+import { BLOCKED_TARGET_CODE, guardedConnector } from '../target-guard/guardedConnector.js';
 
 /** Lifetime assumed when a token response has no `expires_in`, in ms (5 minutes). */
 const DEFAULT_LIFETIME_MS = 300_000;

@@ -8,6 +8,15 @@ import { transferMs } from '../../domain/timings.js';
 const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'half-open', 'open', 'isolated'];
 const PHASES = ['resolve', 'connect', 'tls', 'processing', 'transfer'] as const;
 
+/**
+ * Milliseconds as seconds, rounded to the microsecond: timings are sums and differences of
+ * fractional milliseconds, and `2.1000000000000003 / 1000` would be exposed as
+ * `0.0021000000000000003`. A microsecond is finer than anything measured here.
+ */
+export function seconds(ms: number): number {
+  return Math.round(ms * 1_000) / 1_000_000;
+}
+
 /** A job's latest measurements and its totals, in plain numbers until a scrape reads them. */
 interface JobSeries {
   readonly runs: Partial<Record<Run['status'], number>>;
@@ -70,10 +79,10 @@ export class PrometheusTelemetry implements TelemetrySink, MetricsExposition, He
     const t = run.timings;
     series.measured = {
       success: run.success ? 1 : 0,
-      duration: run.durationMs / 1_000,
+      duration: seconds(run.durationMs),
       status: run.httpStatus ?? 0,
       // The blackbox exporter's phases: processing is server time to the first byte, transfer the rest.
-      ...(t ? { phases: { resolve: t.dns / 1_000, connect: t.connect / 1_000, tls: t.tls / 1_000, processing: t.firstByte / 1_000, transfer: transferMs(t) / 1_000 } } : {}),
+      ...(t ? { phases: { resolve: seconds(t.dns), connect: seconds(t.connect), tls: seconds(t.tls), processing: seconds(t.firstByte), transfer: seconds(transferMs(t)) } } : {}),
     };
     if (run.certificateExpiresAt) series.certificate = Date.parse(run.certificateExpiresAt) / 1_000;
   }

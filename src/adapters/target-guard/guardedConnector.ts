@@ -1,7 +1,10 @@
 import { lookup as resolve } from 'node:dns';
 import { isIP, type LookupFunction, type Socket } from 'node:net';
 import { buildConnector } from 'undici';
-import { BLOCKED_TARGET_CODE, describeRefusal, refusedAddress, type NetworkPolicy } from '../../domain/network.js';
+import { describeRefusal, refusedAddress, type NetworkPolicy } from '../../domain/network.js';
+
+/** The `code` of the error a refused connection fails with (the adapters map it to `blocked-target`). */
+export const BLOCKED_TARGET_CODE = 'ERR_PULSECHECK_BLOCKED_TARGET';
 
 /** undici's connector, as it really is: it returns the socket it creates (for diagnostics). */
 export type GuardedConnector = (options: buildConnector.Options, callback: buildConnector.Callback) => Socket | undefined;

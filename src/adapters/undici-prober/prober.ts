@@ -1,8 +1,9 @@
 import { Agent, type Dispatcher } from 'undici';
 import type { ProbeRequest, Prober } from '../../app/ports/index.js';
 import { networkPolicy, type NetworkPolicy } from '../../domain/network.js';
-import { classifyErrorCode, type Attempt } from '../../domain/outcome.js';
+import type { Attempt } from '../../domain/outcome.js';
 import { guardedConnector } from '../target-guard/guardedConnector.js';
+import { describeFailure } from './errorCodes.js';
 import { RUN_HEADER, Tracer } from './tracer.js';
 
 export interface UndiciProberOptions {
@@ -72,16 +73,8 @@ export class UndiciProber implements Prober {
         ...(expires === undefined || Number.isNaN(expires) ? {} : { certificateExpiresAt: expires }),
       };
     } catch (error) {
-      const elapsed = Math.round(performance.now() - trace.startedAt);
-      const { code, name, message } = error as { code?: string; name?: string; message?: string };
-      const kind = signal.aborted ? 'timeout' : classifyErrorCode(code ?? causeCode(error), name);
-      return {
-        type: 'failure',
-        kind,
-        message:
-          kind === 'timeout' && signal.aborted ? `no response within ${elapsed} ms` : kind === 'blocked-target' ? String(message) : describe(code ?? causeCode(error), message),
-        timings: this.#tracer.timings(trace, performance.now()),
-      };
+      const { kind, message } = describeFailure(error, signal.aborted, Math.round(performance.now() - trace.startedAt));
+      return { type: 'failure', kind, message, timings: this.#tracer.timings(trace, performance.now()) };
     } finally {
       this.#tracer.end(id);
     }
@@ -169,15 +162,4 @@ export class UndiciProber implements Prober {
 async function discard(body: Dispatcher.ResponseData['body']): Promise<undefined> {
   await body.dump();
   return undefined;
-}
-
-/** undici wraps socket errors; the system code is often on the cause. */
-function causeCode(error: unknown): string | undefined {
-  const cause = (error as { cause?: { code?: string } }).cause;
-  return cause?.code;
-}
-
-function describe(code: string | undefined, message: string | undefined): string {
-  const text = message?.trim() || 'request failed';
-  return code && !text.includes(code) ? `${code}: ${text}` : text;
 }

@@ -1,12 +1,11 @@
 import type { HttpHandler } from '@azure/functions';
 import type { Pulsecheck } from '../../app/pulsecheck.js';
-import { parseJobBody } from '../../config/apiSchemas.js';
-import type { JobInput } from '../../config/jobsSchema.js';
+import { parseJobBody, type JobBody } from '../../config/apiSchemas.js';
 import { handleCaller, type CallerHandler } from '../access.js';
 import { etagHeader, handle, ifMatchOf, jobNameParam, json, readJsonBody } from '../http.js';
 
-/** What the API's job compiler says about a job definition (for the problems beyond a broken field). */
-const issuesOf = (app: Pulsecheck) => (input: JobInput) => app.jobs.issuesOf(input);
+/** What the API's job compiler says about a body whose name is broken (so that every problem is reported). */
+const issuesOf = (app: Pulsecheck) => (input: JobBody) => app.jobs.issuesOf(input);
 
 /** POST /api/jobs: creates an API job; 201 with Location and ETag. */
 export const createJob = (app: Pulsecheck): CallerHandler =>

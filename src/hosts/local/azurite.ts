@@ -29,8 +29,19 @@ export interface RunningAzurite {
 }
 
 /**
+ * Preloaded into Azurite's process: when the IPC channel to its parent closes (the host exited or
+ * was killed, even with SIGKILL, which runs no handler of the host's), it stops Azurite as SIGTERM
+ * does (Azurite closes its servers and stores its data), and exits after 5 s at the latest. A data:
+ * URL, so there is no file to ship or find from `src/` and `dist/` alike.
+ */
+const DIES_WITH_PARENT = `data:text/javascript,${encodeURIComponent(
+  'process.on("disconnect",()=>{setTimeout(()=>process.exit(0),5000).unref();process.kill(process.pid,"SIGTERM")});process.channel?.unref();',
+)}`;
+
+/**
  * Starts Azurite (the npm package) in its own process on 127.0.0.1, telemetry off. It is a
- * development dependency: it is there after `npm install`, not in a production deployment.
+ * development dependency: it is there after `npm install`, not in a production deployment. It exits
+ * when this process does, however this process ends.
  */
 export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
   let main: string;
@@ -48,7 +59,12 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   } else {
     args.push('--inMemoryPersistence', '--extentMemoryLimit', '64');
   }
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+  const child = spawn(process.execPath, ['--import', DIES_WITH_PARENT, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: { PATH: process.env.PATH ?? '' },
+  });
+  // The channel is only there to tell the child when this process is gone; it must not keep it alive.
+  child.channel?.unref();
   const endpoints = await listening(child);
   const connectionString =
     `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};` +

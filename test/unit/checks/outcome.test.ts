@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateConditions, parseCondition, type Condition } from '../../../src/domain/conditions/index.js';
 import {
-  classifyErrorCode,
   failedConditions,
   isTransient,
   judge,
@@ -29,38 +28,6 @@ function response(status: number, extra: Partial<Extract<Attempt, { type: 'respo
 function failure(kind: TransportFailureKind, message = `${kind} failed`): Attempt {
   return { type: 'failure', kind, message, timings: timings(3_000) };
 }
-
-describe('classifyErrorCode', () => {
-  it.each([
-    { code: 'ECONNREFUSED', name: undefined, kind: 'connect' },
-    { code: 'EHOSTUNREACH', name: undefined, kind: 'connect' },
-    { code: 'ENETUNREACH', name: undefined, kind: 'connect' },
-    { code: 'ENOTFOUND', name: undefined, kind: 'dns' },
-    { code: 'EAI_AGAIN', name: undefined, kind: 'dns' },
-    { code: 'ECONNRESET', name: undefined, kind: 'reset' },
-    { code: 'EPIPE', name: undefined, kind: 'reset' },
-    { code: 'UND_ERR_SOCKET', name: undefined, kind: 'reset' },
-    { code: 'UND_ERR_CONNECT_TIMEOUT', name: undefined, kind: 'timeout' },
-    { code: 'UND_ERR_HEADERS_TIMEOUT', name: undefined, kind: 'timeout' },
-    { code: 'UND_ERR_BODY_TIMEOUT', name: undefined, kind: 'timeout' },
-    { code: 'ETIMEDOUT', name: undefined, kind: 'timeout' },
-    { code: undefined, name: 'AbortError', kind: 'timeout' },
-    { code: undefined, name: 'TimeoutError', kind: 'timeout' },
-    { code: 'ECONNREFUSED', name: 'AbortError', kind: 'timeout' }, // the name wins
-    { code: 'DEPTH_ZERO_SELF_SIGNED_CERT', name: undefined, kind: 'tls' },
-    { code: 'SELF_SIGNED_CERT_IN_CHAIN', name: undefined, kind: 'tls' },
-    { code: 'CERT_HAS_EXPIRED', name: undefined, kind: 'tls' },
-    { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', name: undefined, kind: 'tls' },
-    { code: 'ERR_TLS_CERT_ALTNAME_INVALID', name: undefined, kind: 'tls' },
-    { code: 'ERR_SSL_WRONG_VERSION_NUMBER', name: undefined, kind: 'tls' },
-    { code: 'HPE_INVALID_CONSTANT', name: undefined, kind: 'protocol' },
-    { code: 'SOMETHING_ELSE', name: undefined, kind: 'protocol' },
-    { code: undefined, name: undefined, kind: 'protocol' },
-    { code: undefined, name: 'TypeError', kind: 'protocol' },
-  ])('code $code, name $name → $kind', ({ code, name, kind }) => {
-    expect(classifyErrorCode(code, name)).toBe(kind);
-  });
-});
 
 describe('isTransient', () => {
   it.each([

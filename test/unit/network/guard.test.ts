@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   BLOCKED_BY_SETTING,
-  BLOCKED_TARGET_CODE,
   describeRefusal,
   networkPolicy,
   parseNetworks,
   refusedAddress,
   refusedUrlHost,
 } from '../../../src/domain/network.js';
-import { classifyErrorCode, isTransient, judge, type Attempt } from '../../../src/domain/outcome.js';
+import { classifyErrorCode } from '../../../src/adapters/undici-prober/errorCodes.js';
+import { BLOCKED_TARGET_CODE } from '../../../src/adapters/target-guard/guardedConnector.js';
+import { isTransient, judge, type Attempt } from '../../../src/domain/outcome.js';
 import { parseCondition, type Condition } from '../../../src/domain/conditions/index.js';
 
 const defaults = networkPolicy();

@@ -1,3 +1,4 @@
+import { NO_SHARED_PARTS } from '../../../src/config/resolveJob.js';
 import { describe, expect, it } from 'vitest';
 import { compileApiJob } from '../../../src/compositionStorage.js';
 import { loadSettings } from '../../../src/config/settings.js';
@@ -40,7 +41,7 @@ describe('PULSECHECK_ALLOWED_NETWORKS and PULSECHECK_BLOCKED_NETWORKS', () => {
 });
 
 describe('API jobs: an IP literal the guard refuses is an issue at once', () => {
-  const compile = compileApiJob({ TARGET: 'http://127.0.0.1:8080/' }, networkPolicy({ blocked: ['10.9.0.0/16'] }));
+  const compile = compileApiJob({ TARGET: 'http://127.0.0.1:8080/' }, networkPolicy({ blocked: ['10.9.0.0/16'] }), () => NO_SHARED_PARTS);
 
   it.each([
     [{ url: 'http://2130706433/' }, 'url', 'url 127.0.0.1 is loopback, which PULSECHECK_ALLOWED_NETWORKS does not allow'],

@@ -14,8 +14,13 @@ import { job } from '../../support/jobs.js';
 class InstantProber implements Prober {
   readonly calls: Array<{ runId: string; at: number }> = [];
   constructor(private readonly clock: FakeClock) {}
-  async probe(request: ProbeRequest): Promise<Attempt> {
+  async probe(request: ProbeRequest, signal?: AbortSignal): Promise<Attempt> {
     this.calls.push({ runId: request.runId, at: this.clock.now() });
+    // A target that never answers: the attempt ends only when aborted.
+    if (request.url.includes('hang')) {
+      await new Promise((resolve) => signal?.addEventListener('abort', resolve));
+      return { type: 'failure', kind: 'timeout', message: 'aborted', timings: { dns: 0, connect: 0, tls: 0, firstByte: 0, total: 0 } };
+    }
     return { type: 'response', status: 200, headers: {}, timings: { dns: 0, connect: 0, tls: 0, firstByte: 0, total: 0 } };
   }
   async close(): Promise<void> {}
@@ -147,5 +152,56 @@ describe('Dispatcher with a fake clock', () => {
     expect(perJob.size).toBe(1_000);
     expect([...perJob.values()].every((n) => n === 6)).toBe(true);
     expect(new Set(prober.calls.map((c) => c.runId)).size).toBe(6_000);
+  });
+
+  it('ends each tick at its horizon while a check hangs: the other job runs on time, the hanging one is skipped as overlap', async () => {
+    const jobs = [job({ name: 'ok', every: '2s', url: 'http://a.test/' }), job({ name: 'stuck', every: '5s', url: 'http://hang.test/' })];
+    const { clock, prober, telemetry, dispatcher } = setup(jobs);
+    const reports = [];
+    for (let k = 0; k < 3; k++) {
+      const tick = dispatcher.tick();
+      await clock.advance(10_000);
+      reports.push(await tick);
+    }
+    const okAt = prober.calls.filter((c) => c.runId.startsWith('ok@')).map((c) => (c.at - T0) / 1_000);
+    expect(okAt).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28]);
+    expect(reports.map((r) => r.running)).toEqual([1, 0, 0]);
+    expect(telemetry.runs.filter((r) => r.job === 'stuck').map((r) => r.error?.kind)).toEqual(['overlap', 'overlap', 'overlap', 'overlap', 'overlap']);
+    expect(dispatcher.longRunning()).toEqual([{ job: 'stuck', runId: 'stuck@2026-11-23T12:00:00.000Z', runningMs: 30_000 }]);
+  });
+
+  it('catches up once an occurrence whose process died before recording it, under its own run id', async () => {
+    const store = new MemoryStore();
+    const dead = setup([job({ name: 'slow', every: '1m', url: 'http://hang.test/' })], store);
+    void dead.dispatcher.tick(); // starts slow@12:00:00, which never ends: the process "dies" with it
+    await dead.clock.advance(2_000);
+    expect((await store.loadCursors()).slow).toEqual({ plannedUntil: T0 + 10_000 - 1, started: [T0] });
+
+    const next = setup([job({ name: 'slow', every: '1m', url: 'http://a.test/' })], store, T0 + 12_000);
+    for (let k = 0; k < 2; k++) {
+      const tick = next.dispatcher.tick();
+      await next.clock.advance(10_000);
+      await tick;
+    }
+    expect(next.telemetry.runs.map((r) => [r.runId, r.catchUp])).toEqual([['slow@2026-11-23T12:00:00.000Z', true]]);
+    expect((await store.listRuns('slow', { limit: 10 })).map((r) => r.runId)).toEqual(['slow@2026-11-23T12:00:00.000Z']);
+    expect((await store.loadCursors()).slow).toBe(T0 + 30_000 - 1);
+  });
+
+  it('does not run again an occurrence whose run was recorded before its process died', async () => {
+    const store = new MemoryStore();
+    const first = setup([job({ name: 'a', every: '1m', url: 'http://a.test/' })], store);
+    const tick = first.dispatcher.tick();
+    await first.clock.advance(10_000);
+    await tick;
+    // The process died between recording the run and saving that it ended.
+    await store.saveCursors({ a: { plannedUntil: T0 + 10_000 - 1, started: [T0] } });
+
+    const next = setup([job({ name: 'a', every: '1m', url: 'http://a.test/' })], store, T0 + 12_000);
+    const again = next.dispatcher.tick();
+    await next.clock.advance(10_000);
+    await again;
+    expect(next.prober.calls).toEqual([]);
+    expect((await store.listRuns('a', { limit: 10 })).map((r) => r.runId)).toEqual(['a@2026-11-23T12:00:00.000Z']);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planTick, type Cursors, type Occurrence } from '../../../src/domain/plan.js';
+import { leftovers, planTick, withStarted, type Cursors, type Occurrence } from '../../../src/domain/plan.js';
 import { compileCron, compileEvery, type Schedule } from '../../../src/domain/schedule.js';
 
 /** A fixed instant on a whole minute: every schedule used here has an occurrence on it. */
@@ -341,5 +341,54 @@ describe('planTick maxPerJob', () => {
     });
     expect(plan.occurrences).toEqual([occ('job', 1), occ('job', 2), occ('job', 3)]);
     expect(plan.cursors).toEqual({ job: sec(4) - 1 });
+  });
+});
+
+describe('planTick: an occurrence started but never recorded (the process died) is caught up once', () => {
+  const id = (seconds: number) => `job@${new Date(sec(seconds)).toISOString()}`;
+  // A job every 30 s on a 10 s tick, planned up to sec(10) - 1 by a process that died after starting
+  // the occurrence at sec(0); the new process ticks at sec(10), when nothing else is due yet.
+  const base = { jobs: [{ name: 'job', schedule: every('30s') }], now: sec(10), tickAt: sec(10), horizon: sec(20) - 1, lookbackMs: 10_000 };
+
+  it.each([
+    { name: 'left over: one catch-up under its own run id', cursors: { job: { plannedUntil: sec(10) - 1, started: [sec(0)] } }, expected: [occ('job', 0, true)] },
+    { name: 'still running in this process: not caught up', cursors: { job: { plannedUntil: sec(10) - 1, started: [sec(0)] } }, running: [id(0)], expected: [] },
+    { name: 'its run is in the store: not caught up (never doubled)', cursors: { job: { plannedUntil: sec(10) - 1, started: [sec(0)] } }, recorded: [id(0)], expected: [] },
+    {
+      name: 'several left over: only the latest, once',
+      cursors: { job: { plannedUntil: sec(10) - 1, started: [sec(-60), sec(-30), sec(0)] } },
+      expected: [occ('job', 0, true)],
+    },
+    {
+      name: 'one left over and one running: the left-over one',
+      cursors: { job: { plannedUntil: sec(10) - 1, started: [sec(-30), sec(0)] } },
+      running: [id(0)],
+      expected: [occ('job', -30, true)],
+    },
+    { name: 'a bare number (nothing started, as earlier versions stored): nothing to catch up', cursors: { job: sec(10) - 1 }, expected: [] },
+    { name: 'an empty started list: nothing to catch up', cursors: { job: { plannedUntil: sec(10) - 1, started: [] } }, expected: [] },
+  ])('$name', ({ cursors, running = [], recorded = [], expected }) => {
+    const plan = planTick({ ...base, cursors, running: new Set(running), recorded: new Set(recorded) });
+    expect(plan.occurrences).toEqual(expected);
+    expect(plan.cursors).toEqual({ job: sec(20) - 1 });
+  });
+
+  it('after longer downtime the latest missed occurrence is the one catch-up; the left-over one is covered by it', () => {
+    const plan = planTick({ ...base, now: sec(95), tickAt: sec(90), horizon: sec(100) - 1, cursors: { job: { plannedUntil: sec(10) - 1, started: [sec(0)] } } });
+    expect(plan.occurrences).toEqual([occ('job', 90, true)]);
+  });
+
+  it.each([
+    { name: 'nothing started', planned: { a: 5, b: 7 }, started: [], expected: { a: 5, b: 7 } },
+    { name: 'one started', planned: { a: 5, b: 7 }, started: [{ job: 'a', scheduledAt: 3 }], expected: { a: { plannedUntil: 5, started: [3] }, b: 7 } },
+    { name: 'two of one job', planned: { a: 5 }, started: [{ job: 'a', scheduledAt: 1 }, { job: 'a', scheduledAt: 3 }], expected: { a: { plannedUntil: 5, started: [1, 3] } } },
+    { name: 'a job no longer planned is left out', planned: { a: 5 }, started: [{ job: 'gone', scheduledAt: 3 }], expected: { a: 5 } },
+  ])('withStarted: $name', ({ planned, started, expected }) => {
+    expect(withStarted(planned, started)).toEqual(expected);
+  });
+
+  it('leftovers: the started occurrences not running here, with their run ids', () => {
+    const cursors: Cursors = { job: { plannedUntil: sec(10), started: [sec(0), sec(5)] }, other: sec(10) };
+    expect(leftovers(cursors, new Set([id(5)]))).toEqual([{ job: 'job', scheduledAt: sec(0), runId: id(0) }]);
   });
 });

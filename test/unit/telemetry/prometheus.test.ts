@@ -53,4 +53,17 @@ describe('PrometheusTelemetry', () => {
     expect(value('probe_duration_seconds', { job: 'api' })).toBe('0.05');
     expect(value('probe_http_status_code', { job: 'api' })).toBe('200');
   });
+
+  it.each([
+    // [timings in ms, phase, exposed seconds]
+    [{ dns: 0.1, connect: 0.2, tls: 0, firstByte: 1.5, total: 3.9 }, 'transfer', '0.0021'],
+    [{ dns: 0.1, connect: 0.2, tls: 0, firstByte: 1.5, total: 3.9 }, 'resolve', '0.0001'],
+    [{ dns: 1.0000001, connect: 0, tls: 0, firstByte: 0, total: 2 }, 'resolve', '0.001'],
+  ])('exposes seconds rounded to the microsecond, never float noise (%j %s)', async (timings, phase, exposed) => {
+    const sink = new PrometheusTelemetry();
+    sink.runCompleted({ ...run('up', 1, 0.1 + 0.2), timings }, target);
+    const value = await scrape(sink);
+    expect(value('probe_http_duration_seconds', { job: 'api', phase })).toBe(exposed);
+    expect(value('probe_duration_seconds', { job: 'api' })).toBe('0.0003');
+  });
 });
