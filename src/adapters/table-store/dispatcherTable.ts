@@ -12,7 +12,8 @@ const FIRST_LOAD_WAIT_MS = 2_000;
 /**
  * The dispatcher's cursors and last tick, in partition `dispatcher` of the state table (rows
  * `cursors`, packed JSON, and `lastTick`). Memory is authoritative in the process: saves never wait
- * (they are written behind, only the latest value), and loads read storage until one read succeeds,
+ * (they are written behind, only the latest value; cursors at once, without lingering, since they
+ * mark the occurrences in flight), and loads read storage until one read succeeds,
  * then serve memory. With storage down at start, the dispatcher goes on from what it has (no
  * cursors: no catch-up) after at most `FIRST_LOAD_WAIT_MS`.
  *
@@ -39,7 +40,8 @@ export class DispatcherTable implements DispatcherStateStore {
 
   async saveCursors(cursors: Cursors): Promise<void> {
     this.#cursors = { ...cursors };
-    this.writer.setEntity(this.table, PARTITION, 'cursors', pack(cursors));
+    // At once: the cursors hold the occurrences in flight, which a crash must not lose.
+    this.writer.setEntity(this.table, PARTITION, 'cursors', pack(cursors), true);
   }
 
   async loadLastTick(): Promise<number | undefined> {

@@ -63,6 +63,8 @@ interface Dirty {
   version: number;
   /** The version being written, if a write is in flight. */
   writing?: number;
+  /** Written at once, without lingering (until written). */
+  urgent?: boolean;
 }
 
 /**
@@ -90,6 +92,8 @@ export class WriteBehind {
   #version = 0;
   #running: Promise<void> | undefined;
   #again = false;
+  /** An urgent entity was set while a write was in flight. */
+  #urgentAgain = false;
   /** Callers of `flush()` waiting: writes then follow each other without lingering. */
   #flushing = 0;
   #waiting: Array<() => void> = [];
@@ -131,17 +135,22 @@ export class WriteBehind {
     this.#kick();
   }
 
-  /** Merges `props` into the entity `table`/`partition`/`rowKey`, written in the background. */
-  setEntity(table: string, partition: string, rowKey: string, props: Readonly<Record<string, unknown>>): void {
+  /**
+   * Merges `props` into the entity `table`/`partition`/`rowKey`, written in the background. `urgent`:
+   * written at once (the caller still does not wait), alone or with other urgent entities, for
+   * state whose loss in a crash costs more than a request (the dispatcher's runs in flight).
+   */
+  setEntity(table: string, partition: string, rowKey: string, props: Readonly<Record<string, unknown>>, urgent = false): void {
     const key = `${table}/${partition}/${rowKey}`;
     const dirty = this.#dirty.get(key);
     const version = ++this.#version;
-    if (!dirty) this.#dirty.set(key, { table, partition, rowKey, props: { ...props }, version });
+    if (!dirty) this.#dirty.set(key, { table, partition, rowKey, props: { ...props }, version, ...(urgent ? { urgent } : {}) });
     else {
       Object.assign(dirty.props, props);
       dirty.version = version;
+      if (urgent) dirty.urgent = true;
     }
-    this.#kick();
+    this.#kick(urgent);
   }
 
   /** Forgets what is pending for an entity (it is being deleted). */
@@ -189,28 +198,37 @@ export class WriteBehind {
     this.#linger = undefined;
   }
 
-  #kick(): void {
-    if (this.#running) this.#again = true;
-    else if (!this.#retry && !this.#linger) {
+  #kick(urgent = false): void {
+    if (this.#running) {
+      this.#again = true;
+      if (urgent) this.#urgentAgain = true;
+    } else if (this.#retry) return;
+    else if (urgent) void this.#start(true);
+    else if (!this.#linger) {
       this.#linger = setTimeout(() => void this.#start(), LINGER_MS);
       this.#linger.unref();
     }
   }
 
-  #start(): Promise<void> {
-    this.stop();
+  /** Writes what is pending; `urgentOnly`: only the urgent entities (what lingers goes on lingering). */
+  #start(urgentOnly = false): Promise<void> {
+    if (!urgentOnly) this.stop();
     this.#running = (async () => {
       do {
         this.#again = false;
-        if (!(await this.#cycle())) {
+        this.#urgentAgain = false;
+        if (!(await this.#cycle(urgentOnly))) {
           this.#scheduleRetry();
           return;
         }
-      } while (this.#flushing > 0 && (this.#again || this.#hasUnsent()));
+        // A flush waiting goes on at once, with everything (its own loop starts the full write).
+      } while (!urgentOnly && this.#flushing > 0 && (this.#again || this.#hasUnsent()));
     })().finally(() => {
       this.#running = undefined;
       // What arrived during the write waits for the next one (unless a flush is waiting for it).
-      if (this.#hasUnsent() && !this.#retry) this.#kick();
+      if (this.#retry) return;
+      if (this.#urgentAgain) void this.#start(true);
+      else if (this.#hasUnsent()) this.#kick();
     });
     return this.#running;
   }
@@ -222,10 +240,10 @@ export class WriteBehind {
   }
 
   /** One round: every pending write, in transactions. Returns false if any failed transiently. */
-  async #cycle(): Promise<boolean> {
+  async #cycle(urgentOnly: boolean): Promise<boolean> {
     const tasks: Array<() => Promise<void>> = [];
     let transient: unknown;
-    for (const [partition, batch, part] of this.#runBatches()) {
+    for (const [partition, batch, part] of urgentOnly ? [] : this.#runBatches()) {
       for (const p of part) p.inFlight = true;
       tasks.push(async () => {
         try {
@@ -242,7 +260,7 @@ export class WriteBehind {
         }
       });
     }
-    for (const part of this.#entityBatches()) {
+    for (const part of this.#entityBatches(urgentOnly)) {
       for (const d of part) d.writing = d.version;
       const first = part[0] as Dirty;
       tasks.push(async () => {
@@ -265,10 +283,10 @@ export class WriteBehind {
   }
 
   /** Entities not being written, by table and partition, 100 at most per group (one transaction). */
-  #entityBatches(): Dirty[][] {
+  #entityBatches(urgentOnly: boolean): Dirty[][] {
     const groups = new Map<string, Dirty[]>();
     for (const d of this.#dirty.values()) {
-      if (d.writing !== undefined) continue;
+      if (d.writing !== undefined || (urgentOnly && !d.urgent)) continue;
       const key = `${d.table}/${d.partition}`;
       const group = groups.get(key);
       if (group) group.push(d);

@@ -4,6 +4,7 @@ import { tableStore } from '../../../src/compositionStorage.js';
 import type { StateStore } from '../../../src/app/ports/index.js';
 import type { RunningAzurite } from '../../../src/hosts/local/azurite.js';
 import { acquireAzurite, releaseAzurite, uniquePrefix } from '../../support/azurite.js';
+import { eventually } from '../../support/eventually.js';
 import { MemoryLogger } from '../../support/fakes.js';
 import { describeStateStore, run } from '../../support/stateStore.contract.js';
 
@@ -50,4 +51,22 @@ describe('TableStore batching', () => {
       await store.close();
     }
   });
+
+  it('writes the cursors at once, without lingering: a crash right after a save keeps them', async () => {
+    const prefix = uniquePrefix('urgent');
+    const store = open(prefix);
+    const other = open(prefix);
+    try {
+      await store.saveLastTick(1);
+      await store.flush();
+      await store.saveCursors({ inFlight: 42 });
+      await store.recordRun(run('lingering', Date.UTC(2026, 0, 1)));
+      // Another instance sees the cursors well before the 2 s linger, and the run still lingers.
+      await eventually(async () => (await open(prefix).loadCursors()).inFlight === 42, { timeoutMs: 1_500, intervalMs: 100, what: 'the cursors in storage' });
+      expect(await other.listRuns('lingering', { limit: 1 })).toEqual([]);
+    } finally {
+      await Promise.all([store.close(), other.close()]);
+    }
+  });
 });
+
