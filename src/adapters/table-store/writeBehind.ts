@@ -79,6 +79,8 @@ interface Dirty {
  * logs it, so a storage outage never stops the checks (their results are still in the logs).
  * A write rejected for good (4xx) is dropped, counted and logged; other failures are retried with
  * backoff (the SDK has already retried each request, briefly), for as long as it takes.
+ *
+ * One file over 300 lines: runs and entities share one write cycle, its backoff and `flush`.
  */
 export class WriteBehind {
   readonly #writers: Writers;
