@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { createLogger } from '../dist/adapters/log-telemetry/logger.js';
-import { TableStore } from '../dist/adapters/table-store/tableStore.js';
+import { SystemClock } from '../dist/adapters/system-clock/systemClock.js';
+import { tableStore } from '../dist/compositionStorage.js';
 import { startAzurite } from '../dist/hosts/local/azurite.js';
 
 const API_JOBS = 1_000;
@@ -33,7 +34,7 @@ const silent = createLogger({ level: 'warn', format: 'json', fd: 2 });
 
 /** a. Throughput of the check pipeline recording to Table Storage vs the memory store. */
 export async function recordingThroughput(azurite, pipeline, url, { checks, rounds }) {
-  const table = new TableStore({ connection: { connectionString: azurite.connectionString }, logger: silent, tablePrefix: 'benchRecording' });
+  const table = tableStore({ clock: new SystemClock(), connection: { connectionString: azurite.connectionString }, logger: silent, tablePrefix: 'benchRecording' });
   await pipeline(url, 2_000, table); // warm-up: tables, connections, JIT
   await table.flush();
   const memory = [];
@@ -65,7 +66,7 @@ export async function recordingThroughput(azurite, pipeline, url, { checks, roun
 
 /** Loads 1 000 API jobs and 100 000 runs into Table Storage under `prefix`. */
 async function load(azurite, prefix, url) {
-  const store = new TableStore({ connection: { connectionString: azurite.connectionString }, logger: silent, tablePrefix: prefix, maxPendingRuns: 50_000 });
+  const store = tableStore({ clock: new SystemClock(), connection: { connectionString: azurite.connectionString }, logger: silent, tablePrefix: prefix, maxPendingRuns: 50_000 });
   const started = performance.now();
   const now = Date.now();
   for (let i = 0; i < API_JOBS; i += 50) {

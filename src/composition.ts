@@ -117,7 +117,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   const { telemetry } = sinks;
   const { tracing } = sinks;
   const { secrets, authorizer, oauth2, identity } = secretParts(settings, env, options, clock, logger, targets);
-  const store = options.store ?? storeFor(settings, logger, identity);
+  const store = options.store ?? storeFor(settings, logger, identity, clock);
   // What API jobs and alerts take from the jobs file: `defaults` and `templates` (issue 14) and
   // `channels` (issue 15), kept to the version in use.
   const file = { current: { shared: NO_SHARED_PARTS, channels: options.channels ?? new Map<string, Channel>() } };

@@ -4,9 +4,14 @@ import type { AzureIdentity } from './adapters/azure-identity/azureIdentity.js';
 import { BlobJobCatalog } from './adapters/blob-catalog/blobCatalog.js';
 import { FileJobCatalog } from './adapters/file-catalog/fileCatalog.js';
 import { MemoryStore } from './adapters/memory-store/memoryStore.js';
-import { TableStore } from './adapters/table-store/tableStore.js';
+import { AuditTable } from './adapters/table-store/auditTable.js';
+import { DispatcherTable } from './adapters/table-store/dispatcherTable.js';
+import { JobStateTable } from './adapters/table-store/jobStateTable.js';
+import { JobsTable } from './adapters/table-store/jobsTable.js';
+import { RunsTable } from './adapters/table-store/runsTable.js';
+import { TABLE, TableStorage, type TableStoreOptions } from './adapters/table-store/tableStore.js';
 import type { CompileJob } from './app/catalog.js';
-import type { ConfigJobSource, Logger, StateStore } from './app/ports/index.js';
+import type { Clock, ConfigJobSource, Logger, StateStore } from './app/ports/index.js';
 import { loadJobsFiles, type LoadedJobs } from './config/jobsFile.js';
 import { resolveJob, type SharedParts } from './config/resolveJob.js';
 import { configError } from './domain/errors.js';
@@ -27,14 +32,55 @@ import type { NetworkPolicy } from './domain/network.js';
  * `/api/health` says so). The identity-based connection uses the app's credential (main's
  * AzureIdentity: managed identity in Azure), created on first use.
  */
-export function storeFor(settings: Settings, logger: Logger, identity: AzureIdentity): StateStore {
-  const common = { logger, tablePrefix: settings.tablePrefix };
-  if (settings.storageConnection) return new TableStore({ ...common, connection: { connectionString: settings.storageConnection } });
+export function storeFor(settings: Settings, logger: Logger, identity: AzureIdentity, clock: Clock): StateStore {
+  const common = { logger, clock, tablePrefix: settings.tablePrefix };
+  if (settings.storageConnection) return tableStore({ ...common, connection: { connectionString: settings.storageConnection } });
   if (settings.storageIdentity) {
     const endpoint = settings.storageIdentity.tableServiceUri;
-    return new TableStore({ ...common, connection: { endpoint, credential: lazyCredential(identity, settings.storageIdentity.clientId) } });
+    return tableStore({ ...common, connection: { endpoint, credential: lazyCredential(identity, settings.storageIdentity.clientId) } });
   }
   return new MemoryStore();
+}
+
+/** How long the list of API jobs read from storage is reused, in ms (other instances' changes show after this). */
+const JOBS_CACHE_MS = 5_000;
+
+/** The Table store: one class per role over the shared tables and write-behind (TableStorage). */
+export function tableStore(options: TableStoreOptions): StateStore {
+  const storage = new TableStorage(options);
+  const { tables, writer } = storage;
+  const dispatcher = new DispatcherTable(tables, writer, TABLE.state, options.logger);
+  const states = new JobStateTable(tables, writer, TABLE.state, options.clock, options.logger);
+  const runs = new RunsTable(tables, writer);
+  const audit = new AuditTable(tables, TABLE.audit);
+  const jobs = new JobsTable(tables, JOBS_CACHE_MS, options.clock);
+  return {
+    kind: storage.kind,
+    durable: storage.durable,
+    flush: () => storage.flush(),
+    health: () => storage.health(),
+    close: () => storage.close(),
+    loadCursors: () => dispatcher.loadCursors(),
+    saveCursors: (cursors) => dispatcher.saveCursors(cursors),
+    loadLastTick: () => dispatcher.loadLastTick(),
+    saveLastTick: (at) => dispatcher.saveLastTick(at),
+    loadCircuit: (job) => states.loadCircuit(job),
+    saveCircuit: (job, state) => states.saveCircuit(job, state),
+    loadState: (job) => states.loadState(job),
+    loadStates: () => states.loadStates(),
+    saveState: (job, state) => states.saveState(job, state),
+    forgetJob: (job) => states.forgetJob(job),
+    recordRun: (run) => runs.recordRun(run),
+    listRuns: (job, page) => runs.listRuns(job, page),
+    deleteRunsBefore: (before, max) => runs.deleteRunsBefore(before, max),
+    recordAudit: (entry) => audit.recordAudit(entry),
+    listAudit: (page) => audit.listAudit(page),
+    listJobs: () => jobs.listJobs(),
+    getJob: (name) => jobs.getJob(name),
+    createJob: (job) => jobs.createJob(job),
+    replaceJob: (job, etag) => jobs.replaceJob(job, etag),
+    deleteJob: (name, etag) => jobs.deleteJob(name, etag),
+  };
 }
 
 /** A credential that asks `identity` for the real one when the SDK first needs a token. */

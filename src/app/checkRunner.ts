@@ -5,7 +5,7 @@ import { buildRun, unjudged, unjudgedRun, type Run, type RunIdentity, type Trigg
 import { hiddenForms } from '../domain/redact.js';
 import { INITIAL_STATE, decideState } from '../domain/state.js';
 import { RequestPolicy, breakerPolicy } from './policy.js';
-import type { CircuitState, Clock, Logger, Prober, StateStore, Telemetry, TraceContext, TracedRun, Tracing } from './ports/index.js';
+import type { CircuitState, CircuitStateStore, Clock, JobStateStore, Logger, Prober, RunStore, Telemetry, TraceContext, TracedRun, Tracing } from './ports/index.js';
 import { RequestAuthorizer } from './requestAuth.js';
 
 /** Which run this is. */
@@ -22,7 +22,7 @@ export interface RunRequest {
 export interface CheckRunnerDeps {
   readonly prober: Prober;
   readonly clock: Clock;
-  readonly store: StateStore;
+  readonly store: CircuitStateStore & JobStateStore & RunStore;
   readonly telemetry: Telemetry;
   readonly logger: Logger;
   /** Bounds the checks running at once in this process; excess waits in its queue. */

@@ -4,11 +4,11 @@ import { runIdFor, type Run } from '../domain/run.js';
 import { nextOccurrence, previousOccurrence, type Schedule } from '../domain/schedule.js';
 import type { Job } from '../domain/job.js';
 import type { CheckRunner } from './checkRunner.js';
-import type { Clock, JobCatalog, Logger, StateStore } from './ports/index.js';
+import type { Clock, DispatcherStateStore, JobCatalog, Logger, RunStore } from './ports/index.js';
 
 export interface DispatcherDeps {
   readonly catalog: JobCatalog;
-  readonly store: StateStore;
+  readonly store: DispatcherStateStore & Pick<RunStore, 'listRuns'>;
   readonly clock: Clock;
   readonly runner: CheckRunner;
   readonly logger: Logger;

@@ -9,7 +9,7 @@ import type { Run } from '../domain/run.js';
 import type { ReferencePolicy } from '../domain/sandbox.js';
 import { INITIAL_STATE } from '../domain/state.js';
 import type { Catalog, CompileJob } from './catalog.js';
-import type { Clock, StateStore, StoredJob } from './ports/index.js';
+import type { AuditStore, Clock, JobRepository, JobStateStore, RunStore, StoredJob } from './ports/index.js';
 import { jobView, type JobView } from './views.js';
 
 /** `If-Match`: any revision (`*`), or one of these. */
@@ -17,7 +17,7 @@ export type IfMatch = { readonly any: true } | { readonly etags: readonly string
 
 export interface JobAdminDeps {
   readonly catalog: Catalog;
-  readonly store: StateStore;
+  readonly store: JobRepository & JobStateStore & RunStore & AuditStore;
   readonly clock: Clock;
   readonly compile: CompileJob;
   /**

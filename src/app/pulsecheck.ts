@@ -8,14 +8,14 @@ import type { Dispatcher, TickReport } from './dispatcher.js';
 import type { JobAdmin } from './jobAdmin.js';
 import type { Job } from '../domain/job.js';
 import type { RequestKind } from '../domain/access.js';
-import type { Clock, ComponentHealth, HealthContributor, JobCatalog, MetricsExposition, RateDecision, RateLimiter, StateStore, Telemetry } from './ports/index.js';
+import type { Clock, ComponentHealth, HealthContributor, JobCatalog, MetricsExposition, RateDecision, RateLimiter, DispatcherStateStore, JobStateStore, StoreLifecycle, Telemetry } from './ports/index.js';
 import { deadlineIn, LATE } from './deadline.js';
 import { checkSecrets, type SecretCheck, type SecretResolver } from './secrets.js';
 import { jobDetailView, jobViewJson, type JobView } from './views.js';
 
 export interface PulsecheckDeps {
   readonly catalog: JobCatalog;
-  readonly store: StateStore;
+  readonly store: JobStateStore & Pick<DispatcherStateStore, 'loadLastTick'> & Pick<StoreLifecycle, 'flush'>;
   readonly clock: Clock;
   readonly runner: CheckRunner;
   readonly dispatcher: Dispatcher;

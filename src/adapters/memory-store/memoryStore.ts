@@ -7,8 +7,13 @@ import type { Run } from '../../domain/run.js';
 import type { JobState } from '../../domain/state.js';
 
 export interface MemoryStoreOptions {
-  /** Runs kept per job, newest first. Default 100 (memory is bounded: 1 000 jobs × 100 runs). */
+  /** Runs kept per job at most, newest first. Default 100. */
   readonly maxRunsPerJob?: number;
+  /**
+   * Runs kept in all, whatever the job count (about 1 KB each). Past it, the jobs with the most runs
+   * lose their oldest: each job keeps at least `maxRuns / jobs` (and always its newest). Default 20 000.
+   */
+  readonly maxRuns?: number;
   /** Audit entries kept, newest first. Default 10 000. */
   readonly maxAuditEntries?: number;
 }
@@ -21,7 +26,8 @@ interface History {
 
 /**
  * Everything in process memory: the store when no `AzureWebJobsStorage` is configured, and the fake
- * for tests (the contract suite runs against it and the Table store). Lost on restart. API jobs and
+ * for tests (the contract suites run against it and the Table store). Lost on restart. Bounded:
+ * `maxRuns` runs in all, whatever the job count, and `maxAuditEntries`. API jobs and
  * audit entries are copied in and out, as a real store would; runs, immutable and on the check path,
  * are kept as they are.
  */
@@ -34,12 +40,16 @@ export class MemoryStore implements StateStore {
   readonly #jobs = new Map<string, StoredJob>();
   readonly #audit = { keys: [] as string[], entries: new Map<string, AuditEntry>() };
   readonly #maxRunsPerJob: number;
+  readonly #maxRuns: number;
   readonly #maxAuditEntries: number;
+  /** Runs held, all jobs together. */
+  #runs = 0;
   #cursors: Cursors = {};
   #lastTick: number | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#maxRunsPerJob = options.maxRunsPerJob ?? 100;
+    this.#maxRuns = options.maxRuns ?? 20_000;
     this.#maxAuditEntries = options.maxAuditEntries ?? 10_000;
   }
 
@@ -90,12 +100,34 @@ export class MemoryStore implements StateStore {
     const key = runKey(run);
     if (history.runs.has(key)) return; // a redelivered occurrence is recorded once
     history.runs.set(key, run); // runs are immutable values: kept as they are, not copied (the check path)
-    const { keys } = history;
-    insertDescending(keys, key);
-    if (keys.length >= this.#maxRunsPerJob + 64) {
-      // Trimmed in batches, so recording stays O(1) amortised.
-      for (const dropped of keys.splice(0, keys.length - this.#maxRunsPerJob)) history.runs.delete(dropped);
+    insertDescending(history.keys, key);
+    this.#runs++;
+    // Trimmed in batches, so recording stays O(1) amortised.
+    if (history.keys.length >= this.#maxRunsPerJob + 64) this.#trim(history, this.#maxRunsPerJob);
+    if (this.#runs > this.#maxRuns + Math.max(64, this.#maxRuns >> 4)) this.#trimAll();
+  }
+
+  /** Keeps the newest `keep` runs of a history. */
+  #trim(history: History, keep: number): void {
+    const dropped = history.keys.splice(0, Math.max(0, history.keys.length - keep));
+    for (const key of dropped) history.runs.delete(key);
+    this.#runs -= dropped.length;
+  }
+
+  /** Brings the total down to `maxRuns`: every job keeps up to the same share, the largest one that fits (at least one run). */
+  #trimAll(): void {
+    const lengths = [...this.#history.values()].map((h) => h.keys.length).sort((a, b) => a - b);
+    let left = this.#maxRuns;
+    let share = Infinity;
+    for (const [i, length] of lengths.entries()) {
+      const even = Math.floor(left / (lengths.length - i));
+      if (length > even) {
+        share = Math.max(1, even);
+        break;
+      }
+      left -= length;
     }
+    for (const history of this.#history.values()) if (history.keys.length > share) this.#trim(history, share);
   }
 
   async listRuns(job: string, page: PageRequest): Promise<Run[]> {
@@ -112,6 +144,7 @@ export class MemoryStore implements StateStore {
         if (Date.parse((history.runs.get(key) as Run).scheduledAt) >= before) break;
         history.keys.shift();
         history.runs.delete(key);
+        this.#runs--;
         deleted++;
       }
     }

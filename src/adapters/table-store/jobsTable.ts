@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { JobRepository, StoredJob } from '../../app/ports/index.js';
+import type { Clock, JobRepository, StoredJob } from '../../app/ports/index.js';
 import { PulsecheckError, notFound, preconditionFailed } from '../../domain/errors.js';
+import { LATE, withinDeadline } from './deadline.js';
 import { pack, statusOf, unpack } from './entities.js';
 import { odata, type Entity, type Tables } from './tables.js';
 
@@ -9,6 +10,8 @@ const TABLE = 'Jobs';
 const VERSION = { partitionKey: 'meta', rowKey: 'version' } as const;
 /** The whole list is read again at least this often, whatever the version row says, in ms. */
 const FULL_RELOAD_MS = 5 * 60_000;
+/** How long the first read waits before failing (the catalog then goes on without API jobs), in ms; the read goes on. */
+const FIRST_LOAD_WAIT_MS = 2_000;
 
 /**
  * API-defined jobs in `<prefix>Jobs`: partition `job`, row key = the lower-cased name (names are
@@ -27,20 +30,25 @@ export class JobsTable implements JobRepository {
   constructor(
     private readonly tables: Tables,
     private readonly ttlMs: number,
+    private readonly clock: Clock,
   ) {}
 
   async listJobs(): Promise<StoredJob[]> {
     const cache = this.#cache;
-    if (!cache) return [...(await this.#refresh())];
+    if (!cache) {
+      const jobs = await withinDeadline(this.#refresh(), FIRST_LOAD_WAIT_MS);
+      if (jobs === LATE) throw new Error(`Table Storage did not answer within ${FIRST_LOAD_WAIT_MS} ms`);
+      return [...jobs];
+    }
     // Stale while revalidating: one check at a time; callers never wait for it.
-    if (Date.now() - cache.checkedAt > this.ttlMs) void this.#refresh().catch(() => undefined);
+    if (this.clock.now() - cache.checkedAt > this.ttlMs) void this.#refresh().catch(() => undefined);
     // Frozen, so handed out without copying (listing 1 000 jobs is on the hot path of GET /api/jobs).
     return [...cache.jobs];
   }
 
   #refresh(): Promise<StoredJob[]> {
     this.#refreshing ??= (async () => {
-      const started = Date.now();
+      const started = this.clock.now();
       const version = await this.#version();
       const cache = this.#cache;
       if (cache && cache.version === version && started - cache.loadedAt < FULL_RELOAD_MS) {

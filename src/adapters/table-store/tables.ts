@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import type { TokenCredential } from '@azure/core-auth';
 import type * as DataTables from '@azure/data-tables';
-import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import type { TableClient, TableEntityResult, TableServiceClientOptions, TransactionAction } from '@azure/data-tables';
+import type { Clock } from '../../app/ports/index.js';
 import { statusOf } from './entities.js';
 
 // The SDK is loaded when a store is first used, not when this module is imported: without
@@ -9,6 +10,9 @@ import { statusOf } from './entities.js';
 const require = createRequire(import.meta.url);
 let sdk: typeof DataTables | undefined;
 const dataTables = (): typeof DataTables => (sdk ??= require('@azure/data-tables') as typeof DataTables);
+
+/** The table itself is missing (deleted, or an emulator restarted without its data). */
+const isTableNotFound = (error: unknown): boolean => /TableNotFound/.test(`${(error as { code?: string } | null)?.code} ${(error as Error | null)?.message}`);
 
 /** OData filter text with values quoted and escaped (the SDK's `odata` tag). */
 export const odata = (strings: TemplateStringsArray, ...values: unknown[]): string => dataTables().odata(strings, ...values);
@@ -21,27 +25,96 @@ export type TableConnection =
 /** An entity as read back (keys are always selected). */
 export type Entity = TableEntityResult<Record<string, unknown>> & { partitionKey: string; rowKey: string };
 
+export interface TablesOptions {
+  readonly connection: TableConnection;
+  /** Prefix of every table name (letters and digits, starting with a letter). */
+  readonly prefix: string;
+  /** The tables to create on first use, without the prefix. */
+  readonly names: readonly string[];
+  readonly clock: Clock;
+  /** Retries of each request by the SDK (exponential backoff from 100 ms, at most 1 s apart). Default 2. */
+  readonly maxRetries?: number;
+  /** How long one HTTP request may take before the SDK gives it up (and retries it), in ms. Default 10 000. */
+  readonly requestTimeoutMs?: number;
+  /** Called when a request succeeds after one failed (storage is back). */
+  readonly onRecovered?: () => void;
+}
+
+/** What the requests sent so far tell about the service: the store's health comes from this, not from a probe. */
+export interface Outcomes {
+  /** HTTP requests sent (each retry counts), since start. */
+  readonly requests: number;
+  /** When the last request ended (epoch ms), 0 before the first. */
+  readonly lastAt: number;
+  /** Set while the last request failed (no answer, or a 5xx / 408 / 429): since when and why. */
+  readonly failure: { readonly since: number; readonly message: string } | undefined;
+}
+
 /**
  * The tables of one store: SDK clients made once per table, the tables created on first use (a
  * failed creation is tried again by the next call), and queries that page through results. The
- * SDK retries each request itself (exponential, 3 retries): nothing here retries again.
+ * SDK retries each request itself, briefly (writes are written behind and tried again later by
+ * WriteBehind; reads on the check path are served from memory): nothing here retries again. Every
+ * request's outcome is counted (`outcomes`), so health never waits on a dead socket.
  */
 export class Tables {
   readonly #connection: TableConnection;
   readonly #prefix: string;
   readonly #names: readonly string[];
+  readonly #clock: Clock;
+  readonly #onRecovered: (() => void) | undefined;
   readonly #clients = new Map<string, TableClient>();
+  readonly #options: TableServiceClientOptions;
+  readonly #outcomes: { requests: number; lastAt: number; failure: Outcomes['failure'] } = { requests: 0, lastAt: 0, failure: undefined };
   #ready: Promise<void> | undefined;
 
-  readonly #retryOptions: { maxRetries: number } | undefined;
-
-  /** `names` are the tables to create, without the prefix; `maxRetries` overrides the SDK's 3. */
-  constructor(connection: TableConnection, prefix: string, names: readonly string[], maxRetries?: number) {
-    this.#retryOptions = maxRetries === undefined ? undefined : { maxRetries };
+  constructor(options: TablesOptions) {
+    const { prefix } = options;
     if (!/^[A-Za-z][A-Za-z0-9]{0,50}$/.test(prefix)) throw new Error(`table prefix "${prefix}" must be letters and digits, starting with a letter`);
-    this.#connection = connection;
+    this.#connection = options.connection;
     this.#prefix = prefix;
-    this.#names = names;
+    this.#names = options.names;
+    this.#clock = options.clock;
+    this.#onRecovered = options.onRecovered;
+    const timeout = options.requestTimeoutMs ?? 10_000;
+    this.#options = {
+      retryOptions: { maxRetries: options.maxRetries ?? 2, retryDelayInMs: 100, maxRetryDelayInMs: 1_000 },
+      additionalPolicies: [
+        {
+          position: 'perRetry',
+          policy: {
+            name: 'pulsecheckOutcomes',
+            sendRequest: async (request, next) => {
+              request.timeout ||= timeout;
+              this.#outcomes.requests++;
+              try {
+                const response = await next(request);
+                const { status } = response;
+                this.#record(status >= 500 || status === 408 || status === 429 ? `HTTP ${status}` : undefined);
+                return response;
+              } catch (error) {
+                const { name, message } = error as Error;
+                this.#record(name === 'AbortError' ? 'no answer in time' : message?.split('\n')[0] || String(error));
+                throw error;
+              }
+            },
+          },
+        },
+      ],
+    };
+  }
+
+  /** What the requests sent so far tell (see `Outcomes`). */
+  get outcomes(): Outcomes {
+    return this.#outcomes;
+  }
+
+  #record(failure: string | undefined): void {
+    const now = this.#clock.now();
+    const recovered = failure === undefined && this.#outcomes.failure !== undefined;
+    this.#outcomes.lastAt = now;
+    this.#outcomes.failure = failure === undefined ? undefined : { since: this.#outcomes.failure?.since ?? now, message: failure };
+    if (recovered) this.#onRecovered?.();
   }
 
   /** The client of table `name` (without the prefix). */
@@ -61,21 +134,37 @@ export class Tables {
     return client;
   }
 
-  #clientOptions(allowInsecureConnection: boolean) {
-    return { allowInsecureConnection, ...(this.#retryOptions ? { retryOptions: this.#retryOptions } : {}) };
+  #clientOptions(allowInsecureConnection: boolean): TableServiceClientOptions {
+    return { ...this.#options, allowInsecureConnection };
   }
 
-  /** Runs `operation` once the tables exist. */
+  /**
+   * One cheap read (an entity that does not exist), given up after `timeoutMs`: its outcome is
+   * recorded like any other request's. For health when nothing else was sent lately.
+   */
+  async probe(timeoutMs: number): Promise<void> {
+    const table = this.table(this.#names[0] as string);
+    await table.getEntity('probe', 'probe', { abortSignal: AbortSignal.timeout(timeoutMs) }).catch(() => undefined);
+  }
+
+  /** Runs `operation` once the tables exist (created again if they were deleted meanwhile). */
   async call<T>(operation: () => Promise<T>): Promise<T> {
-    this.#ready ??= Promise.all(this.#names.map((name) => this.table(name).createTable())).then(
+    const ready = (this.#ready ??= Promise.all(this.#names.map((name) => this.table(name).createTable())).then(
       () => undefined,
       (error: unknown) => {
         this.#ready = undefined;
         throw error;
       },
-    );
-    await this.#ready;
-    return operation();
+    ));
+    await ready;
+    try {
+      return await operation();
+    } catch (error) {
+      if (!isTableNotFound(error)) throw error;
+      if (this.#ready === ready) this.#ready = undefined;
+      await this.call(() => Promise.resolve());
+      return operation();
+    }
   }
 
   /** Like `call`, with a 404 (no such entity) as `undefined`. */

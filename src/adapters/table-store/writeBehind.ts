@@ -1,41 +1,46 @@
-import type { Logger } from '../../app/ports/index.js';
+import { randomBytes } from 'node:crypto';
+import type { Clock, Logger } from '../../app/ports/index.js';
 import { runKey } from '../../domain/history.js';
 import type { Run } from '../../domain/run.js';
-import type { JobState } from '../../domain/state.js';
 import { chunks, inParallel, isPermanent } from './entities.js';
 
-/** What a job's state entity holds; each field is written only when it changed. */
-export interface JobEntity {
-  readonly state?: JobState;
-  readonly circuit?: string;
-}
-
-/** A run waiting to be written: its JSON text and when it was scheduled (epoch ms). */
+/** A run waiting to be written: its job, its JSON text and when it was scheduled (epoch ms). */
 export interface SerializedRun {
+  readonly job: string;
   readonly json: string;
   readonly scheduledAt: number;
 }
 
+/** Properties of one entity to merge into the stored one. */
+export interface EntityWrite {
+  readonly rowKey: string;
+  readonly props: Readonly<Record<string, unknown>>;
+}
+
 export interface Writers {
-  /** Stores up to 100 runs of one job. */
-  runs(job: string, runs: readonly SerializedRun[]): Promise<void>;
-  /** Merges up to 100 job state entities (one transaction). */
-  jobEntities(entities: ReadonlyArray<{ job: string } & JobEntity>): Promise<void>;
+  /**
+   * Stores up to 100 runs of jobs in one partition (one transaction). `batch` names this group of
+   * runs: a group that failed is sent again as it was, with the same `batch`, so a write that
+   * succeeded unseen is replaced, not doubled.
+   */
+  runs(partition: string, runs: readonly SerializedRun[], batch: string): Promise<void>;
+  /** Merges up to 100 entities of one partition (one transaction). */
+  entities(table: string, partition: string, entities: readonly EntityWrite[]): Promise<void>;
 }
 
 export interface WriteBehindOptions {
   readonly writers: Writers;
   readonly logger: Logger;
+  readonly clock: Clock;
+  /** The partition a job's runs are written to: runs of a partition are written together. */
+  readonly runPartition: (job: string) => string;
   /** Runs waiting to be stored before `addRun` waits for room. Default 10 000 (about 10 MB). */
   readonly maxPendingRuns?: number;
 }
 
 /** Transactions in flight at once. */
 const CONCURRENCY = 16;
-/**
- * How long a write waits for others to join it, in ms. `flush()` does not wait (the dispatcher
- * flushes at the end of every tick, so a tick's runs are stored before it completes).
- */
+/** How long a write waits for others to join it, in ms. `flush()` does not wait. */
 const LINGER_MS = 2_000;
 
 /**
@@ -43,33 +48,45 @@ const LINGER_MS = 2_000;
  * collections, and a string is far cheaper for the collector than an object graph.
  */
 interface PendingRun extends SerializedRun {
+  /** Its run key (see `runKey`). */
+  readonly key: string;
   inFlight: boolean;
+  /** The group it was first sent in (kept when that write failed). */
+  batch?: string;
 }
 
 interface Dirty {
-  state?: JobState;
-  circuit?: string;
+  readonly table: string;
+  readonly partition: string;
+  readonly rowKey: string;
+  props: Record<string, unknown>;
   version: number;
   /** The version being written, if a write is in flight. */
   writing?: number;
+  /** Written at once, without lingering (until written). */
+  urgent?: boolean;
 }
 
 /**
- * Write-behind of runs and job state, so that recording never waits for a round trip on the check
- * path. A write waits `lingerMs` for others to join it; what accumulated is written together,
- * grouped by job (see the Table store: a job's runs of the same minute become one entity), state
- * entities 100 per transaction: under load, batches grow instead of requests multiplying (each
- * entity costs the SDK about 0.1 ms of CPU, which would otherwise be taken from the checks).
+ * Write-behind of runs and small entities (job state, dispatcher state), so that nothing on the
+ * check path waits for a round trip. A write waits `LINGER_MS` for others to join it; what
+ * accumulated is written together, 100 per transaction within a partition: runs of the jobs that
+ * share a partition (the Table store turns them into one entity per job and minute), entities. Under load batches grow instead of
+ * requests multiplying.
  *
  * Memory is bounded: past `maxPendingRuns`, `addRun` waits for room while storage accepts writes
  * (backpressure). While storage is failing, it drops the oldest pending run instead, counts it and
  * logs it, so a storage outage never stops the checks (their results are still in the logs).
  * A write rejected for good (4xx) is dropped, counted and logged; other failures are retried with
- * backoff (the SDK has already retried each request).
+ * backoff (the SDK has already retried each request, briefly), for as long as it takes.
+ *
+ * One file over 300 lines: runs and entities share one write cycle, its backoff and `flush`.
  */
 export class WriteBehind {
   readonly #writers: Writers;
   readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #partitionOf: (job: string) => string;
   readonly #max: number;
   readonly #runs = new Map<string, Map<string, PendingRun>>();
   readonly #dirty = new Map<string, Dirty>();
@@ -77,6 +94,8 @@ export class WriteBehind {
   #version = 0;
   #running: Promise<void> | undefined;
   #again = false;
+  /** An urgent entity was set while a write was in flight. */
+  #urgentAgain = false;
   /** Callers of `flush()` waiting: writes then follow each other without lingering. */
   #flushing = 0;
   #waiting: Array<() => void> = [];
@@ -90,9 +109,12 @@ export class WriteBehind {
   constructor(options: WriteBehindOptions) {
     this.#writers = options.writers;
     this.#logger = options.logger;
+    this.#clock = options.clock;
+    this.#partitionOf = options.runPartition;
     this.#max = options.maxPendingRuns ?? 10_000;
   }
 
+  /** Runs and entities not stored yet. */
   get pending(): number {
     return this.#pendingRuns + this.#dirty.size;
   }
@@ -110,49 +132,50 @@ export class WriteBehind {
     if (!runs) this.#runs.set(run.job, (runs = new Map()));
     const key = runKey(run);
     if (runs.has(key)) return;
-    runs.set(key, { json: JSON.stringify(run), scheduledAt: Date.parse(run.scheduledAt), inFlight: false });
+    runs.set(key, { key, job: run.job, json: JSON.stringify(run), scheduledAt: Date.parse(run.scheduledAt), inFlight: false });
     this.#pendingRuns++;
     this.#kick();
   }
 
-  setEntity(job: string, change: JobEntity): void {
-    const dirty = this.#dirty.get(job);
+  /**
+   * Merges `props` into the entity `table`/`partition`/`rowKey`, written in the background. `urgent`:
+   * written at once (the caller still does not wait), alone or with other urgent entities, for
+   * state whose loss in a crash costs more than a request (the dispatcher's runs in flight).
+   */
+  setEntity(table: string, partition: string, rowKey: string, props: Readonly<Record<string, unknown>>, urgent = false): void {
+    const key = `${table}/${partition}/${rowKey}`;
+    const dirty = this.#dirty.get(key);
     const version = ++this.#version;
-    if (!dirty) this.#dirty.set(job, { ...change, version });
+    if (!dirty) this.#dirty.set(key, { table, partition, rowKey, props: { ...props }, version, ...(urgent ? { urgent } : {}) });
     else {
-      // In place, without allocating: this runs once or twice per check.
-      if (change.state) dirty.state = change.state;
-      if (change.circuit !== undefined) dirty.circuit = change.circuit;
+      Object.assign(dirty.props, props);
       dirty.version = version;
+      if (urgent) dirty.urgent = true;
     }
-    this.#kick();
+    this.#kick(urgent);
   }
 
-  /** Runs of `job` not stored yet. */
-  pendingRunsOf(job: string): Run[] {
-    return [...(this.#runs.get(job)?.values() ?? [])].map((p) => JSON.parse(p.json) as Run);
+  /** Forgets what is pending for an entity (it is being deleted). */
+  discardEntity(table: string, partition: string, rowKey: string): void {
+    this.#dirty.delete(`${table}/${partition}/${rowKey}`);
   }
 
-  /** The state entity of `job` as last set, if not stored yet. */
-  pendingEntityOf(job: string): JobEntity | undefined {
-    return this.#dirty.get(job);
+  /** Whether an entity has changes not stored yet. */
+  hasEntity(table: string, partition: string, rowKey: string): boolean {
+    return this.#dirty.has(`${table}/${partition}/${rowKey}`);
   }
 
-  /** Every job whose state entity is not stored yet. */
-  pendingEntityJobs(): IterableIterator<string> {
-    return this.#dirty.keys();
-  }
-
-  /** Forgets what is pending for a deleted job's state. */
-  discardEntity(job: string): void {
-    this.#dirty.delete(job);
+  /** Runs of `job` not stored yet, as JSON text. */
+  pendingRunsOf(job: string): SerializedRun[] {
+    return [...(this.#runs.get(job)?.values() ?? [])];
   }
 
   /**
-   * Resolves when everything accepted so far is stored, or when an attempt to store it has failed
-   * (it stays pending and is retried in the background).
+   * Resolves when everything accepted so far is stored, or at once while storage is failing (what
+   * is pending stays, and is retried in the background). `final`: try once more even then (shutdown).
    */
-  async flush(): Promise<void> {
+  async flush(options: { final?: boolean } = {}): Promise<void> {
+    if (this.failure && !options.final) return;
     this.#flushing++;
     try {
       while (this.pending > 0) {
@@ -164,6 +187,11 @@ export class WriteBehind {
     }
   }
 
+  /** Starts a retry waiting for its backoff at once (storage answers again). */
+  retryNow(): void {
+    if (this.#retry && !this.#running) void this.#start();
+  }
+
   /** Stops retrying in the background (after a last `flush`). */
   stop(): void {
     clearTimeout(this.#retry);
@@ -172,97 +200,148 @@ export class WriteBehind {
     this.#linger = undefined;
   }
 
-  #kick(): void {
-    if (this.#running) this.#again = true;
-    else if (!this.#retry && !this.#linger) {
+  #kick(urgent = false): void {
+    if (this.#running) {
+      this.#again = true;
+      if (urgent) this.#urgentAgain = true;
+    } else if (this.#retry) return;
+    else if (urgent) void this.#start(true);
+    else if (!this.#linger) {
       this.#linger = setTimeout(() => void this.#start(), LINGER_MS);
       this.#linger.unref();
     }
   }
 
-  #start(): Promise<void> {
-    clearTimeout(this.#retry);
-    clearTimeout(this.#linger);
-    this.#retry = undefined;
-    this.#linger = undefined;
+  /** Writes what is pending; `urgentOnly`: only the urgent entities (what lingers goes on lingering). */
+  #start(urgentOnly = false): Promise<void> {
+    if (!urgentOnly) this.stop();
     this.#running = (async () => {
       do {
         this.#again = false;
-        if (!(await this.#cycle())) {
+        this.#urgentAgain = false;
+        if (!(await this.#cycle(urgentOnly))) {
           this.#scheduleRetry();
           return;
         }
-      } while (this.#flushing > 0 && (this.#again || this.#hasUnsent()));
+        // A flush waiting goes on at once, with everything (its own loop starts the full write).
+      } while (!urgentOnly && this.#flushing > 0 && (this.#again || this.#hasUnsent()));
     })().finally(() => {
       this.#running = undefined;
       // What arrived during the write waits for the next one (unless a flush is waiting for it).
-      if (this.#hasUnsent()) this.#kick();
+      if (this.#retry) return;
+      if (this.#urgentAgain) void this.#start(true);
+      else if (this.#hasUnsent()) this.#kick();
     });
     return this.#running;
   }
 
   #hasUnsent(): boolean {
-    if (this.#dirty.size > 0 && [...this.#dirty.values()].some((d) => d.writing === undefined)) return true;
+    for (const d of this.#dirty.values()) if (d.writing === undefined) return true;
     for (const runs of this.#runs.values()) for (const p of runs.values()) if (!p.inFlight) return true;
     return false;
   }
 
   /** One round: every pending write, in transactions. Returns false if any failed transiently. */
-  async #cycle(): Promise<boolean> {
+  async #cycle(urgentOnly: boolean): Promise<boolean> {
     const tasks: Array<() => Promise<void>> = [];
     let transient: unknown;
-    for (const [job, runs] of this.#runs) {
-      const batch = [...runs.entries()].filter(([, p]) => !p.inFlight);
-      for (const [, p] of batch) p.inFlight = true;
-      for (const part of chunks(batch)) {
-        tasks.push(async () => {
-          try {
-            await this.#writers.runs(job, part.map(([, p]) => p));
-            this.#settleRuns(job, part);
-          } catch (error) {
-            if (isPermanent(error)) {
-              this.#settleRuns(job, part);
-              this.#lose(part.length, error);
-            } else {
-              for (const [, p] of part) p.inFlight = false;
-              transient = error;
-            }
-          }
-        });
-      }
-    }
-    const entities = [...this.#dirty.entries()].filter(([, d]) => d.writing === undefined);
-    for (const [, d] of entities) d.writing = d.version;
-    for (const part of chunks(entities)) {
+    for (const [partition, batch, part] of urgentOnly ? [] : this.#runBatches()) {
+      for (const p of part) p.inFlight = true;
       tasks.push(async () => {
         try {
-          await this.#writers.jobEntities(part.map(([job, d]) => ({ job, ...(d.state ? { state: d.state } : {}), ...(d.circuit !== undefined ? { circuit: d.circuit } : {}) })));
+          await this.#writers.runs(partition, part, batch);
+          this.#settleRuns(part);
+        } catch (error) {
+          if (isPermanent(error)) {
+            this.#settleRuns(part);
+            this.#lose(part.length, error);
+          } else {
+            for (const p of part) p.inFlight = false;
+            transient = error;
+          }
+        }
+      });
+    }
+    for (const part of this.#entityBatches(urgentOnly)) {
+      for (const d of part) d.writing = d.version;
+      const first = part[0] as Dirty;
+      tasks.push(async () => {
+        try {
+          await this.#writers.entities(first.table, first.partition, part.map((d) => ({ rowKey: d.rowKey, props: { ...d.props } })));
           this.#settleEntities(part, true);
         } catch (error) {
           const permanent = isPermanent(error);
           this.#settleEntities(part, permanent);
-          if (permanent) this.#logger.error({ err: error, jobs: part.length }, 'job state could not be stored');
+          if (permanent) this.#logger.error({ err: error, entities: part.length, table: first.table }, 'state could not be stored');
           else transient = error;
         }
       });
     }
     await inParallel(tasks, CONCURRENCY);
     if (transient === undefined) this.failure = undefined;
-    else this.failure = { error: transient, since: this.failure?.since ?? Date.now(), consecutive: (this.failure?.consecutive ?? 0) + 1 };
+    else this.failure = { error: transient, since: this.failure?.since ?? this.#clock.now(), consecutive: (this.failure?.consecutive ?? 0) + 1 };
     for (const wake of this.#waiting.splice(0)) wake();
     return transient === undefined;
   }
 
-  #settleRuns(job: string, part: ReadonlyArray<[string, PendingRun]>): void {
-    const runs = this.#runs.get(job);
-    if (!runs) return;
-    for (const [key] of part) if (runs.delete(key)) this.#pendingRuns--;
-    if (runs.size === 0) this.#runs.delete(job);
+  /** Entities not being written, by table and partition, 100 at most per group (one transaction). */
+  #entityBatches(urgentOnly: boolean): Dirty[][] {
+    const groups = new Map<string, Dirty[]>();
+    for (const d of this.#dirty.values()) {
+      if (d.writing !== undefined || (urgentOnly && !d.urgent)) continue;
+      const key = `${d.table}/${d.partition}`;
+      const group = groups.get(key);
+      if (group) group.push(d);
+      else groups.set(key, [d]);
+    }
+    return [...groups.values()].flatMap((group) => chunks(group));
   }
 
-  #settleEntities(part: ReadonlyArray<[string, Dirty]>, done: boolean): void {
-    for (const [job, d] of part) {
-      if (done && this.#dirty.get(job) === d && d.version === d.writing) this.#dirty.delete(job);
+  /**
+   * The unsent runs by partition, in groups of at most 100: runs sent before in a failed write keep
+   * their group; the others form new groups.
+   */
+  #runBatches(): Array<[partition: string, batch: string, runs: PendingRun[]]> {
+    const kept = new Map<string, [string, string, PendingRun[]]>();
+    const fresh = new Map<string, PendingRun[]>();
+    for (const [job, runs] of this.#runs) {
+      const partition = this.#partitionOf(job);
+      for (const p of runs.values()) {
+        if (p.inFlight) continue;
+        if (p.batch === undefined) {
+          const list = fresh.get(partition);
+          if (list) list.push(p);
+          else fresh.set(partition, [p]);
+        } else {
+          const group = kept.get(p.batch);
+          if (group) group[2].push(p);
+          else kept.set(p.batch, [partition, p.batch, [p]]);
+        }
+      }
+    }
+    const groups = [...kept.values()];
+    for (const [partition, list] of fresh) {
+      for (const part of chunks(list)) {
+        const batch = randomBytes(6).toString('hex');
+        for (const p of part) p.batch = batch;
+        groups.push([partition, batch, part]);
+      }
+    }
+    return groups;
+  }
+
+  #settleRuns(part: readonly PendingRun[]): void {
+    for (const p of part) {
+      const runs = this.#runs.get(p.job);
+      if (runs?.delete(p.key)) this.#pendingRuns--;
+      if (runs?.size === 0) this.#runs.delete(p.job);
+    }
+  }
+
+  #settleEntities(part: readonly Dirty[], done: boolean): void {
+    for (const d of part) {
+      const key = `${d.table}/${d.partition}/${d.rowKey}`;
+      if (done && this.#dirty.get(key) === d && d.version === d.writing) this.#dirty.delete(key);
       else delete d.writing;
     }
   }

@@ -6,14 +6,22 @@ import type { JobState } from '../../domain/state.js';
 import type { ComponentHealth } from './health.js';
 import type { JobRepository } from './jobs.js';
 
+/**
+ * The role ports: each consumer takes the few it uses (the dispatcher its own state, the check
+ * runner circuits, job state and runs, the API jobs, history and audit), not the whole store.
+ * `StateStore` is what a store implements as a whole.
+ */
+
 /** Circuit-breaker state per job: cockatiel's `CircuitBreakerPolicy.toJSON()`, serialised as JSON text. */
 export interface CircuitStateStore {
   loadCircuit(job: string): Promise<string | undefined>;
+  /** Never waits for storage (the Table store writes it behind). */
   saveCircuit(job: string, state: string): Promise<void>;
 }
 
-/** What the dispatcher remembers between ticks. */
+/** What the dispatcher remembers between ticks. Saves never wait for storage; loads serve memory once read. */
 export interface DispatcherStateStore {
+  /** How far each job was planned (`{}` before the first tick, or when storage could not be read). */
   loadCursors(): Promise<Cursors>;
   saveCursors(cursors: Cursors): Promise<void>;
   /** Epoch ms of the last completed tick, or `undefined` if none yet. */
@@ -21,7 +29,7 @@ export interface DispatcherStateStore {
   saveLastTick(at: number): Promise<void>;
 }
 
-/** Per-job health state (UP/DOWN/UNKNOWN and counts). */
+/** Per-job health state (UP/DOWN/UNKNOWN and counts). Saves never wait for storage. */
 export interface JobStateStore {
   loadState(job: string): Promise<JobState | undefined>;
   /** The state of every job that has one, by job name (one query, for `GET /api/jobs`). */
@@ -55,16 +63,22 @@ export interface AuditStore {
   listAudit(page: PageRequest): Promise<AuditEntry[]>;
 }
 
-/** Everything that must outlive an invocation. */
-export interface StateStore extends CircuitStateStore, DispatcherStateStore, JobStateStore, RunStore, AuditStore, JobRepository {
+/** What a whole store does besides its roles: flushing, health, closing. */
+export interface StoreLifecycle {
   /** A short description for /api/health, e.g. `memory` or `table`. */
   readonly kind: string;
   /** Whether the data outlives the process (false for the memory store). */
   readonly durable: boolean;
-  /** Resolves when every write accepted so far is stored (writes may be batched in the background). */
+  /**
+   * Resolves when every write accepted so far is stored (writes may be batched in the background),
+   * or at once while storage is failing (they stay pending and are retried).
+   */
   flush(): Promise<void>;
   /** The store's own health for `/api/health` (reachable, writes pending or failing). */
   health(): Promise<ComponentHealth> | ComponentHealth;
   /** Stores what is pending and releases connections; the store is not used afterwards. */
   close(): Promise<void>;
 }
+
+/** Everything that must outlive an invocation: every role, and the lifecycle. */
+export interface StateStore extends CircuitStateStore, DispatcherStateStore, JobStateStore, RunStore, AuditStore, JobRepository, StoreLifecycle {}
