@@ -1,9 +1,10 @@
 import { invertedTime } from '../domain/history.js';
 import { leftovers, planTick, withStarted, type Occurrence } from '../domain/plan.js';
 import { runIdFor, type Run } from '../domain/run.js';
-import { nextOccurrence, previousOccurrence, type Schedule } from '../domain/schedule.js';
+import type { Schedule } from '../domain/schedule.js';
 import type { Job } from '../domain/job.js';
 import type { CheckRunner } from './checkRunner.js';
+import { ScheduleMemo } from './scheduleMemo.js';
 import type { Clock, DispatcherStateStore, JobCatalog, Logger, RunStore } from './ports/index.js';
 
 export interface DispatcherDeps {
@@ -69,6 +70,8 @@ export class Dispatcher {
   /** A save of the cursors is queued (starts and ends of runs are saved together, not one by one). */
   #saveQueued = false;
   #lastTick: number | undefined;
+  /** Each schedule's occurrences found so far: a tick walks croner once per occurrence, not per job per tick. */
+  readonly #occurrences = new ScheduleMemo();
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
@@ -151,17 +154,18 @@ export class Dispatcher {
   async #plan(): Promise<{ occurrences: Occurrence[]; jobs: readonly Job[]; end: number; waitUntil: number }> {
     const { catalog, clock, store, tickSchedule } = this.#deps;
     const now = clock.now();
-    const nextTick = nextOccurrence(tickSchedule, now) ?? now + 10_000;
-    const lookbackMs = (nextOccurrence(tickSchedule, nextTick) ?? nextTick + 10_000) - nextTick;
+    const find = this.#occurrences;
+    const nextTick = find.next(tickSchedule, now) ?? now + 10_000;
+    const lookbackMs = (find.next(tickSchedule, nextTick) ?? nextTick + 10_000) - nextTick;
     // Plan up to just before the next tick: occurrences on the boundary belong to that tick, so this
     // invocation normally ends before it and the timer stays on time.
     const horizon = nextTick - 1;
     const jobs = (await catalog.list()).filter((job) => job.enabled);
-    const tickAt = previousOccurrence(tickSchedule, now) ?? now;
+    const tickAt = find.previous(tickSchedule, now) ?? now;
     const cursors = await store.loadCursors();
     const running = new Set(this.#inFlight.keys());
     const recorded = await this.#recorded(leftovers(cursors, running));
-    const plan = planTick({ jobs, cursors, now, tickAt, horizon, lookbackMs, running, recorded });
+    const plan = planTick({ jobs, cursors, now, tickAt, horizon, lookbackMs, running, recorded, occurrences: find });
     this.#planned = plan.cursors;
     await this.#save();
     return { occurrences: plan.occurrences, jobs, end: horizon, waitUntil: nextTick - endMarginMs(lookbackMs) };

@@ -66,6 +66,20 @@ export function leftovers(cursors: Cursors, running: ReadonlySet<string>): Array
   return found;
 }
 
+/**
+ * Finds a schedule's occurrences: `nextOccurrence` / `previousOccurrence` (the default), or a memo
+ * of them that gives the same answers (app/scheduleMemo.ts), so a tick does not walk croner for
+ * every job. Both in epoch ms.
+ */
+export interface OccurrenceFinder {
+  /** The first occurrence strictly after `after`, or `undefined` if the schedule never fires again. */
+  next(schedule: Schedule, after: number): number | undefined;
+  /** The latest occurrence at or before `atOrBefore`, or `undefined` if there is none. */
+  previous(schedule: Schedule, atOrBefore: number): number | undefined;
+}
+
+const PURE: OccurrenceFinder = { next: nextOccurrence, previous: previousOccurrence };
+
 export interface PlanInput {
   readonly jobs: ReadonlyArray<{ readonly name: string; readonly schedule: Schedule }>;
   readonly cursors: Cursors;
@@ -86,6 +100,8 @@ export interface PlanInput {
   readonly running?: ReadonlySet<string>;
   /** Run ids of left-over started occurrences whose run the store has: not caught up. Default none. */
   readonly recorded?: ReadonlySet<string>;
+  /** How occurrences are found. Default `nextOccurrence` / `previousOccurrence`. */
+  readonly occurrences?: OccurrenceFinder;
 }
 
 export interface Plan {
@@ -107,7 +123,7 @@ export interface Plan {
  * (now, horizon] is planned to start at its own instant. The new cursor is the horizon.
  */
 export function planTick(input: PlanInput): Plan {
-  const { jobs, cursors, now, horizon, lookbackMs, running = new Set<string>(), recorded = new Set<string>() } = input;
+  const { jobs, cursors, now, horizon, lookbackMs, running = new Set<string>(), recorded = new Set<string>(), occurrences: find = PURE } = input;
   const tickAt = input.tickAt ?? now;
   const maxPerJob = input.maxPerJob ?? 1_000;
   const occurrences: Occurrence[] = [];
@@ -116,24 +132,24 @@ export function planTick(input: PlanInput): Plan {
     const entry = cursors[name];
     const stored = entry === undefined ? undefined : plannedUntil(entry);
     const cursor = Math.min(stored ?? now - lookbackMs, horizon);
-    const due = previousOccurrence(schedule, now);
+    const due = find.previous(schedule, now);
     if (due !== undefined && due > cursor) {
       // A job planned before whose first occurrence after its cursor is not this one had some dropped.
-      const dropped = stored !== undefined && (nextOccurrence(schedule, cursor) ?? due) < due;
+      const dropped = stored !== undefined && (find.next(schedule, cursor) ?? due) < due;
       occurrences.push({ job: name, scheduledAt: due, catchUp: due < tickAt || dropped });
     } else if (entry !== undefined && typeof entry !== 'number') {
       const lost = (entry.started ?? []).filter((at) => !running.has(runIdFor(name, at)) && !recorded.has(runIdFor(name, at)));
       if (lost.length > 0) occurrences.push({ job: name, scheduledAt: Math.max(...lost), catchUp: true });
     }
     let plannedUntilNow = horizon;
-    let at = nextOccurrence(schedule, Math.max(cursor, now));
+    let at = find.next(schedule, Math.max(cursor, now));
     for (let count = 0; at !== undefined && at <= horizon; count++) {
       if (count === maxPerJob) {
         plannedUntilNow = at - 1; // resume from here next tick rather than silently dropping occurrences
         break;
       }
       occurrences.push({ job: name, scheduledAt: at, catchUp: false });
-      at = nextOccurrence(schedule, at);
+      at = find.next(schedule, at);
     }
     next[name] = Math.max(cursor, plannedUntilNow);
   }

@@ -6,7 +6,14 @@ import { Cron } from 'croner';
  * on every instance alike).
  */
 export type Schedule =
-  | { readonly kind: 'cron'; readonly expression: string; readonly timezone: string; readonly cron: Cron }
+  | {
+      readonly kind: 'cron';
+      readonly expression: string;
+      readonly timezone: string;
+      readonly cron: Cron;
+      /** Set when the expression is a fixed period (`fixedPeriod`): its occurrences are arithmetic, croner is not asked. */
+      readonly fixed?: FixedPeriod;
+    }
   | { readonly kind: 'every'; readonly text: string; readonly everyMs: number };
 
 const units: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -33,7 +40,8 @@ export function compileCron(expression: string, timezone: string): Schedule | st
   }
   try {
     const cron = new Cron(expression, { timezone, paused: true, mode: '5-or-6-parts' });
-    return { kind: 'cron', expression, timezone, cron };
+    const fixed = fixedPeriod(expression);
+    return { kind: 'cron', expression, timezone, cron, ...(fixed ? { fixed } : {}) };
   } catch (error) {
     const detail = (error as Error).message.replace(/^CronPattern: /, '');
     return `"${expression}" is not NCRONTAB (${detail})`;
@@ -47,15 +55,46 @@ export function compileEvery(text: string): Schedule | string {
   return { kind: 'every', text, everyMs };
 }
 
+/** Occurrences at every instant `offsetMs` past a multiple of `periodMs` since the Unix epoch (ms). */
+export interface FixedPeriod {
+  readonly periodMs: number;
+  readonly offsetMs: number;
+}
+
+const ANY = /^\*(\/1)?$/;
+const SECONDS = /^(?:\*|\*\/(\d{1,2})|(\d{1,2}))$/;
+
+/**
+ * The fixed period of an NCRONTAB expression whose only restricted field is the seconds: `*`, `*\/N`
+ * (N dividing 60) or one second, every other field `*` (or `*\/1`); 5 fields all `*` is every
+ * minute. Such a schedule is the same in every time zone and across DST changes, because zone
+ * offsets are whole minutes, so it is computed without croner. `undefined` for anything else.
+ */
+export function fixedPeriod(expression: string): FixedPeriod | undefined {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length === 5) return fields.every((f) => ANY.test(f)) ? { periodMs: 60_000, offsetMs: 0 } : undefined;
+  if (fields.length !== 6 || !fields.slice(1).every((f) => ANY.test(f))) return undefined;
+  const seconds = SECONDS.exec(fields[0] as string);
+  if (!seconds) return undefined;
+  const [, step, second] = seconds;
+  if (second !== undefined) return Number(second) < 60 ? { periodMs: 60_000, offsetMs: Number(second) * 1_000 } : undefined;
+  const every = step === undefined ? 1 : Number(step);
+  return every >= 1 && 60 % every === 0 ? { periodMs: every * 1_000, offsetMs: 0 } : undefined;
+}
+
 /** The first occurrence strictly after `after` (epoch ms), or `undefined` if the schedule never fires again. */
 export function nextOccurrence(schedule: Schedule, after: number): number | undefined {
   if (schedule.kind === 'every') return (Math.floor(after / schedule.everyMs) + 1) * schedule.everyMs;
+  const { fixed } = schedule;
+  if (fixed) return (Math.floor((after - fixed.offsetMs) / fixed.periodMs) + 1) * fixed.periodMs + fixed.offsetMs;
   return schedule.cron.nextRun(new Date(after))?.getTime();
 }
 
 /** The latest occurrence at or before `atOrBefore` (epoch ms), or `undefined` if there is none. */
 export function previousOccurrence(schedule: Schedule, atOrBefore: number): number | undefined {
   if (schedule.kind === 'every') return Math.floor(atOrBefore / schedule.everyMs) * schedule.everyMs;
+  const { fixed } = schedule;
+  if (fixed) return Math.floor((atOrBefore - fixed.offsetMs) / fixed.periodMs) * fixed.periodMs + fixed.offsetMs;
   // croner's previousRuns is exclusive of the reference instant; nudge it by 1 ms to include it.
   return schedule.cron.previousRuns(1, new Date(atOrBefore + 1))[0]?.getTime();
 }
