@@ -37,12 +37,17 @@ import type {
   TelemetrySink,
   Tracing,
 } from './app/ports/index.js';
-import { Pulsecheck } from './app/pulsecheck.js';
+import { Health } from './app/health.js';
+import { JobViews } from './app/jobViews.js';
+import { Lifecycle } from './app/lifecycle.js';
+import { ManualRuns } from './app/manualRuns.js';
+import type { UseCases } from './app/useCases.js';
 import { Catalog } from './app/catalog.js';
 import { JobAdmin } from './app/jobAdmin.js';
-import { compileApiJob, configSourceFor, storeFor } from './compositionStorage.js';
+import { configSourceFor, storeFor } from './compositionStorage.js';
+import { compileApiJob } from './config/apiJob.js';
 import { RequestAuthorizer } from './app/requestAuth.js';
-import { SecretResolver } from './app/secrets.js';
+import { checkCatalogSecrets, SecretResolver } from './app/secrets.js';
 import { FanOutTelemetry } from './app/telemetryFanOut.js';
 import { NO_SHARED_PARTS } from './config/resolveJob.js';
 import type { Settings } from './config/settings.js';
@@ -85,7 +90,7 @@ export interface BuildOptions extends Overrides {
 }
 
 export interface Deps {
-  readonly app: Pulsecheck;
+  readonly useCases: UseCases;
   readonly settings: Settings;
   readonly logger: Logger;
   /** Stores pending writes, stops watching the jobs file and closes pooled connections; call after the last check. */
@@ -152,38 +157,43 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   if (typeof tickSchedule === 'string') throw new Error(`PULSECHECK_TICK_SCHEDULE ${tickSchedule}`);
   const firstTick = nextOccurrence(tickSchedule, 0) ?? 0;
   const dispatcher = new Dispatcher({ catalog, store, clock, runner, logger, tickSchedule });
-  const app = new Pulsecheck({
-    catalog,
-    store,
-    clock,
-    runner,
-    dispatcher,
-    telemetry,
+  const lifecycle = new Lifecycle({ dispatcher, telemetry, store });
+  const useCases: UseCases = {
     version: VERSION,
-    tickIntervalMs: (nextOccurrence(tickSchedule, firstTick) ?? firstTick + 10_000) - firstTick,
-    contributors: [
-      { name: 'storage', health: () => store.health() },
-      { name: 'jobsFile', health: () => catalog.health() },
-      secrets,
-      ...sinks.contributors,
-    ],
-    secrets,
-    ...(sinks.metrics ? { metrics: sinks.metrics } : {}),
+    lifecycle,
+    health: new Health({
+      catalog,
+      store,
+      clock,
+      runner,
+      dispatcher,
+      version: VERSION,
+      tickIntervalMs: (nextOccurrence(tickSchedule, firstTick) ?? firstTick + 10_000) - firstTick,
+      contributors: [
+        { name: 'storage', health: () => store.health() },
+        { name: 'jobsFile', health: () => catalog.health() },
+        secrets,
+        ...sinks.contributors,
+      ],
+    }),
+    jobViews: new JobViews({ catalog, store, clock }),
+    manualRuns: new ManualRuns({ catalog, runner, clock, telemetry, store, lifecycle }),
     admin: new JobAdmin({
       catalog,
       store,
       clock,
-      compile,
-      sandbox,
       maxApiJobs: settings.maxApiJobs,
       jobsFile: settings.jobsUrl ? 'the jobs blob' : settings.jobsFile,
       retentionDays: settings.retentionDays,
     }),
-    limiter: options.limiter ?? new MemoryRateLimiter(settings.access.rateLimits),
     channels: alertChannels,
-  });
+    limiter: options.limiter ?? new MemoryRateLimiter(settings.access.rateLimits),
+    ...(sinks.metrics ? { metrics: sinks.metrics } : {}),
+    compileApiJob: (definition) => compile(definition, sandbox),
+    checkSecrets: () => checkCatalogSecrets(catalog, secrets),
+  };
   return {
-    app,
+    useCases,
     settings,
     logger,
     close: async () => {

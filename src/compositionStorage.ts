@@ -10,20 +10,14 @@ import { JobStateTable } from './adapters/table-store/jobStateTable.js';
 import { JobsTable } from './adapters/table-store/jobsTable.js';
 import { RunsTable } from './adapters/table-store/runsTable.js';
 import { TABLE, TableStorage, type TableStoreOptions } from './adapters/table-store/tableStore.js';
-import type { CompileJob } from './app/catalog.js';
 import type { Clock, ConfigJobSource, Logger, StateStore } from './app/ports/index.js';
 import { loadJobsFiles, type LoadedJobs } from './config/jobsFile.js';
-import { resolveJob, type SharedParts } from './config/resolveJob.js';
 import { configError } from './domain/errors.js';
 import type { Settings } from './config/settings.js';
 import type { Env } from './config/substitute.js';
-import { targetIssues } from './config/targetIssues.js';
-import type { Channel } from './domain/alerting/channel.js';
-import type { NetworkPolicy } from './domain/network.js';
 
 /**
- * The composition root's storage half (issue 4): which store, which jobs-file source, and how API
- * jobs are compiled. Kept apart from composition.ts so that file stays a short wiring list.
+ * The composition root's storage half (issue 4): which store and which jobs-file source. Kept apart from composition.ts so that file stays a short wiring list.
  */
 
 /**
@@ -131,18 +125,3 @@ export function configSourceFor(settings: Settings, options: ConfigSourceOptions
     { watch: options.watch, logger, ...(overlay === undefined ? {} : { overlay: at(overlay) }) },
   );
 }
-
-/**
- * Compiles an API job's definition as a job of the jobs file, with the file's current `defaults` and
- * `templates`, sandboxed: it may reference only what the caller's policy allows (wherever the
- * reference was written: its own fields, a parameter, a template, `defaults`), and a `url` or
- * `auth.tokenUrl` that is an IP literal the target guard refuses is an issue at once. Its `alerts`
- * may name the jobs file's current `channels`, never define one.
- */
-export const compileApiJob =
-  (env: Env, targets: NetworkPolicy, shared: () => SharedParts, channels: () => ReadonlyMap<string, Channel> = () => new Map()): CompileJob =>
-  (definition, sandbox) => {
-    const compiled = resolveJob(definition, shared(), { env, source: 'api', where: '', pathPrefix: '', sandbox, channels: new Set(channels().keys()) });
-    const refused = targetIssues(compiled.job, definition, targets);
-    return refused.length === 0 ? compiled : { issues: [...compiled.issues, ...refused] };
-  };

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, AuditAction, AuditEntry } from '../domain/audit.js';
 import { auditKey } from '../domain/audit.js';
-import { PulsecheckError, notFound, preconditionFailed, validationError, type Issue } from '../domain/errors.js';
+import { PulsecheckError, notFound, preconditionFailed } from '../domain/errors.js';
 import { decodeCursor, runKey, toPage, type Page } from '../domain/history.js';
 import type { Job } from '../domain/job.js';
 import { maskDefinition } from '../domain/mask.js';
 import type { Run } from '../domain/run.js';
-import type { ReferencePolicy } from '../domain/sandbox.js';
 import { INITIAL_STATE } from '../domain/state.js';
-import type { Catalog, CompileJob } from './catalog.js';
+import type { Catalog } from './catalog.js';
 import type { AuditStore, Clock, JobRepository, JobStateStore, RunStore, StoredJob } from './ports/index.js';
 import { jobView, type JobView } from './views.js';
 
@@ -19,12 +18,6 @@ export interface JobAdminDeps {
   readonly catalog: Catalog;
   readonly store: JobRepository & JobStateStore & RunStore & AuditStore;
   readonly clock: Clock;
-  readonly compile: CompileJob;
-  /**
-   * What API jobs and unsaved runs may reference (`${env:}`, secrets, managed identity) when the
-   * caller does not get a policy of its own: the app's settings (closed by default).
-   */
-  readonly sandbox: ReferencePolicy;
   /** Most API jobs there may be; creating one more is `quota_exceeded`. */
   readonly maxApiJobs: number;
   /** The jobs file as users know it (e.g. `jobs.config.json`), for messages. */
@@ -50,33 +43,33 @@ export class JobAdmin {
     this.#deps = deps;
   }
 
-  async create(definition: Readonly<Record<string, unknown>> & { name: string }, actor: Actor): Promise<JobView> {
+  /** Stores a new API job (compiled from its body once, by the caller: config/apiJob.ts), its definition as written. */
+  async create(job: Job, actor: Actor): Promise<JobView> {
     const { store, clock } = this.#deps;
-    await this.#notInFile(definition.name);
-    const job = this.compile(definition);
+    await this.#notInFile(job.name);
     // One creation at a time in this instance, so that concurrent requests cannot pass the quota together.
     const stored = await this.#oneAtATime(async () => {
       await this.#belowQuota();
       const now = new Date(clock.now()).toISOString();
-      return store.createJob({ name: job.name, definition, etag: newRevision(), createdAt: now, updatedAt: now });
+      return store.createJob({ name: job.name, definition: job.definition, etag: newRevision(), createdAt: now, updatedAt: now });
     });
     await this.#audit('job.create', stored.name, actor, null, stored.definition);
     return this.#view({ ...job, revision: stored.etag });
   }
 
-  async replace(name: string, definition: Readonly<Record<string, unknown>> & { name: string }, ifMatch: IfMatch | undefined, actor: Actor): Promise<JobView> {
+  /** Replaces an API job (compiled by the caller, as for `create`); its name may differ from `name` in case only. */
+  async replace(name: string, compiled: Job, ifMatch: IfMatch | undefined, actor: Actor): Promise<JobView> {
     const { store, clock } = this.#deps;
     await this.#notInFile(name);
     const current = await this.#current(name);
-    if (definition.name.toLowerCase() !== current.name.toLowerCase()) {
-      throw new PulsecheckError('validation_failed', `name "${definition.name}" does not match the job in the URL ("${current.name}"); a job cannot be renamed`, [
+    if (compiled.name.toLowerCase() !== current.name.toLowerCase()) {
+      throw new PulsecheckError('validation_failed', `name "${compiled.name}" does not match the job in the URL ("${current.name}"); a job cannot be renamed`, [
         { path: 'name', message: `name must be "${current.name}" (the job in the URL); to rename, create a new job and delete this one` },
       ]);
     }
     const expected = expectedRevision(current, ifMatch);
-    const written = { ...definition, name: current.name };
-    const job = this.compile(written);
-    const stored = await store.replaceJob({ ...current, definition: written, etag: newRevision(), updatedAt: new Date(clock.now()).toISOString() }, expected);
+    const job = named(compiled, current.name);
+    const stored = await store.replaceJob({ ...current, definition: job.definition, etag: newRevision(), updatedAt: new Date(clock.now()).toISOString() }, expected);
     await this.#audit('job.update', current.name, actor, current.definition, stored.definition);
     return this.#view({ ...job, revision: stored.etag });
   }
@@ -120,21 +113,6 @@ export class JobAdmin {
       if (count < RETENTION_BATCH) return { deleted, before: new Date(before).toISOString(), complete: true };
     }
     return { deleted, before: new Date(before).toISOString(), complete: false };
-  }
-
-  /**
-   * The problems of a job definition, none when it compiles. `sandbox`: what it may reference; a
-   * caller trusted with more (a future role) passes its own. Default the app's (`JobAdminDeps.sandbox`).
-   */
-  issuesOf(definition: Readonly<Record<string, unknown>>, sandbox: ReferencePolicy = this.#deps.sandbox): readonly Issue[] {
-    return this.#deps.compile(definition, sandbox).issues;
-  }
-
-  /** Compiles a definition (sandboxed as `issuesOf`) or rejects it with every problem (400). */
-  compile(definition: Readonly<Record<string, unknown>>, sandbox: ReferencePolicy = this.#deps.sandbox): Job {
-    const { job, issues } = this.#deps.compile(definition, sandbox);
-    if (!job) throw validationError('the job', issues);
-    return job;
   }
 
   #oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
@@ -190,6 +168,12 @@ export class JobAdmin {
       after: after && maskDefinition(after),
     });
   }
+}
+
+/** The job under the stored name's spelling (a replacement may differ from it in case only), as written and as merged. */
+function named(job: Job, name: string): Job {
+  if (job.name === name) return job;
+  return { ...job, name, definition: { ...job.definition, name }, ...(job.resolved ? { resolved: { ...job.resolved, name } } : {}) };
 }
 
 /** A new opaque revision (the ETag of the next version). */

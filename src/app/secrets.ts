@@ -14,7 +14,7 @@ import {
 } from 'cockatiel';
 import { splitPem, type SecretRef } from '../domain/auth.js';
 import type { Job } from '../domain/job.js';
-import type { Clock, ComponentHealth, HealthContributor, SecretResult, SecretStore } from './ports/index.js';
+import type { Clock, ComponentHealth, HealthContributor, JobCatalog, SecretResult, SecretStore } from './ports/index.js';
 import { singleFlight } from './singleFlight.js';
 
 export interface SecretResolverOptions {
@@ -148,6 +148,14 @@ export interface SecretCheck {
   readonly ok: boolean;
   /** Why not (names the secret, never a value). */
   readonly message?: string;
+}
+
+/**
+ * `pulsecheck validate --secrets`: every secret the catalog's jobs reference, read fresh (see
+ * `checkSecrets`); `store` names where from.
+ */
+export async function checkCatalogSecrets(catalog: JobCatalog, resolver: SecretResolver): Promise<{ store: string; secrets: SecretCheck[] }> {
+  return { store: resolver.store.description, secrets: await checkSecrets(await catalog.list(), resolver) };
 }
 
 /**

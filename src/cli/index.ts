@@ -60,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
       // Logs go to stderr so that stdout is exactly the run's JSON.
       const deps = buildDeps(settings, { env, logFormat: 'pretty', logFd: 2 });
       try {
-        const run = await deps.app.runNow(name);
+        const run = await deps.useCases.manualRuns.runNow(name);
         process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
         return run.status === 'up' ? 0 : 1;
       } finally {
@@ -122,7 +122,7 @@ const listed = (message: string, issues: ReadonlyArray<{ message: string }>) =>
 async function validateSecrets(settings: Settings, env: Env): Promise<number> {
   const deps = buildDeps(settings, { env, logFormat: 'pretty', logFd: 2 });
   try {
-    const { store, secrets } = await deps.app.checkSecrets();
+    const { store, secrets } = await deps.useCases.checkSecrets();
     if (secrets.length === 0) return print('✔ no secrets referenced');
     const lines = secrets.map(
       (s) => `${s.ok ? '✔' : '✘'} secret "${s.secret}"${s.ok ? ' resolves' : `: ${s.message}`} (used by ${s.jobs.join(', ')})`,

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { ERROR_CODES, validationError, type Issue } from '../domain/errors.js';
+import { ERROR_CODES, validationError } from '../domain/errors.js';
 import { HTTP_METHODS } from '../domain/job.js';
 import { RUN_ERROR_KINDS } from '../domain/run.js';
 import { describeZodIssue } from './issues.js';
-import { jobName } from './jobsSchema.js';
 
 /**
  * Schemas of the management API beyond the job body (which is the jobs file's `jobSchema`): query
@@ -44,29 +43,6 @@ export function parseResolvedQuery(query: URLSearchParams): boolean {
   const parsed = resolvedQuery.safeParse(query.get('resolved') ?? undefined);
   if (!parsed.success) throw validationError('the query string', parsed.error.issues.map((issue) => describeZodIssue({ ...issue, path: ['resolved'] }, '', 0)));
   return parsed.data === 'true';
-}
-
-/** A job body as written: checked as a whole by the API's job compiler (`resolveJob`). */
-export type JobBody = Readonly<Record<string, unknown>> & { readonly name: string };
-
-/**
- * Checks that a job body is an object with a valid name; `defaults` fill fields the body may leave
- * out (the name from the URL of `PUT`, a name for an unsaved run). The rest is the API's job
- * compiler's (`compile`: the file's defaults and templates, the sandbox), which reports every problem
- * at once, as for the jobs file; with a bad name, its problems are reported with the name's.
- */
-export function parseJobBody(body: unknown, defaults: Readonly<Record<string, unknown>>, compile: (input: JobBody) => readonly Issue[]): JobBody {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw validationError('the job', [{ path: '', message: `the body must be an object (a job), not ${Array.isArray(body) ? 'an array' : String(body === null ? null : typeof body)}` }]);
-  }
-  const input = { ...defaults, ...body } as Record<string, unknown>;
-  const name = jobName.safeParse(input.name, { reportInput: true });
-  if (!name.success) {
-    const issues = name.error.issues.map((issue) => describeZodIssue({ ...issue, path: ['name', ...issue.path] }, '', 0));
-    const others = compile({ ...input, name: 'job' }).filter((issue) => issue.path !== 'name');
-    throw validationError('the job', [...issues, ...others]);
-  }
-  return { ...input, name: name.data };
 }
 
 // ---- response shapes (documentation: GET /api/openapi.json) ----

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { HttpHandler, HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
-import type { Pulsecheck } from '../app/pulsecheck.js';
+import type { RateLimiter } from '../app/ports/index.js';
 import type { AccessSettings } from '../config/settings.js';
 import { parsePrincipal } from '../config/principal.js';
 import { allows, higher, requestKind, roleOfAppRoles, type Caller, type Role } from '../domain/access.js';
@@ -58,12 +58,12 @@ export function hostAuthLevel(route: GuardedRoute, options: Pick<AccessOptions, 
  * the route's role (401 for an unidentified caller, 403 for too low a role), then runs the handler
  * with the caller.
  */
-export function authorized(route: GuardedRoute, handler: CallerHandler, app: Pulsecheck, options: AccessOptions): HttpHandler {
+export function authorized(route: GuardedRoute, handler: CallerHandler, limiter: RateLimiter, options: AccessOptions): HttpHandler {
   return async (request, context) => {
     let caller: Caller;
     try {
       caller = callerOf(request, route, options);
-      const decision = await app.admit(caller.key, requestKind(request.method));
+      const decision = await limiter.take(caller.key, requestKind(request.method));
       if (!decision.allowed) {
         const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1_000));
         const error = new PulsecheckError('too_many_requests', `too many ${requestKind(request.method)}s from this caller; retry after ${seconds} s`);

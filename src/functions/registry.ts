@@ -1,5 +1,5 @@
 import type { HttpHandler, HttpMethod, TimerHandler } from '@azure/functions';
-import type { Pulsecheck } from '../app/pulsecheck.js';
+import type { UseCases } from '../app/useCases.js';
 import { DEFAULT_RETENTION_SCHEDULE, DEFAULT_TICK_SCHEDULE } from '../config/settings.js';
 import type { Role } from '../domain/access.js';
 import { authorized, hostAuthLevel, type AccessOptions, type CallerHandler } from './access.js';
@@ -18,7 +18,8 @@ export interface TimerFunction {
   readonly name: string;
   /** The app setting holding the NCRONTAB schedule (`%NAME%` in Azure), and its value when unset. */
   readonly schedule: { readonly setting: string; readonly fallback: string };
-  readonly handler: (app: Pulsecheck) => TimerHandler;
+  /** Picks the use case the handler needs from the app's. */
+  readonly handler: (useCases: UseCases) => TimerHandler;
 }
 
 export interface HttpFunction {
@@ -35,7 +36,8 @@ export interface HttpFunction {
   readonly role: Role;
   /** `PULSECHECK_METRICS_TOKEN` is accepted here as `reader`. */
   readonly metricsToken?: boolean;
-  readonly handler: (app: Pulsecheck) => CallerHandler;
+  /** Picks the use case the handler needs from the app's. */
+  readonly handler: (useCases: UseCases) => CallerHandler;
 }
 
 export type FunctionDefinition = TimerFunction | HttpFunction;
@@ -46,32 +48,32 @@ export const registry: readonly FunctionDefinition[] = [
     trigger: 'timer',
     name: 'dispatcher',
     schedule: { setting: 'PULSECHECK_TICK_SCHEDULE', fallback: DEFAULT_TICK_SCHEDULE },
-    handler: dispatcher,
+    handler: (u) => dispatcher(u.lifecycle),
   },
   // Anonymous: container probes and the smoke test call it; only readers see the detail.
-  { trigger: 'http', name: 'health', methods: ['GET'], route: 'health', role: 'anonymous', handler: health },
+  { trigger: 'http', name: 'health', methods: ['GET'], route: 'health', role: 'anonymous', handler: (u) => health(u.health) },
   // The detail for key holders in Azure without App Service Authentication (anonymous routes see no key).
-  { trigger: 'http', name: 'healthDetail', methods: ['GET'], route: 'health/detail', role: 'reader', handler: healthDetail },
-  { trigger: 'http', name: 'listJobs', methods: ['GET'], route: 'jobs', role: 'reader', handler: listJobs },
-  { trigger: 'http', name: 'getJob', methods: ['GET'], route: 'jobs/{name}', role: 'reader', handler: getJob },
-  { trigger: 'http', name: 'runJob', methods: ['POST'], route: 'jobs/{name}/run', role: 'operator', handler: runJob },
+  { trigger: 'http', name: 'healthDetail', methods: ['GET'], route: 'health/detail', role: 'reader', handler: (u) => healthDetail(u.health) },
+  { trigger: 'http', name: 'listJobs', methods: ['GET'], route: 'jobs', role: 'reader', handler: (u) => listJobs(u.jobViews) },
+  { trigger: 'http', name: 'getJob', methods: ['GET'], route: 'jobs/{name}', role: 'reader', handler: (u) => getJob(u.jobViews) },
+  { trigger: 'http', name: 'runJob', methods: ['POST'], route: 'jobs/{name}/run', role: 'operator', handler: (u) => runJob(u.manualRuns) },
   // Prometheus scrapes with PULSECHECK_METRICS_TOKEN, an Entra reader, or a key of this function only.
-  { trigger: 'http', name: 'metrics', methods: ['GET'], route: 'metrics', role: 'reader', metricsToken: true, handler: metrics },
+  { trigger: 'http', name: 'metrics', methods: ['GET'], route: 'metrics', role: 'reader', metricsToken: true, handler: (u) => metrics(u.metrics) },
   // Management API and retention (issue 4).
-  { trigger: 'http', name: 'createJob', methods: ['POST'], route: 'jobs', role: 'admin', handler: createJob },
-  { trigger: 'http', name: 'replaceJob', methods: ['PUT'], route: 'jobs/{name}', role: 'admin', handler: replaceJob },
-  { trigger: 'http', name: 'deleteJob', methods: ['DELETE'], route: 'jobs/{name}', role: 'admin', handler: deleteJob },
-  { trigger: 'http', name: 'listRuns', methods: ['GET'], route: 'jobs/{name}/runs', role: 'reader', handler: listRuns },
-  { trigger: 'http', name: 'runUnsaved', methods: ['POST'], route: 'runs', role: 'operator', handler: runUnsaved },
-  { trigger: 'http', name: 'listAudit', methods: ['GET'], route: 'audit', role: 'admin', handler: listAudit },
+  { trigger: 'http', name: 'createJob', methods: ['POST'], route: 'jobs', role: 'admin', handler: (u) => createJob(u.admin, u.compileApiJob) },
+  { trigger: 'http', name: 'replaceJob', methods: ['PUT'], route: 'jobs/{name}', role: 'admin', handler: (u) => replaceJob(u.admin, u.compileApiJob) },
+  { trigger: 'http', name: 'deleteJob', methods: ['DELETE'], route: 'jobs/{name}', role: 'admin', handler: (u) => deleteJob(u.admin) },
+  { trigger: 'http', name: 'listRuns', methods: ['GET'], route: 'jobs/{name}/runs', role: 'reader', handler: (u) => listRuns(u.admin) },
+  { trigger: 'http', name: 'runUnsaved', methods: ['POST'], route: 'runs', role: 'operator', handler: (u) => runUnsaved(u.manualRuns, u.compileApiJob) },
+  { trigger: 'http', name: 'listAudit', methods: ['GET'], route: 'audit', role: 'admin', handler: (u) => listAudit(u.admin) },
   // Alerting (issue 15): a test notification through a channel of the jobs file.
-  { trigger: 'http', name: 'testChannel', methods: ['POST'], route: 'channels/{name}/test', role: 'operator', handler: testChannel },
-  { trigger: 'http', name: 'openApi', methods: ['GET'], route: 'openapi.json', role: 'anonymous', handler: openApi },
+  { trigger: 'http', name: 'testChannel', methods: ['POST'], route: 'channels/{name}/test', role: 'operator', handler: (u) => testChannel(u.channels) },
+  { trigger: 'http', name: 'openApi', methods: ['GET'], route: 'openapi.json', role: 'anonymous', handler: (u) => openApi(u.version) },
   {
     trigger: 'timer',
     name: 'retention',
     schedule: { setting: 'PULSECHECK_RETENTION_SCHEDULE', fallback: DEFAULT_RETENTION_SCHEDULE },
-    handler: retention,
+    handler: (u) => retention(u.admin),
   },
 ];
 
@@ -87,10 +89,10 @@ export interface HostedHttpFunction {
 }
 
 /** Every HTTP function of the registry behind `authorized` and the security headers: what both hosts register. */
-export function hostedHttpFunctions(app: Pulsecheck, options: AccessOptions): HostedHttpFunction[] {
+export function hostedHttpFunctions(useCases: UseCases, options: AccessOptions): HostedHttpFunction[] {
   return registry.flatMap((fn) =>
     fn.trigger === 'http'
-      ? [{ name: fn.name, methods: fn.methods, route: fn.route, authLevel: hostAuthLevel(fn, options), handler: withSecurityHeaders(authorized(fn, fn.handler(app), app, options)) }]
+      ? [{ name: fn.name, methods: fn.methods, route: fn.route, authLevel: hostAuthLevel(fn, options), handler: withSecurityHeaders(authorized(fn, fn.handler(useCases), useCases.limiter, options)) }]
       : [],
   );
 }

@@ -1,4 +1,4 @@
-import type { Pulsecheck } from '../../app/pulsecheck.js';
+import type { AlertChannels } from '../../app/channels.js';
 import { handleCaller, type CallerHandler } from '../access.js';
 import { json, jobNameParam } from '../http.js';
 
@@ -7,5 +7,5 @@ import { json, jobNameParam } from '../http.js';
  * happened (200 either way: a refused delivery is the answer, not an error); audited. Channel names
  * follow the job name rule, so `jobNameParam` checks `{name}`.
  */
-export const testChannel = (app: Pulsecheck): CallerHandler =>
-  handleCaller(async (request, caller) => json(await app.channels.test(jobNameParam(request), caller.actor)));
+export const testChannel = (channels: AlertChannels): CallerHandler =>
+  handleCaller(async (request, caller) => json(await channels.test(jobNameParam(request), caller.actor)));

@@ -1,10 +1,9 @@
 import type { HttpHandler } from '@azure/functions';
-import type { Pulsecheck } from '../../app/pulsecheck.js';
 import { handle, json } from '../http.js';
 import { openApiDocument } from '../openapi.js';
 
 /** GET /api/openapi.json: the API description, generated once from the zod schemas. */
-export const openApi = (app: Pulsecheck): HttpHandler => {
+export const openApi = (version: string): HttpHandler => {
   let document: object | undefined;
-  return handle(async () => json((document ??= openApiDocument(app.version))));
+  return handle(async () => json((document ??= openApiDocument(version))));
 };

@@ -18,9 +18,9 @@ for (const fn of registry) {
   if (fn.trigger !== 'timer') continue;
   // The host resolves %SETTING% itself, and refuses to start if the setting is missing.
   const schedule = process.env[fn.schedule.setting] ? `%${fn.schedule.setting}%` : fn.schedule.fallback;
-  app.timer(fn.name, { schedule, handler: fn.handler(deps.app), useMonitor: true });
+  app.timer(fn.name, { schedule, handler: fn.handler(deps.useCases), useMonitor: true });
 }
 // Each behind `authorized` (roles, rate limits); the Functions host checks keys where authLevel is `function`.
-for (const fn of hostedHttpFunctions(deps.app, { ...deps.settings.access, host: 'azure' })) {
+for (const fn of hostedHttpFunctions(deps.useCases, { ...deps.settings.access, host: 'azure' })) {
   app.http(fn.name, { methods: [...fn.methods], route: fn.route, authLevel: fn.authLevel, handler: fn.handler });
 }

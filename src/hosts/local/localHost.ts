@@ -82,12 +82,12 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   }
   if (azurite) deps.logger.info({ endpoints: azurite.endpoints }, `Azurite started for UseDevelopmentStorage=true (data in ${join(dir, '.azurite')})`);
   // Each behind `authorized`, as in Azure; this host checks no keys (a caller on loopback is admin).
-  const functions = hostedHttpFunctions(deps.app, { ...deps.settings.access, host: 'local' });
+  const functions = hostedHttpFunctions(deps.useCases, { ...deps.settings.access, host: 'local' });
   listener = requestListener(functions, deps.logger, allowedHosts(env.WEBSITE_HOSTNAME));
 
   const timers = registry.flatMap((fn) =>
     fn.trigger === 'timer'
-      ? [new TimerRunner(fn.name, env[fn.schedule.setting]?.trim() || fn.schedule.fallback, fn.handler(deps.app), deps.logger)]
+      ? [new TimerRunner(fn.name, env[fn.schedule.setting]?.trim() || fn.schedule.fallback, fn.handler(deps.useCases), deps.logger)]
       : [],
   );
   const schedules = timers.map((timer) => ({ name: timer.name, schedule: timer.schedule }));
@@ -102,7 +102,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       (stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        await deps.app.shutdown(settings.shutdownGraceMs);
+        await deps.useCases.lifecycle.shutdown(settings.shutdownGraceMs);
         await Promise.all(timers.map((timer) => timer.stop()));
         // Responses to requests whose run just finished are still being written: let them go out.
         const deadline = Date.now() + 2_000;

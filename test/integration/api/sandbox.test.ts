@@ -214,7 +214,7 @@ describe('API jobs and unsaved runs are sandboxed', () => {
     // The dispatcher plans from this list: the refused job is not in it.
     const { jobs } = (await after.call('GET', '/jobs')).json as { jobs: Array<{ name: string }> };
     expect(jobs.map((job) => job.name)).toEqual(['fileJob', 'plain']);
-    const health = await after.host.deps.app.health();
+    const health = await after.host.deps.useCases.health.report();
     expect(health.checks.jobsFile).toMatchObject({ status: 'degraded', problems: ['API job "narrowed" is invalid: url references ${env:SHARED}, which API jobs may not use: add it to PULSECHECK_API_ENV_ALLOW'] });
     expect(after.logger.records).toContainEqual(expect.objectContaining({ level: 'warn', message: 'API job "narrowed" is invalid and does not run' }));
     expect((await after.call('POST', '/jobs/plain/run')).json).toMatchObject({ status: 'up' });

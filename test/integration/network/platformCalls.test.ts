@@ -30,19 +30,19 @@ describe('the target guard leaves platform calls alone', () => {
 
   it('gets the managed identity token from the loopback identity endpoint, then refuses the loopback target', async () => {
     const calls = world.identity.calls.length;
-    const run = await deps.app.runNow('managedIdentity');
+    const run = await deps.useCases.manualRuns.runNow('managedIdentity');
     expect(run).toMatchObject({ status: 'error', attempts: 1, error: { kind: 'blocked-target', message: expect.stringContaining('127.0.0.1 is loopback') } });
     expect(world.identity.calls.length).toBeGreaterThan(calls);
   });
 
   it('reads the secret from the loopback Key Vault, then refuses the loopback target', async () => {
-    const run = await deps.app.runNow('bearer');
+    const run = await deps.useCases.manualRuns.runNow('bearer');
     expect(run).toMatchObject({ status: 'error', error: { kind: 'blocked-target' } });
     expect(world.vault.reads.some((read) => read.name === 'api-token')).toBe(true);
   });
 
   it('refuses a loopback OAuth2 token endpoint: the client secret is never sent', async () => {
-    const run = await deps.app.runNow('oauth2');
+    const run = await deps.useCases.manualRuns.runNow('oauth2');
     expect(run).toMatchObject({ status: 'error', attempts: 0, error: { kind: 'blocked-target' } });
     expect(run.error?.message).toMatch(/^the OAuth2 token from http:\/\/127\.0\.0\.1:\d+\/token is unavailable: 127\.0\.0\.1 is loopback, which PULSECHECK_ALLOWED_NETWORKS does not allow$/);
     expect(world.target.tokenRequests).toBe(0);

@@ -118,7 +118,7 @@ describe('the target guard at connect time, against real servers on 127.0.0.1', 
       });
       try {
         for (let i = 0; i < 3; i++) {
-          expect(await deps.app.runNow('target')).toMatchObject({
+          expect(await deps.useCases.manualRuns.runNow('target')).toMatchObject({
             status: 'error',
             success: false,
             attempts: 1,

@@ -30,7 +30,7 @@ describe('secrets and auth, end to end in process', () => {
   const logs: string[] = [];
   const runs: Run[] = [];
   const run = async (name: string) => {
-    const result = await deps.app.runNow(name);
+    const result = await deps.useCases.manualRuns.runNow(name);
     runs.push(result);
     return result;
   };
@@ -151,7 +151,7 @@ describe('secrets and auth, end to end in process', () => {
     try {
       await clock.advance(6 * MINUTE);
       expect(await run('bearer')).toMatchObject({ status: 'up' });
-      const health = await deps.app.health();
+      const health = await deps.useCases.health.report();
       expect(health.status).toBe('degraded');
       expect(health.checks.secrets).toMatchObject({
         status: 'degraded',
@@ -166,11 +166,11 @@ describe('secrets and auth, end to end in process', () => {
     }
     await clock.advance(6 * MINUTE);
     await run('bearer');
-    expect((await deps.app.health()).checks.secrets?.detail).not.toContain('api-token');
+    expect((await deps.useCases.health.report()).checks.secrets?.detail).not.toContain('api-token');
   });
 
   it('shows jobs with their secret references, never values', async () => {
-    const { jobs } = JSON.parse(await deps.app.listJobsJson()) as { jobs: JobView[] };
+    const { jobs } = JSON.parse(await deps.useCases.jobViews.listJson()) as { jobs: JobView[] };
     expect(jobs.find((j) => j.name === 'references')).toMatchObject({
       url: `${world.target.http.url}/refs?key=\${secret:api-key}`,
       headers: { 'X-Token': 'Token ${secret:api-token}' },
@@ -184,9 +184,9 @@ describe('secrets and auth, end to end in process', () => {
       stored: await Promise.all(world.jobs.jobs.map((j) => store.listRuns(String(j.name), { limit: 100 }))),
       states: await Promise.all(world.jobs.jobs.map((j) => store.loadState(String(j.name)))),
       telemetry: { runs: recording.runs, health: recording.health, circuits: recording.circuits },
-      jobs: JSON.parse(await deps.app.listJobsJson()) as unknown,
-      job: await Promise.all(world.jobs.jobs.map((j) => deps.app.getJob(String(j.name)))),
-      health: await deps.app.health(),
+      jobs: JSON.parse(await deps.useCases.jobViews.listJson()) as unknown,
+      job: await Promise.all(world.jobs.jobs.map((j) => deps.useCases.jobViews.get(String(j.name)))),
+      health: await deps.useCases.health.report(),
       logs,
     });
     expect(recording.runs.length).toBeGreaterThanOrEqual(AUTH_JOBS.length + 10);

@@ -34,9 +34,9 @@ describe('Table Storage unreachable', () => {
       configSource: { list: async () => [configJob], health: () => ({ status: 'ok', detail: 'test' }), close: () => undefined },
     });
     try {
-      const result = await deps.app.runNow('target');
+      const result = await deps.useCases.manualRuns.runNow('target');
       expect(result).toMatchObject({ job: 'target', status: 'up' });
-      const health = await deps.app.health();
+      const health = await deps.useCases.health.report();
       expect(health.status).toBe('degraded');
       expect(health.checks.storage).toMatchObject({ status: 'down', detail: expect.stringContaining('unreachable') });
       // The run is kept to be written when storage returns.
@@ -90,7 +90,7 @@ describe('retention timer', () => {
       clock: { now: () => now, sleepUntil: async () => undefined },
       configSource: { list: async () => [], health: () => ({ status: 'ok', detail: 'test' }), close: () => undefined },
     });
-    expect(await deps.app.jobs.applyRetention()).toEqual({ deleted: 2, before: new Date(now - 7 * day).toISOString(), complete: true });
+    expect(await deps.useCases.admin.applyRetention()).toEqual({ deleted: 2, before: new Date(now - 7 * day).toISOString(), complete: true });
     expect((await store.listRuns('kept', { limit: 10 })).map((r) => r.scheduledAt)).toEqual([new Date(now - day).toISOString(), new Date(now - 6 * day).toISOString()]);
     await deps.close();
   });

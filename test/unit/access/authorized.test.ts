@@ -23,7 +23,7 @@ const request = (url: string, headers: Record<string, string> = {}, method = 'GE
 describe('authorized, in Azure', () => {
   let deps: Deps;
   const serve = async (options: Omit<AccessOptions, 'host'>, name: string, req: InstanceType<typeof HttpRequest>) => {
-    const fn = hostedHttpFunctions(deps.app, { ...options, host: 'azure' }).find((f) => f.name === name);
+    const fn = hostedHttpFunctions(deps.useCases, { ...options, host: 'azure' }).find((f) => f.name === name);
     return (await fn?.handler(req, new InvocationContext())) as { status: number; headers: Record<string, string>; jsonBody: Record<string, unknown> };
   };
 
@@ -56,7 +56,7 @@ describe('authorized, in Azure', () => {
   it('GET /api/health: anonymous callers get status and version only, /api/health/detail (key) the whole report', async () => {
     const summary = await serve(plain, 'health', request('health', principalHeaders('mallory', ['Pulsecheck.Admin'])));
     expect(summary.status).toBe(200);
-    expect(summary.jsonBody).toEqual({ status: 'ok', version: deps.app.version });
+    expect(summary.jsonBody).toEqual({ status: 'ok', version: deps.useCases.version });
     const detail = await serve(plain, 'healthDetail', request('health/detail'));
     expect(detail.jsonBody).toMatchObject({ status: 'ok', jobs: expect.any(Number), checks: { jobsFile: { status: 'ok' } } });
   });

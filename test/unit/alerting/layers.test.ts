@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadJobsFiles } from '../../../src/config/jobsFile.js';
-import { compileApiJob } from '../../../src/compositionStorage.js';
+import { compileApiJob } from '../../../src/config/apiJob.js';
 import { isPulsecheckError } from '../../../src/domain/errors.js';
 import { networkPolicy } from '../../../src/domain/network.js';
 import { UNRESTRICTED } from '../../../src/domain/sandbox.js';

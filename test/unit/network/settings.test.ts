@@ -1,6 +1,6 @@
 import { NO_SHARED_PARTS } from '../../../src/config/resolveJob.js';
 import { describe, expect, it } from 'vitest';
-import { compileApiJob } from '../../../src/compositionStorage.js';
+import { compileApiJob } from '../../../src/config/apiJob.js';
 import { loadSettings } from '../../../src/config/settings.js';
 import { networkPolicy } from '../../../src/domain/network.js';
 import { UNRESTRICTED } from '../../../src/domain/sandbox.js';

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../../src/adapters/memory-store/memoryStore.js';
 import { buildDeps, type Deps } from '../../../src/composition.js';
+import { parseApiJob } from '../../../src/config/apiJob.js';
 import { loadSettings } from '../../../src/config/settings.js';
 import { MemoryLogger } from '../../support/fakes.js';
 import { appFolder } from '../../support/host.js';
@@ -12,7 +13,7 @@ describe('the API share of the bulkhead', () => {
   const servers: TestServer[] = [];
   let deps: Deps | undefined;
   afterEach(async () => {
-    await deps?.app.shutdown(0);
+    await deps?.useCases.lifecycle.shutdown(0);
     await deps?.close();
     await Promise.all(servers.splice(0).map((server) => server.close()));
   });
@@ -32,20 +33,21 @@ describe('the API share of the bulkhead', () => {
     const settings = loadSettings(env);
     expect(settings.apiMaxConcurrency).toBe(1);
     deps = buildDeps(settings, { env, logger: new MemoryLogger(), store: new MemoryStore() });
-    const { app } = deps;
+    const { admin, manualRuns, lifecycle, compileApiJob } = deps.useCases;
+    const compile = (definition: Record<string, unknown>) => parseApiJob(definition, {}, compileApiJob);
 
     const hanging = { url: `${silent.url}/hang`, timeoutSeconds: 120, retry: { maxAttempts: 1 }, circuitBreaker: false };
-    const created = await app.jobs.create({ name: 'apiHang', every: '1h', ...hanging }, { name: 'test', via: 'none' });
+    const created = await admin.create(compile({ name: 'apiHang', every: '1h', ...hanging }), { name: 'test', via: 'none' });
     expect(created.source).toBe('api');
-    const api = [app.runNow('apiHang'), app.runUnsaved(app.jobs.compile({ name: 'unsaved', ...hanging })), app.runUnsaved(app.jobs.compile({ name: 'queued', ...hanging }))];
+    const api = [manualRuns.runNow('apiHang'), manualRuns.runUnsaved(compile({ name: 'unsaved', ...hanging })), manualRuns.runUnsaved(compile({ name: 'queued', ...hanging }))];
     while (silent.requests.length < 1) await sleep(10);
     await sleep(100);
 
-    const run = await Promise.race([app.runNow('fileJob'), sleep(3_000).then(() => 'still waiting after 3 s')]);
+    const run = await Promise.race([manualRuns.runNow('fileJob'), sleep(3_000).then(() => 'still waiting after 3 s')]);
     expect(run).toMatchObject({ status: 'up', httpStatus: 200 });
     // The API share (1) was full all along: the other API runs still wait in its queue.
     expect(silent.requests).toHaveLength(1);
-    await app.shutdown(0);
+    await lifecycle.shutdown(0);
     expect((await Promise.all(api)).map((r) => r.error?.kind)).toEqual(['aborted', 'aborted', 'aborted']);
   });
 });

@@ -24,7 +24,7 @@ describe('secrets from settings (local development)', () => {
     const env = { ...ALLOW_LOOPBACK, ...values, PULSECHECK_JOBS_FILE: join(dir, 'jobs.config.json') };
     const logger = new MemoryLogger();
     deps = buildDeps(loadSettings(env), { env, logger, credentialFactory });
-    return { app: deps.app, logger };
+    return { app: deps.useCases, logger };
   };
 
   beforeAll(async () => {
@@ -46,9 +46,9 @@ describe('secrets from settings (local development)', () => {
     const { app } = build([{ name: 'local', url: target.url, auth: { type: 'bearer', secret: 'api-token' } }], {
       PULSECHECK_SECRET_API_TOKEN: 'local-dev-token',
     });
-    expect(await app.runNow('local')).toMatchObject({ status: 'up', httpStatus: 200 });
+    expect(await app.manualRuns.runNow('local')).toMatchObject({ status: 'up', httpStatus: 200 });
     expect(credentials).toEqual([]);
-    expect((await app.health()).checks.secrets).toMatchObject({ status: 'ok', store: 'settings (PULSECHECK_SECRET_*)' });
+    expect((await app.health.report()).checks.secrets).toMatchObject({ status: 'ok', store: 'settings (PULSECHECK_SECRET_*)' });
   });
 
   it('creates a credential only when a managed-identity job first runs, one per client ID', async () => {
@@ -60,9 +60,9 @@ describe('secrets from settings (local development)', () => {
       {},
     );
     expect(credentials).toEqual([]);
-    expect(await app.runNow('mi')).toMatchObject({ status: 'up' });
-    expect(await app.runNow('mi')).toMatchObject({ status: 'up' });
-    expect(await app.runNow('uai')).toMatchObject({ status: 'up' });
+    expect(await app.manualRuns.runNow('mi')).toMatchObject({ status: 'up' });
+    expect(await app.manualRuns.runNow('mi')).toMatchObject({ status: 'up' });
+    expect(await app.manualRuns.runNow('uai')).toMatchObject({ status: 'up' });
     expect(credentials).toEqual(['default', 'uai-1']);
   });
 
@@ -73,10 +73,10 @@ describe('secrets from settings (local development)', () => {
     expect(logger.records).toContainEqual(
       expect.objectContaining({ level: 'warn', message: expect.stringContaining('settings PULSECHECK_SECRET_API_TOKEN hold Key Vault references the platform could not resolve') }),
     );
-    const run = await app.runNow('local');
+    const run = await app.manualRuns.runNow('local');
     expect(run).toMatchObject({ status: 'error', attempts: 0, error: { kind: 'secret-unavailable' } });
     expect(run.error?.message).toContain('secret "api-token" is unavailable: setting PULSECHECK_SECRET_API_TOKEN holds a Key Vault reference');
     expect(target.requests.some((r) => r.headers.authorization?.includes('Microsoft.KeyVault'))).toBe(false);
-    expect((await app.health()).checks.secrets).toMatchObject({ status: 'degraded' });
+    expect((await app.health.report()).checks.secrets).toMatchObject({ status: 'degraded' });
   });
 });

@@ -1,0 +1,43 @@
+import { notFound } from '../domain/errors.js';
+import { INITIAL_STATE } from '../domain/state.js';
+import type { Clock, JobCatalog, JobStateStore } from './ports/index.js';
+import { jobDetailView, jobViewJson, type JobView } from './views.js';
+
+export interface JobViewsDeps {
+  readonly catalog: JobCatalog;
+  readonly store: Pick<JobStateStore, 'loadState' | 'loadStates'>;
+  readonly clock: Clock;
+}
+
+/** The jobs as the API shows them: each with its state and next run. */
+export class JobViews {
+  readonly #deps: JobViewsDeps;
+  #lastList: { parts: string[]; text: string } | undefined;
+
+  constructor(deps: JobViewsDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Every job with its state, as the JSON text `{ "jobs": [JobView, …] }` (see `jobViewJson`); the
+   * same text as last time when no job's part changed.
+   */
+  async listJson(): Promise<string> {
+    const { catalog, store, clock } = this.#deps;
+    const [jobs, states] = await Promise.all([catalog.list(), store.loadStates()]);
+    const now = clock.now();
+    const parts = jobs.map((job) => jobViewJson(job, states.get(job.name) ?? INITIAL_STATE, now));
+    const last = this.#lastList;
+    if (last && last.parts.length === parts.length && parts.every((part, i) => part === last.parts[i])) return last.text;
+    this.#lastList = { parts, text: `{"jobs":[${parts.join(',')}]}` };
+    return this.#lastList.text;
+  }
+
+  /** One job with its state and definition: as written, or with `resolved` as it runs. */
+  async get(name: string, resolved = false): Promise<JobView> {
+    const { catalog, store, clock } = this.#deps;
+    const job = await catalog.get(name);
+    if (!job) throw notFound(`job "${name}"`);
+    return jobDetailView(job, (await store.loadState(job.name)) ?? INITIAL_STATE, clock.now(), resolved);
+  }
+}
