@@ -1,5 +1,5 @@
+import { deadlineOf, LATE } from '../domain/deadline.js';
 import type { CheckRunner } from './checkRunner.js';
-import { deadlineIn, LATE } from './deadline.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Clock, ComponentHealth, DispatcherStateStore, HealthContributor, JobCatalog } from './ports/index.js';
 
@@ -49,7 +49,8 @@ export class Health {
    */
   async report(): Promise<HealthReport> {
     const { store, clock, catalog, runner, dispatcher, version, contributors = [], healthDeadlineMs = HEALTH_DEADLINE_MS } = this.#deps;
-    const deadline = deadlineIn(clock, healthDeadlineMs);
+    const due = clock.now() + healthDeadlineMs;
+    const deadline = deadlineOf((signal) => clock.sleepUntil(due, signal));
     const late: ComponentHealth = { status: 'degraded', detail: `no answer within ${healthDeadlineMs} ms` };
     const [stored, jobs, ...reports] = await Promise.all([
       deadline.race(() => store.loadLastTick()).catch((): typeof LATE => LATE),

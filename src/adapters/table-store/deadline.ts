@@ -1,20 +1,16 @@
-/** What `withinDeadline` returns when `work` did not settle in time. */
-export const LATE = Symbol('late');
+import { setTimeout as sleep } from 'node:timers/promises';
+import { deadlineOf, type LATE } from '../../domain/deadline.js';
 
 /**
  * `work`'s result, or `LATE` after `ms` (work that settles later still runs its own continuations:
  * a late read fills the cache for the next caller). For reads on the check path only: background
- * writes rely on the SDK's request timeout and retries instead.
+ * writes rely on the SDK's request timeout and retries instead. The timer does not keep the process alive.
  */
 export async function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T | typeof LATE> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<typeof LATE>((resolve) => {
-    timer = setTimeout(() => resolve(LATE), ms);
-    timer.unref();
-  });
+  const deadline = deadlineOf((signal) => sleep(ms, undefined, { signal, ref: false }));
   try {
-    return await Promise.race([work, late]);
+    return await deadline.race(() => work);
   } finally {
-    clearTimeout(timer);
+    deadline.cancel();
   }
 }

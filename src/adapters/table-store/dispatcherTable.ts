@@ -1,6 +1,7 @@
 import type { DispatcherStateStore, Logger } from '../../app/ports/index.js';
 import type { Cursors } from '../../domain/plan.js';
-import { LATE, withinDeadline } from './deadline.js';
+import { LATE } from '../../domain/deadline.js';
+import { withinDeadline } from './deadline.js';
 import { pack, unpack } from './entities.js';
 import { odata, type Tables } from './tables.js';
 import type { WriteBehind } from './writeBehind.js';

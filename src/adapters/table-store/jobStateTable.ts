@@ -1,6 +1,7 @@
 import type { CircuitStateStore, Clock, JobStateStore, Logger } from '../../app/ports/index.js';
 import type { JobState } from '../../domain/state.js';
-import { LATE, withinDeadline } from './deadline.js';
+import { LATE } from '../../domain/deadline.js';
+import { withinDeadline } from './deadline.js';
 import { odata, type Entity, type Tables } from './tables.js';
 import type { WriteBehind } from './writeBehind.js';
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock, JobRepository, StoredJob } from '../../app/ports/index.js';
 import { PulsecheckError, notFound, preconditionFailed } from '../../domain/errors.js';
-import { LATE, withinDeadline } from './deadline.js';
+import { LATE } from '../../domain/deadline.js';
+import { withinDeadline } from './deadline.js';
 import { pack, statusOf, unpack } from './entities.js';
 import { odata, type Entity, type Tables } from './tables.js';
 

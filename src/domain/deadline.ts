@@ -1,5 +1,3 @@
-import type { Clock } from './ports/index.js';
-
 /** What `Deadline.race` settles with when the work did not end in time. */
 export const LATE: unique symbol = Symbol('late');
 
@@ -11,10 +9,15 @@ export interface Deadline {
   cancel(): void;
 }
 
-/** A deadline `ms` milliseconds from `clock.now()`. */
-export function deadlineIn(clock: Clock, ms: number): Deadline {
+/**
+ * A deadline that falls when `wait` settles (resolved or rejected). The caller owns the timer:
+ * `wait` sleeps on its clock or timers until the instant and stops when `signal` aborts, which
+ * `cancel` does; so this stays pure. Work that ends after the deadline still runs its own
+ * continuations (a late read may fill a cache for the next caller).
+ */
+export function deadlineOf(wait: (signal: AbortSignal) => Promise<unknown>): Deadline {
   const timer = new AbortController();
-  const due: Promise<typeof LATE> = clock.sleepUntil(clock.now() + ms, timer.signal).then(
+  const due: Promise<typeof LATE> = wait(timer.signal).then(
     () => LATE,
     () => LATE,
   );
