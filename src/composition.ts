@@ -44,6 +44,8 @@ import { ManualRuns } from './app/manualRuns.js';
 import type { UseCases } from './app/useCases.js';
 import { Catalog } from './app/catalog.js';
 import { JobAdmin } from './app/jobAdmin.js';
+import { RollupRecorder, withRollups } from './app/rollups.js';
+import { Uptime } from './app/uptime.js';
 import { configSourceFor, storeFor } from './compositionStorage.js';
 import { compileApiJob } from './config/apiJob.js';
 import { RequestAuthorizer } from './app/requestAuth.js';
@@ -141,10 +143,12 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   });
   const sandbox = settings.apiSandbox;
   const catalog = new Catalog({ config, repository: store, compile, sandbox, logger });
+  // Rollups (issue 16): every recorded run also feeds its hourly and daily buckets.
+  const rollups = new RollupRecorder({ store, timeZone: settings.statusTimeZone, logger });
   const runner = new CheckRunner({
     prober,
     clock,
-    store,
+    store: withRollups(store, rollups),
     telemetry,
     logger,
     bulkhead: bulkhead(settings.maxConcurrency, settings.maxConcurrency * 64),
@@ -191,6 +195,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     ...(sinks.metrics ? { metrics: sinks.metrics } : {}),
     compileApiJob: (definition) => compile(definition, sandbox),
     checkSecrets: () => checkCatalogSecrets(catalog, secrets),
+    uptime: new Uptime({ store, catalog, clock, timeZone: settings.statusTimeZone }),
   };
   return {
     useCases,

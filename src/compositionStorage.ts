@@ -8,6 +8,7 @@ import { AuditTable } from './adapters/table-store/auditTable.js';
 import { DispatcherTable } from './adapters/table-store/dispatcherTable.js';
 import { JobStateTable } from './adapters/table-store/jobStateTable.js';
 import { JobsTable } from './adapters/table-store/jobsTable.js';
+import { RollupsTable } from './adapters/table-store/rollupsTable.js';
 import { RunsTable } from './adapters/table-store/runsTable.js';
 import { TABLE, TableStorage, type TableStoreOptions } from './adapters/table-store/tableStore.js';
 import type { Clock, ConfigJobSource, Logger, StateStore } from './app/ports/index.js';
@@ -48,12 +49,18 @@ export function tableStore(options: TableStoreOptions): StateStore {
   const runs = new RunsTable(tables, writer);
   const audit = new AuditTable(tables, TABLE.audit);
   const jobs = new JobsTable(tables, JOBS_CACHE_MS, options.clock);
+  const rollups = new RollupsTable(tables, options.clock, options.logger);
   return {
     kind: storage.kind,
     durable: storage.durable,
-    flush: () => storage.flush(),
+    flush: async () => {
+      await Promise.all([storage.flush(), rollups.flush()]);
+    },
     health: () => storage.health(),
-    close: () => storage.close(),
+    close: async () => {
+      await rollups.flush();
+      await storage.close();
+    },
     loadCursors: () => dispatcher.loadCursors(),
     saveCursors: (cursors) => dispatcher.saveCursors(cursors),
     loadLastTick: () => dispatcher.loadLastTick(),
@@ -67,6 +74,9 @@ export function tableStore(options: TableStoreOptions): StateStore {
     recordRun: (run) => runs.recordRun(run),
     listRuns: (job, page) => runs.listRuns(job, page),
     deleteRunsBefore: (before, max) => runs.deleteRunsBefore(before, max),
+    addRollups: (deltas) => rollups.addRollups(deltas),
+    listRollups: (query) => rollups.listRollups(query),
+    compactRollups: (closedBefore, deleteBefore, max) => rollups.compactRollups(closedBefore, deleteBefore, max),
     recordAudit: (entry) => audit.recordAudit(entry),
     listAudit: (page) => audit.listAudit(page),
     listJobs: () => jobs.listJobs(),

@@ -7,6 +7,7 @@ import type { Lifecycle } from './lifecycle.js';
 import type { ManualRuns } from './manualRuns.js';
 import type { MetricsExposition, RateLimiter } from './ports/index.js';
 import type { SecretCheck } from './secrets.js';
+import type { Uptime } from './uptime.js';
 
 /**
  * Every use case the functions, the hosts and the CLI call, built once by the composition root;
@@ -34,6 +35,8 @@ export interface UseCases {
    * the jobs file in use, within the API's sandbox (config/apiJob.ts).
    */
   readonly compileApiJob: (definition: Readonly<Record<string, unknown>>) => ReturnType<CompileJob>;
+  /** Uptime, SLA and trend figures from the rollups (the status page, `/api/sla`, `/api/jobs/{name}/stats`). */
+  readonly uptime: Uptime;
   /** Reads every secret the jobs reference, fresh (`pulsecheck validate --secrets`). */
   checkSecrets(): Promise<{ store: string; secrets: SecretCheck[] }>;
 }

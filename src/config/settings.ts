@@ -5,6 +5,7 @@ import { overlayFileName } from './overlay.js';
 import { parseAllowList, type AllowList, type ReferencePolicy } from '../domain/sandbox.js';
 import { parseNetworks } from '../domain/network.js';
 import { compileCron } from '../domain/schedule.js';
+import { isTimeZone } from '../domain/calendar.js';
 import { datadogAgentUrl } from './datadog.js';
 import { formatPath } from './issues.js';
 import type { Env } from './substitute.js';
@@ -119,6 +120,8 @@ const settingsSchema = z.object({
   PULSECHECK_RETENTION_SCHEDULE: text(DEFAULT_RETENTION_SCHEDULE).refine((value) => typeof compileCron(value, 'UTC') !== 'string', {
     message: 'must be NCRONTAB with 5 or 6 fields, e.g. "0 17 * * * *"',
   }),
+  // Rollups and SLA (issue 16): the calendar days of the daily buckets.
+  PULSECHECK_STATUS_TIMEZONE: text('UTC').refine(isTimeZone, { message: 'must be an IANA time zone, e.g. "UTC" or "Europe/Berlin"' }),
   PULSECHECK_JOBS_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of a blob' }).optional(),
   // The API sandbox (docs/security.md, Scoped references): what API jobs may reference, how many, their bulkhead.
   PULSECHECK_API_ENV_ALLOW: allowList(/^[A-Za-z_][A-Za-z0-9_]*$/, 'setting names'),
@@ -203,6 +206,8 @@ export interface Settings {
   /** Run history older than this many days is deleted. */
   readonly retentionDays: number;
   readonly retentionSchedule: string;
+  /** The IANA time zone whose calendar days make the daily rollups (`PULSECHECK_STATUS_TIMEZONE`). Default `UTC`. */
+  readonly statusTimeZone: string;
   /** URL of a blob holding the jobs file, re-read by ETag; instead of `jobsFile` when set. */
   readonly jobsUrl: string | undefined;
   /**
@@ -302,6 +307,7 @@ export function loadSettings(env: Env): Settings {
     tablePrefix: s.PULSECHECK_TABLE_PREFIX,
     retentionDays: s.PULSECHECK_RETENTION_DAYS,
     retentionSchedule: s.PULSECHECK_RETENTION_SCHEDULE,
+    statusTimeZone: s.PULSECHECK_STATUS_TIMEZONE,
     jobsUrl: s.PULSECHECK_JOBS_URL,
     apiSandbox: {
       env: s.PULSECHECK_API_ENV_ALLOW,

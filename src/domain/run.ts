@@ -1,6 +1,6 @@
 import type { ConditionResult } from './conditions/ast.js';
 
-export type RunStatus = 'up' | 'down' | 'skipped' | 'error';
+export type RunStatus = 'up' | 'degraded' | 'down' | 'skipped' | 'error';
 export type Trigger = 'schedule' | 'manual';
 
 /** Why an attempt got no usable HTTP response. */
@@ -72,6 +72,8 @@ export interface Run {
   readonly location: string;
   /** True for the single catch-up run of occurrences missed during downtime. */
   readonly catchUp?: boolean;
+  /** true when the run fell in a maintenance window */
+  readonly maintenance?: boolean;
 }
 
 export const runIdFor = (job: string, scheduledAt: number): string =>

@@ -5,6 +5,9 @@ import { runKey, type PageRequest } from '../../domain/history.js';
 import type { Cursors } from '../../domain/plan.js';
 import type { Run } from '../../domain/run.js';
 import type { JobState } from '../../domain/state.js';
+import type { CompactionReport, RollupQuery } from '../../app/ports/rollups.js';
+import type { RollupBucket } from '../../domain/rollup.js';
+import { MemoryRollups } from './memoryRollups.js';
 
 export interface MemoryStoreOptions {
   /** Runs kept per job at most, newest first. Default 100. */
@@ -16,6 +19,8 @@ export interface MemoryStoreOptions {
   readonly maxRuns?: number;
   /** Audit entries kept, newest first. Default 10 000. */
   readonly maxAuditEntries?: number;
+  /** Rollup buckets kept (see MemoryRollups). Default 200 000. */
+  readonly maxRollups?: number;
 }
 
 interface History {
@@ -46,8 +51,10 @@ export class MemoryStore implements StateStore {
   #runs = 0;
   #cursors: Cursors = {};
   #lastTick: number | undefined;
+  readonly #rollups: MemoryRollups;
 
   constructor(options: MemoryStoreOptions = {}) {
+    this.#rollups = new MemoryRollups(options.maxRollups);
     this.#maxRunsPerJob = options.maxRunsPerJob ?? 100;
     this.#maxRuns = options.maxRuns ?? 20_000;
     this.#maxAuditEntries = options.maxAuditEntries ?? 10_000;
@@ -149,6 +156,18 @@ export class MemoryStore implements StateStore {
       }
     }
     return deleted;
+  }
+
+  addRollups(deltas: readonly RollupBucket[]): Promise<void> {
+    return this.#rollups.addRollups(deltas);
+  }
+
+  listRollups(query: RollupQuery): Promise<RollupBucket[]> {
+    return this.#rollups.listRollups(query);
+  }
+
+  compactRollups(closedBefore: number, deleteBefore: number, max: number): Promise<CompactionReport> {
+    return this.#rollups.compactRollups(closedBefore, deleteBefore, max);
   }
 
   async recordAudit(entry: AuditEntry): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Clock, ComponentHealth, Logger } from '../../app/ports/index.js';
+import { ROLLUP_TABLES } from './rollupsTable.js';
 import { RUNS_TABLES, runsTable, writeSeries } from './runsTable.js';
 import { Tables, type TableConnection } from './tables.js';
 import { WriteBehind } from './writeBehind.js';
@@ -28,11 +29,12 @@ const PROBE_WAIT_MS = 500;
 /**
  * Azure Table Storage (or Azurite), the part the roles share: the tables, the write-behind, and the
  * store's lifecycle and health. The roles over it (DispatcherTable, JobStateTable, RunsTable,
- * AuditTable, JobsTable) are composed into one store in compositionStorage.ts:
+ * AuditTable, JobsTable, RollupsTable) are composed into one store in compositionStorage.ts:
  * - `<prefix>Jobs`: API-defined jobs (JobsTable);
  * - `<prefix>State`: partition `job` (each job's state and circuit) and `dispatcher`;
  * - `<prefix>Runs0…63`: run history (RunsTable);
- * - `<prefix>Audit`: the audit log (AuditTable).
+ * - `<prefix>Audit`: the audit log (AuditTable);
+ * - `<prefix>RollupHours`, `<prefix>RollupDays`: hourly and daily rollups of runs (RollupsTable).
  * Runs, job state and dispatcher state are written behind; API jobs and the audit log are
  * written through (the API waits for them).
  */
@@ -50,7 +52,7 @@ export class TableStorage {
     this.tables = new Tables({
       connection: options.connection,
       prefix: options.tablePrefix ?? 'Pulsecheck',
-      names: [TABLE.jobs, TABLE.state, TABLE.audit, ...RUNS_TABLES],
+      names: [TABLE.jobs, TABLE.state, TABLE.audit, ...RUNS_TABLES, ROLLUP_TABLES.hour, ROLLUP_TABLES.day],
       clock: options.clock,
       ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
       // Pending writes go as soon as storage answers again, not at the end of their backoff.

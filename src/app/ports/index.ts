@@ -11,3 +11,4 @@ export type { MetricsExposition } from './metrics.js';
 export type { JobRepository, StoredJob } from './jobs.js';
 export type { RateDecision, RateLimiter } from './rateLimit.js';
 export type { Notifier } from './notifier.js';
+export type { CompactionReport, RollupQuery, RollupStore } from './rollups.js';

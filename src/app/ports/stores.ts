@@ -5,6 +5,7 @@ import type { Run } from '../../domain/run.js';
 import type { JobState } from '../../domain/state.js';
 import type { ComponentHealth } from './health.js';
 import type { JobRepository } from './jobs.js';
+import type { RollupStore } from './rollups.js';
 
 /**
  * The role ports: each consumer takes the few it uses (the dispatcher its own state, the check
@@ -81,4 +82,4 @@ export interface StoreLifecycle {
 }
 
 /** Everything that must outlive an invocation: every role, and the lifecycle. */
-export interface StateStore extends CircuitStateStore, DispatcherStateStore, JobStateStore, RunStore, AuditStore, JobRepository, StoreLifecycle {}
+export interface StateStore extends CircuitStateStore, DispatcherStateStore, JobStateStore, RunStore, RollupStore, AuditStore, JobRepository, StoreLifecycle {}

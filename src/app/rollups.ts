@@ -1,0 +1,63 @@
+import { bucketsAt, addRun, classify, EMPTY_COUNTS, type RollupBucket } from '../domain/rollup.js';
+import { trackIncident, type LastVerdict } from '../domain/rollupIncidents.js';
+import type { Run } from '../domain/run.js';
+import type { Logger, RunStore } from './ports/index.js';
+import type { RollupStore } from './ports/rollups.js';
+
+export interface RollupRecorderDeps {
+  readonly store: RollupStore;
+  /** The IANA zone whose calendar days make the daily buckets (`PULSECHECK_STATUS_TIMEZONE`). */
+  readonly timeZone: string;
+  readonly logger: Logger;
+}
+
+/**
+ * Turns each recorded run into its hourly and daily partial buckets (issue 16), with its incident
+ * part: the last good-or-bad verdict of each job and location is kept in memory, so incidents are
+ * exact where one instance records a job's runs (inline dispatch) and approximate otherwise (see
+ * docs/status-page.md, SLA).
+ */
+export class RollupRecorder {
+  readonly #deps: RollupRecorderDeps;
+  readonly #last = new Map<string, LastVerdict>();
+
+  constructor(deps: RollupRecorderDeps) {
+    this.#deps = deps;
+  }
+
+  /** Adds a run to its buckets; runs that do not count (skipped, not in maintenance) are ignored. Never throws. */
+  async record(run: Run): Promise<void> {
+    const cls = classify(run);
+    if (cls === undefined) return;
+    const at = Date.parse(run.scheduledAt);
+    const key = `${run.job}\n${run.location}`;
+    const { next, part } = trackIncident(this.#last.get(key), cls, at);
+    if (next) this.#last.set(key, next);
+    const counts = addRun(EMPTY_COUNTS, run, cls, part);
+    const deltas: RollupBucket[] = bucketsAt(run.job, run.location, at, this.#deps.timeZone).map((b) => ({ ...b, ...counts }));
+    try {
+      await this.#deps.store.addRollups(deltas);
+    } catch (error) {
+      this.#deps.logger.error({ err: error, job: run.job, runId: run.runId }, 'could not add the run to its rollups');
+    }
+  }
+}
+
+/**
+ * `store` with a `recordRun` that also feeds `recorder`: the one hook between run recording and
+ * rollups, so the check runner is unchanged. A Proxy, not a copy: every other member is the store's
+ * own, bound to it (stores keep private fields), whatever roles the store has.
+ */
+export function withRollups<S extends RunStore>(store: S, recorder: RollupRecorder): S {
+  const recordRun = async (run: Run): Promise<void> => {
+    await store.recordRun(run);
+    await recorder.record(run);
+  };
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'recordRun') return recordRun;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
