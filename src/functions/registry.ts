@@ -36,8 +36,14 @@ export interface HttpFunction {
   readonly role: Role;
   /** `PULSECHECK_METRICS_TOKEN` is accepted here as `reader`. */
   readonly metricsToken?: boolean;
-  /** Picks the use case the handler needs from the app's. */
-  readonly handler: (useCases: UseCases) => CallerHandler;
+  /**
+   * A status-page route (page, summary, badges): `PULSECHECK_STATUS_PAGE` sets its role (`role` when
+   * `private`, anonymous when `public`) or makes it a 404 (`off`); see `effectiveRole`. Its handler
+   * shows only what `statusPageView(access)` lets it.
+   */
+  readonly statusPage?: boolean;
+  /** Picks the use case the handler needs from the app's; `access`: the deployment's access options (for `statusPageView`). */
+  readonly handler: (useCases: UseCases, access: AccessOptions) => CallerHandler;
 }
 
 export type FunctionDefinition = TimerFunction | HttpFunction;
@@ -92,7 +98,7 @@ export interface HostedHttpFunction {
 export function hostedHttpFunctions(useCases: UseCases, options: AccessOptions): HostedHttpFunction[] {
   return registry.flatMap((fn) =>
     fn.trigger === 'http'
-      ? [{ name: fn.name, methods: fn.methods, route: fn.route, authLevel: hostAuthLevel(fn, options), handler: withSecurityHeaders(authorized(fn, fn.handler(useCases), useCases.limiter, options)) }]
+      ? [{ name: fn.name, methods: fn.methods, route: fn.route, authLevel: hostAuthLevel(fn, options), handler: withSecurityHeaders(authorized(fn, fn.handler(useCases, options), useCases.limiter, options)) }]
       : [],
   );
 }
