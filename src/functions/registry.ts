@@ -12,6 +12,7 @@ import { listAudit, listRuns, retention } from './handlers/history.js';
 import { createJob, deleteJob, replaceJob, runUnsaved } from './handlers/jobAdmin.js';
 import { openApi } from './handlers/openapi.js';
 import { testChannel } from './handlers/channels.js';
+import { jobStats, sla } from './handlers/uptime.js';
 
 export interface TimerFunction {
   readonly trigger: 'timer';
@@ -74,6 +75,9 @@ export const registry: readonly FunctionDefinition[] = [
   { trigger: 'http', name: 'listAudit', methods: ['GET'], route: 'audit', role: 'admin', handler: (u) => listAudit(u.admin) },
   // Alerting (issue 15): a test notification through a channel of the jobs file.
   { trigger: 'http', name: 'testChannel', methods: ['POST'], route: 'channels/{name}/test', role: 'operator', handler: (u) => testChannel(u.channels) },
+  // Uptime, SLA and trends from the rollups (issue 16).
+  { trigger: 'http', name: 'sla', methods: ['GET'], route: 'sla', role: 'reader', handler: (u) => sla(u.uptime) },
+  { trigger: 'http', name: 'jobStats', methods: ['GET'], route: 'jobs/{name}/stats', role: 'reader', handler: (u) => jobStats(u.uptime) },
   { trigger: 'http', name: 'openApi', methods: ['GET'], route: 'openapi.json', role: 'anonymous', handler: (u) => openApi(u.version) },
   {
     trigger: 'timer',
