@@ -162,7 +162,7 @@ export class CheckRunner {
     // Cut short by the caller (shutdown), not failed by the target: no verdict, no breaker failure.
     if (signal.aborted && final.type === 'failure') return { attempts, final, verdict: ABORTED };
     const hidden = values.length === 0 ? NOTHING_HIDDEN : hiddenForms(values);
-    return { attempts, final, verdict: judge(job.conditions, final, clock.now(), { hidden, compare: comparisonFor(job.source) }) };
+    return { attempts, final, verdict: judge(job.conditions, final, clock.now(), { hidden, compare: comparisonFor(job.source), ...(job.degradedConditions ? { degraded: job.degradedConditions } : {}) }) };
   }
 
   #identity(job: Job, request: RunRequest): RunIdentity {

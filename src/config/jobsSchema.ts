@@ -125,6 +125,11 @@ const settable = {
     .max(50)
     .optional()
     .describe('Gatus conditions, e.g. "[STATUS] == 200", "[BODY].status == UP". Default: 2xx status.'),
+  degradedConditions: z
+    .array(z.string().max(MAX_CONDITION_LENGTH))
+    .max(50)
+    .optional()
+    .describe('Conditions judged when `conditions` hold; one that fails makes the run "degraded" (still up), e.g. "[RESPONSE_TIME] < 300".'),
   tls: z
     .strictObject({ insecureSkipVerify: z.boolean().optional().describe('Accept any server certificate.') })
     .optional(),

@@ -49,6 +49,8 @@ export interface Job {
   /** `null` when the job opts out of the circuit breaker. */
   readonly circuitBreaker: CircuitBreakerSpec | null;
   readonly conditions: readonly Condition[];
+  /** `degradedConditions`: judged when `conditions` hold; one failing makes the run `degraded`. Absent when none. */
+  readonly degradedConditions?: readonly Condition[];
   /** Whether a condition reads the response body (otherwise the prober discards it unread). */
   readonly readBody: boolean;
   /** Accept any server certificate (self-signed internal endpoints). Expiry is still reported. */

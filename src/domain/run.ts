@@ -10,6 +10,7 @@ export type TransportFailureKind = 'timeout' | 'connect' | 'dns' | 'tls' | 'rese
  * Stable reasons a run is not `up`, documented in docs/troubleshooting.md (Error kinds).
  * `conditions`: a response came but a condition failed. `circuit-open`, `overlap`, `overloaded`:
  * the run was skipped. `aborted`: the run was cut short by a shutdown (status `skipped`).
+ * `maintenance`: the occurrence fell in a maintenance window with `checks: "pause"` (status `skipped`).
  * `internal`: a fault of Pulsecheck itself (status `error`).
  * `secret-unavailable`: a secret or token the request needs could not be obtained, so the target
  * was not called (status `error`; the message names the secret, never a value).
@@ -32,6 +33,7 @@ export const RUN_ERROR_KINDS = [
   'overlap',
   'overloaded',
   'aborted',
+  'maintenance',
   'internal',
   'secret-unavailable',
   'blocked-target',
