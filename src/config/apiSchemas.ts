@@ -105,6 +105,10 @@ export const jobViewSchema = z
     retry: z.object({ maxAttempts: z.int(), initialDelayMs: z.int(), maxDelayMs: z.int(), deadlineSeconds: z.number() }),
     circuitBreaker: z.union([z.literal(false), z.object({ failureThreshold: z.int(), halfOpenAfterSeconds: z.number() })]),
     state: jobStateSchema,
+    maintenance: z
+      .object({ name: z.string(), checks: z.enum(['run', 'pause']), start: instant, end: instant })
+      .optional()
+      .describe('`GET /api/jobs/{name}`: the maintenance window open now, if any'),
     definition: definitionShape.optional().describe('`GET /api/jobs/{name}`: as written (extends, params, references); credentials masked'),
     resolved: definitionShape.optional().describe('`GET /api/jobs/{name}?resolved=true`: as it runs (defaults and templates merged), references unresolved; credentials masked'),
   })

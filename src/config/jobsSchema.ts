@@ -4,6 +4,7 @@ import { MAX_CONDITION_LENGTH } from '../domain/conditions/parse.js';
 import { HTTP_METHODS } from '../domain/job.js';
 import { alertsSchema } from './alertsSchema.js';
 import { channelsSchema } from './channelsSchema.js';
+import { maintenanceSchema } from './maintenanceSchema.js';
 
 /**
  * The jobs file (`jobs.config.json`) and the job body of the API share these schemas.
@@ -179,6 +180,7 @@ export const jobsFileSchema = z
     defaults: defaultsSchema.optional(),
     templates: z.record(z.string(), templateSchema).optional().describe('Named sets of job fields, for "extends".'),
     channels: channelsSchema.optional(),
+    maintenance: maintenanceSchema.optional(),
     jobs: z.array(jobEntrySchema).describe('The health checks.'),
   })
   .describe('Pulsecheck jobs file');

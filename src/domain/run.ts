@@ -95,6 +95,8 @@ export interface RunIdentity {
   readonly catchUp?: boolean;
   /** Where the run ran (`PULSECHECK_RUN_LOCATION`). */
   readonly location: string;
+  /** The run falls in a maintenance window (domain/maintenance.ts). Default false. */
+  readonly maintenance?: boolean;
 }
 
 /** What a check did: when, how many requests, what was decided, and its final attempt. */
@@ -141,6 +143,7 @@ export function buildRun(id: RunIdentity, facts: RunFacts): Run {
   if (final?.certificateExpiresAt !== undefined) run.certificateExpiresAt = new Date(final.certificateExpiresAt).toISOString();
   run.location = id.location;
   if (id.catchUp) run.catchUp = true;
+  if (id.maintenance) run.maintenance = true;
   return run;
 }
 
