@@ -1,4 +1,5 @@
 import { type BulkheadPolicy, type CircuitBreakerPolicy, isBrokenCircuitError, isBulkheadRejectedError } from 'cockatiel';
+import type { UpstreamDecision } from '../domain/dependencies.js';
 import type { CircuitBreakerSpec, Job } from '../domain/job.js';
 import { comparisonFor, judge, type Attempt } from '../domain/outcome.js';
 import { buildRun, unjudged, unjudgedRun, type Run, type RunIdentity, type Trigger, type Verdict } from '../domain/run.js';
@@ -17,6 +18,17 @@ export interface RunRequest {
   readonly catchUp?: boolean;
   /** `false`: report the run to telemetry only, not to the job's history and state (unsaved jobs). Default true. */
   readonly record?: boolean;
+  /** Trigger `followup`: the run whose end started this one. */
+  readonly parentRunId?: string;
+  /** Trigger `followup`: 1 for a follow-up of a scheduled or manual run, 2 for one of that follow-up … */
+  readonly followUpDepth?: number;
+  /** Scheduled runs of a job with `dependsOn`: what its upstream jobs' state decided (`decideUpstream`). Default: run. */
+  readonly upstream?: UpstreamDecision;
+}
+
+/** Starts the follow-ups of a recorded run (app/followUps.ts); must not wait for them. */
+export interface FollowUpStarter {
+  after(job: Job, run: Run, request: RunRequest): void;
 }
 
 export interface CheckRunnerDeps {
@@ -38,6 +50,8 @@ export interface CheckRunnerDeps {
   readonly authorizer?: RequestAuthorizer;
   /** Wraps each check in a span (Datadog). Default: no tracing. */
   readonly tracing?: Tracing;
+  /** Told of every recorded run, after it is recorded, to start its follow-ups. Default: none. */
+  readonly followUps?: FollowUpStarter;
 }
 
 interface Outcome {
@@ -92,9 +106,18 @@ export class CheckRunner {
   }
 
   async run(job: Job, request: RunRequest, signal?: AbortSignal): Promise<Run> {
-    const traced = await this.#admit(job, request, signal);
-    if (request.record === false) this.#deps.telemetry.runCompleted(traced.run, job, traced.trace);
-    else await this.#record(job, traced.run, traced.trace);
+    const { upstream } = request;
+    // An upstream job is down: the occurrence is recorded as skipped, without admission.
+    const traced =
+      upstream?.action === 'skip'
+        ? { run: unjudgedRun(this.#identity(job, request), this.#deps.clock.now(), 'upstream-down', upstream.message) }
+        : await this.#admit(job, request, signal);
+    if (request.record === false) {
+      this.#deps.telemetry.runCompleted(traced.run, job, traced.trace);
+      return traced.run;
+    }
+    await this.#record(job, traced.run, traced.trace);
+    this.#deps.followUps?.after(job, traced.run, request);
     return traced.run;
   }
 
@@ -166,8 +189,17 @@ export class CheckRunner {
   }
 
   #identity(job: Job, request: RunRequest): RunIdentity {
-    const { runId, trigger, scheduledAt, catchUp } = request;
-    return { runId, job: job.name, trigger, scheduledAt, location: this.#deps.location, ...(catchUp ? { catchUp } : {}) };
+    const { runId, trigger, scheduledAt, catchUp, parentRunId, upstream } = request;
+    return {
+      runId,
+      job: job.name,
+      trigger,
+      scheduledAt,
+      location: this.#deps.location,
+      ...(catchUp ? { catchUp } : {}),
+      ...(parentRunId === undefined ? {} : { parentRunId }),
+      ...(upstream?.action === 'silent' ? { suppressed: upstream.suppressed } : {}),
+    };
   }
 
   /** Policies are built once per job (a reloaded job is a new object, with new policies). */
