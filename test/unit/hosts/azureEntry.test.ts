@@ -68,6 +68,7 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
       'getJob',
       'health',
       'healthDetail',
+      'listAlerts',
       'listAudit',
       'listJobs',
       'listRuns',
