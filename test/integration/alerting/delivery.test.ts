@@ -1,5 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../../src/adapters/memory-store/memoryStore.js';
+import type { StateStore } from '../../../src/app/ports/index.js';
 import type { RunningAzurite } from '../../../src/hosts/local/azurite.js';
+import { eventually } from '../../support/eventually.js';
 import { acquireAzurite, releaseAzurite, uniquePrefix } from '../../support/azurite.js';
 import { instance, startFlappingTarget, verifiedEvents } from '../../support/alertingWorld.js';
 import { FakeClock } from '../../support/fakes.js';
@@ -45,8 +48,8 @@ const file = (rule: Record<string, unknown> = {}) => ({
   ],
 });
 
-function start(clock: FakeClock, storage?: { connectionString: string; prefix: string }) {
-  const deps = instance({ clock, file: file(), ...(storage ? { storage } : {}) });
+function start(clock: FakeClock, storage?: { connectionString: string; prefix: string }, store?: StateStore) {
+  const deps = instance({ clock, file: file(), ...(storage ? { storage } : {}), ...(store ? { store } : {}) });
   open.push(deps);
   const { manualRuns, lifecycle } = deps.useCases;
   /** One run of `flappy` a minute after the last, its alerts decided and the outbox pumped. */
@@ -87,6 +90,35 @@ describe('alerts from recorded runs, delivered through the outbox', () => {
     expect(new Set(events.map((e) => e.webhookId)).size).toBe(3);
     expect(events[2]?.data.downForMs).toBe(9 * MINUTE); // from the first failure of the streak (+4m) to the resolving run (+13m)
     expect(await deps.useCases.alerts.list()).toEqual([]);
+    // Each event also went to telemetry (here the log sink, behind the fan-out), once.
+    const logged = () => deps.logger.records.filter((r) => (r.fields as { event?: string }).event === 'alert').map((r) => (r.fields as { type: string }).type);
+    expect(await eventually(() => logged().length === 3 && logged())).toEqual(['alert.triggered', 'alert.reminder', 'alert.resolved']);
+  });
+
+  it('a store that does not answer never delays a check; the alerts are decided, in order, once it answers', async () => {
+    let release = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const memory = new MemoryStore();
+    const store = new Proxy(memory, {
+      get(target, property) {
+        if (property === 'loadAlert') return async (job: string, rule: number) => gate.then(() => target.loadAlert(job, rule));
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const clock = new FakeClock(T0);
+    const { deps } = start(clock, undefined, store);
+    target.status = 503;
+    for (let i = 0; i < 3; i++) {
+      await clock.advance(MINUTE);
+      const started = performance.now();
+      expect(await deps.useCases.manualRuns.runNow('flappy')).toMatchObject({ status: 'down' });
+      expect(performance.now() - started).toBeLessThan(2_000);
+    }
+    expect(receiver.received).toHaveLength(0);
+    release();
+    await deps.useCases.lifecycle.idle();
+    expect(verifiedEvents(receiver).map((e) => [e.type, e.data.failures])).toEqual([['alert.triggered', 3]]);
   });
 
   it('a restart between trigger and resolve: no second trigger, and the resolve is sent (Table Storage)', async () => {
