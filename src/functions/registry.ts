@@ -12,6 +12,7 @@ import { listAudit, listRuns, retention } from './handlers/history.js';
 import { createJob, deleteJob, replaceJob, runUnsaved } from './handlers/jobAdmin.js';
 import { openApi } from './handlers/openapi.js';
 import { testChannel } from './handlers/channels.js';
+import { statusAsset, statusPage, statusSummary } from './handlers/status.js';
 
 export interface TimerFunction {
   readonly trigger: 'timer';
@@ -68,6 +69,10 @@ export const registry: readonly FunctionDefinition[] = [
   { trigger: 'http', name: 'listAudit', methods: ['GET'], route: 'audit', role: 'admin', handler: (u) => listAudit(u.admin) },
   // Alerting (issue 15): a test notification through a channel of the jobs file.
   { trigger: 'http', name: 'testChannel', methods: ['POST'], route: 'channels/{name}/test', role: 'operator', handler: (u) => testChannel(u.channels) },
+  // The status page (issue 16): the page, its data and its files, all under the same access rule.
+  { trigger: 'http', name: 'statusPage', methods: ['GET'], route: 'status', role: 'reader', handler: (u) => statusPage(u.version) },
+  { trigger: 'http', name: 'statusSummary', methods: ['GET'], route: 'status/summary', role: 'reader', handler: (u) => statusSummary(u.statusSummary, { access: 'private', visible: () => true }) },
+  { trigger: 'http', name: 'statusAsset', methods: ['GET'], route: 'status/assets/{file}', role: 'reader', handler: () => statusAsset() },
   { trigger: 'http', name: 'openApi', methods: ['GET'], route: 'openapi.json', role: 'anonymous', handler: (u) => openApi(u.version) },
   {
     trigger: 'timer',

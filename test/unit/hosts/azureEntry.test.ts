@@ -77,6 +77,9 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
       'retention',
       'runJob',
       'runUnsaved',
+      'statusAsset',
+      'statusPage',
+      'statusSummary',
       'testChannel',
     ]);
   });
