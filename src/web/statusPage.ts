@@ -150,7 +150,11 @@ function chartFor(job: Job): HTMLElement {
       height: 110,
       legend: { show: false },
       cursor: { y: false, points: { size: 6 } },
-      scales: { y: { range: (_u, _min, max) => [0, Math.max(10, max * 1.15)] } },
+      scales: {
+        // One run (or runs in one second) spans no time: ten minutes around it, not uPlot's years.
+        x: { time: true, range: (_u, min, max) => (max - min < 60 ? [min - 300, max + 300] : [min, max]) },
+        y: { range: (_u, _min, max) => [0, Math.max(10, max * 1.15)] },
+      },
       axes: [axis, { ...axis, size: 60, values: (_u, ticks) => ticks.map((t) => `${t} ms`) }],
       series: [{}, { label: 'response time', stroke: colour('--accent'), width: 1.5, fill: colour('--accent-fill'), points: { show: data[0].length < 20 } }],
     },
