@@ -50,6 +50,7 @@ import { Catalog } from './app/catalog.js';
 import { JobAdmin } from './app/jobAdmin.js';
 import { RollupRecorder, withRollups } from './app/rollups.js';
 import { Uptime } from './app/uptime.js';
+import { StatusSummary } from './app/statusSummary.js';
 import { configSourceFor, storeFor } from './compositionStorage.js';
 import { compileApiJob } from './config/apiJob.js';
 import { RequestAuthorizer } from './app/requestAuth.js';
@@ -175,6 +176,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   const dispatcher = new Dispatcher({ catalog, store, clock, runner, logger, tickSchedule });
   const lifecycle = new Lifecycle({ dispatcher, telemetry, store, alerting, outbox });
   followUps = new FollowUps({ catalog, runner, clock, logger, lifecycle });
+  const uptime = new Uptime({ store, catalog, clock, timeZone: settings.statusTimeZone });
   const useCases: UseCases = {
     version: VERSION,
     lifecycle,
@@ -210,7 +212,8 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     ...(sinks.metrics ? { metrics: sinks.metrics } : {}),
     compileApiJob: (definition) => compile(definition, sandbox),
     checkSecrets: () => checkCatalogSecrets(catalog, secrets),
-    uptime: new Uptime({ store, catalog, clock, timeZone: settings.statusTimeZone }),
+    uptime,
+    statusSummary: new StatusSummary({ catalog, store, uptime, clock, groupBy: settings.statusGroupBy }),
   };
   return {
     useCases,

@@ -123,6 +123,31 @@ export function openApiDocument(version: string): Json {
       '/health/detail': {
         get: { operationId: 'healthDetail', summary: "The app's own health with every component", ...as('reader'), responses: { 200: ok('Health; 200 even when degraded', 'Health'), ...errors() } },
       },
+      '/status': {
+        get: {
+          operationId: 'statusPage',
+          summary: 'The status page (HTML); its role follows PULSECHECK_STATUS_PAGE',
+          ...as('reader'),
+          responses: { 200: { description: 'The page', content: { 'text/html': {} } }, ...errors(404) },
+        },
+      },
+      '/status/summary': {
+        get: {
+          operationId: 'statusSummary',
+          summary: "The status page's data: jobs by group with state, 90 daily bars, uptime, response times, incidents, maintenance (docs/status-page.md)",
+          ...as('reader'),
+          responses: { 200: { description: 'The summary', content: { 'application/json': { schema: { type: 'object', required: ['generatedAt', 'timeZone', 'groupBy', 'refreshSeconds', 'groups'] } } } }, ...errors(404) },
+        },
+      },
+      '/status/assets/{file}': {
+        parameters: [{ name: 'file', in: 'path', required: true, description: "A file of the page (its script, styles, icon, uPlot)", schema: { type: 'string' } }],
+        get: {
+          operationId: 'statusAsset',
+          summary: "A file of the status page, served by the app (no CDN)",
+          ...as('reader'),
+          responses: { 200: { description: 'The file', content: { 'text/javascript': {}, 'text/css': {}, 'image/svg+xml': {} } }, ...errors(404) },
+        },
+      },
       '/jobs': {
         get: { operationId: 'listJobs', summary: 'Every job with its state', ...as('reader'), responses: { 200: ok('The jobs', 'JobList'), ...errors() } },
         post: {

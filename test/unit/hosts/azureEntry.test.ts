@@ -80,6 +80,9 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
       'runJob',
       'runUnsaved',
       'sla',
+      'statusAsset',
+      'statusPage',
+      'statusSummary',
       'testChannel',
     ]);
   });
