@@ -23,6 +23,7 @@ import { WebhookNotifier } from './adapters/notify-webhook/webhookNotifier.js';
 import { AlertChannels } from './app/channels.js';
 import { CheckRunner } from './app/checkRunner.js';
 import { Dispatcher } from './app/dispatcher.js';
+import { FollowUps } from './app/followUps.js';
 import type {
   Clock,
   ConfigJobSource,
@@ -146,6 +147,8 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   const catalog = new Catalog({ config, repository: store, compile, sandbox, logger });
   // Rollups (issue 16): every recorded run also feeds its hourly and daily buckets.
   const rollups = new RollupRecorder({ store, timeZone: settings.statusTimeZone, logger });
+  // Follow-ups run through the runner they follow; built once the lifecycle that tracks them is.
+  let followUps: FollowUps | undefined;
   const runner = new CheckRunner({
     prober,
     clock,
@@ -157,12 +160,14 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     location: settings.location,
     authorizer,
     ...(tracing ? { tracing } : {}),
+    followUps: { after: (job, run, request) => followUps?.after(job, run, request) },
   });
   const tickSchedule = compileCron(settings.tickSchedule, 'UTC');
   if (typeof tickSchedule === 'string') throw new Error(`PULSECHECK_TICK_SCHEDULE ${tickSchedule}`);
   const firstTick = nextOccurrence(tickSchedule, 0) ?? 0;
   const dispatcher = new Dispatcher({ catalog, store, clock, runner, logger, tickSchedule });
   const lifecycle = new Lifecycle({ dispatcher, telemetry, store });
+  followUps = new FollowUps({ catalog, runner, clock, logger, lifecycle });
   const useCases: UseCases = {
     version: VERSION,
     lifecycle,
