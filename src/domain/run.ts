@@ -11,6 +11,7 @@ export type TransportFailureKind = 'timeout' | 'connect' | 'dns' | 'tls' | 'rese
  * Stable reasons a run is not `up`, documented in docs/troubleshooting.md (Error kinds).
  * `conditions`: a response came but a condition failed. `circuit-open`, `overlap`, `overloaded`:
  * the run was skipped. `aborted`: the run was cut short by a shutdown (status `skipped`).
+ * `maintenance`: the occurrence fell in a maintenance window with `checks: "pause"` (status `skipped`).
  * `internal`: a fault of Pulsecheck itself (status `error`).
  * `secret-unavailable`: a secret or token the request needs could not be obtained, so the target
  * was not called (status `error`; the message names the secret, never a value).
@@ -34,6 +35,7 @@ export const RUN_ERROR_KINDS = [
   'overlap',
   'overloaded',
   'aborted',
+  'maintenance',
   'internal',
   'secret-unavailable',
   'blocked-target',
@@ -107,6 +109,8 @@ export interface RunIdentity {
   readonly catchUp?: boolean;
   /** Where the run ran (`PULSECHECK_RUN_LOCATION`). */
   readonly location: string;
+  /** The run falls in a maintenance window (domain/maintenance.ts). Default false. */
+  readonly maintenance?: boolean;
   /** Trigger `followup`: the run whose end started this one. */
   readonly parentRunId?: string;
   /** Runs while an upstream job is down (`whenUpstreamDown: "silent"`). */
@@ -158,6 +162,7 @@ export function buildRun(id: RunIdentity, facts: RunFacts): Run {
   run.location = id.location;
   if (id.parentRunId !== undefined) run.parentRunId = id.parentRunId;
   if (id.catchUp) run.catchUp = true;
+  if (id.maintenance) run.maintenance = true;
   if (id.suppressed) run.suppressed = id.suppressed;
   return run;
 }
