@@ -3,6 +3,7 @@ import { leftovers, planTick, withStarted, type Occurrence } from '../domain/pla
 import { runIdFor, type Run } from '../domain/run.js';
 import type { Schedule } from '../domain/schedule.js';
 import type { Job } from '../domain/job.js';
+import { rankOf } from '../domain/priority.js';
 import type { CheckRunner } from './checkRunner.js';
 import { ScheduleMemo } from './scheduleMemo.js';
 import type { Clock, DispatcherStateStore, JobCatalog, Logger, RunStore } from './ports/index.js';
@@ -93,11 +94,15 @@ export class Dispatcher {
       while (next < occurrences.length) {
         const at = (occurrences[next] as Occurrence).scheduledAt;
         await clock.sleepUntil(at, stop);
+        const due: Array<{ job: Job; occurrence: Occurrence }> = [];
         for (; next < occurrences.length && (occurrences[next] as Occurrence).scheduledAt === at; next++) {
           const occurrence = occurrences[next] as Occurrence;
           const job = byJob.get(occurrence.job);
-          if (job) runs.push(this.#start(job, occurrence, end, abort));
+          if (job) due.push({ job, occurrence });
         }
+        // Checks due at one instant start highest priority first: those that find the bulkhead full wait in priority order anyway.
+        due.sort((a, b) => rankOf(a.job.priority) - rankOf(b.job.priority));
+        for (const { job, occurrence } of due) runs.push(this.#start(job, occurrence, end, abort));
       }
     } catch (error) {
       if (!stop?.aborted) throw error;
