@@ -130,7 +130,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   const file = { current: { shared: NO_SHARED_PARTS, channels: options.channels ?? new Map<string, Channel>() } };
   const config =
     options.configSource ??
-    configSourceFor(settings, { env, baseDir: options.baseDir ?? process.cwd(), logger, watch: options.watchJobsFile ?? false, identity, file });
+    configSourceFor(settings, { env, baseDir: options.baseDir ?? process.cwd(), logger, clock, watch: options.watchJobsFile ?? false, identity, file });
   const channels = () => file.current.channels;
   const compile = compileApiJob(env, targets, () => file.current.shared, channels);
   const alertChannels = new AlertChannels({
@@ -225,6 +225,7 @@ function notifiersFor(settings: Settings, targets: NetworkPolicy): Notifier[] {
 function secretParts(settings: Settings, env: Env, options: Overrides, clock: Clock, logger: Logger, targets: NetworkPolicy) {
   const identity = new AzureIdentity(
     options.credentialFactory ?? ((clientId) => createCredential({ inAzure: settings.azure.inAzure, clientId: clientId ?? settings.azure.clientId })),
+    clock,
   );
   const secretStore = settings.keyVault
     ? new KeyVaultSecretStore({ ...settings.keyVault, credential: () => identity.credential() })
@@ -256,10 +257,10 @@ interface Sinks {
 function telemetrySinks(settings: Settings, env: Env, logger: Logger, clock: Clock): Sinks {
   const tracer = settings.datadogAgentUrl ? startTracer(env) : undefined;
   const appInsights = settings.appInsightsConnectionString
-    ? new AppInsightsTelemetry({ connectionString: settings.appInsightsConnectionString, version: VERSION })
+    ? new AppInsightsTelemetry({ connectionString: settings.appInsightsConnectionString, version: VERSION, clock })
     : undefined;
-  const datadog = tracer && settings.datadogAgentUrl ? new DatadogTelemetry(tracer, settings.datadogAgentUrl) : undefined;
-  const prometheus = settings.prometheus ? new PrometheusTelemetry() : undefined;
+  const datadog = tracer && settings.datadogAgentUrl ? new DatadogTelemetry(tracer, settings.datadogAgentUrl, clock) : undefined;
+  const prometheus = settings.prometheus ? new PrometheusTelemetry(clock) : undefined;
   const on: TelemetrySink[] = [new LogTelemetry(logger)];
   for (const sink of [appInsights, datadog, prometheus]) if (sink) on.push(sink);
   const fanOut = new FanOutTelemetry(on, { logger, clock });

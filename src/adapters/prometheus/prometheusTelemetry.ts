@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CircuitState, ComponentHealth, HealthContributor, MetricsExposition, TelemetrySink } from '../../app/ports/index.js';
+import type { CircuitState, Clock, ComponentHealth, HealthContributor, MetricsExposition, TelemetrySink } from '../../app/ports/index.js';
 import type { Job } from '../../domain/job.js';
 import { PRIORITIES, type Priority } from '../../domain/priority.js';
 import type { Run } from '../../domain/run.js';
@@ -44,6 +44,7 @@ export class PrometheusTelemetry implements TelemetrySink, MetricsExposition, He
   readonly name = 'prometheus';
   readonly #registry = new Registry();
   #lastScrapeAt: number | undefined;
+  readonly #clock: Clock;
   readonly #series = new Map<string, JobSeries>();
   readonly #success = this.#gauge('probe_success', 'Whether the last run of the check was up (1) or not (0)');
   readonly #duration = this.#gauge('probe_duration_seconds', 'Duration of the last run, all attempts included, in seconds');
@@ -67,6 +68,11 @@ export class PrometheusTelemetry implements TelemetrySink, MetricsExposition, He
     registers: [this.#registry],
   });
 
+  /** `clock` stamps the last scrape, shown in the health detail. */
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
   get contentType(): string {
     return this.#registry.contentType;
   }
@@ -74,7 +80,7 @@ export class PrometheusTelemetry implements TelemetrySink, MetricsExposition, He
   async expose(): Promise<string> {
     this.#fill();
     const text = await this.#registry.metrics();
-    this.#lastScrapeAt = Date.now();
+    this.#lastScrapeAt = this.#clock.now();
     return text;
   }
 
