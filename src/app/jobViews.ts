@@ -5,7 +5,7 @@ import { jobDetailView, jobViewJson, type JobView } from './views.js';
 
 export interface JobViewsDeps {
   readonly catalog: JobCatalog;
-  readonly store: Pick<JobStateStore, 'loadState' | 'loadStates'>;
+  readonly store: Pick<JobStateStore, 'loadState' | 'loadStates' | 'loadLocations'>;
   readonly clock: Clock;
 }
 
@@ -33,11 +33,15 @@ export class JobViews {
     return this.#lastList.text;
   }
 
-  /** One job with its state and definition: as written, or with `resolved` as it runs. */
+  /**
+   * One job with its state and definition: as written, or with `resolved` as it runs; `state` is this
+   * location's, `locations` every location's that ran it (issue 13, item 5).
+   */
   async get(name: string, resolved = false): Promise<JobView> {
     const { catalog, store, clock } = this.#deps;
     const job = await catalog.get(name);
     if (!job) throw notFound(`job "${name}"`);
-    return jobDetailView(job, (await store.loadState(job.name)) ?? INITIAL_STATE, clock.now(), resolved);
+    const [state, locations] = await Promise.all([store.loadState(job.name), store.loadLocations(job.name)]);
+    return { ...jobDetailView(job, state ?? INITIAL_STATE, clock.now(), resolved), locations: Object.fromEntries([...locations].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
   }
 }

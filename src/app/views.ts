@@ -23,7 +23,10 @@ export interface JobView {
   readonly timeoutSeconds: number;
   readonly retry: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number; deadlineSeconds: number };
   readonly circuitBreaker: { failureThreshold: number; halfOpenAfterSeconds: number } | false;
+  /** This location's state (`PULSECHECK_RUN_LOCATION`). */
   readonly state: JobState;
+  /** `GET /api/jobs/{name}`: the state in each location that has run the job, by location name. */
+  readonly locations?: Readonly<Record<string, JobState>>;
   /** `GET /api/jobs/{name}`: the job as written (`extends`, `params`, references), credentials masked. */
   readonly definition?: Readonly<Record<string, unknown>>;
   /** `GET /api/jobs/{name}?resolved=true`: as it runs (defaults and templates merged), references unresolved, credentials masked. */
@@ -31,7 +34,7 @@ export interface JobView {
 }
 
 type Head = Pick<JobView, 'name' | 'description' | 'source' | 'etag' | 'enabled' | 'method' | 'url' | 'schedule'>;
-type Tail = Omit<JobView, keyof Head | 'nextRunAt' | 'state' | 'definition' | 'resolved'>;
+type Tail = Omit<JobView, keyof Head | 'nextRunAt' | 'state' | 'locations' | 'definition' | 'resolved'>;
 
 /**
  * What a job's view holds besides its next run and state, made once per job object (a job is a new
