@@ -27,6 +27,7 @@ import type {
   Clock,
   ConfigJobSource,
   HealthContributor,
+  LeaseProvider,
   Logger,
   MetricsExposition,
   Notifier,
@@ -47,6 +48,7 @@ import { JobAdmin } from './app/jobAdmin.js';
 import { RollupRecorder, withRollups } from './app/rollups.js';
 import { Uptime } from './app/uptime.js';
 import { configSourceFor, storeFor } from './compositionStorage.js';
+import { leasesFor } from './compositionLeases.js';
 import { compileApiJob } from './config/apiJob.js';
 import { RequestAuthorizer } from './app/requestAuth.js';
 import { checkCatalogSecrets, SecretResolver } from './app/secrets.js';
@@ -89,12 +91,19 @@ export interface BuildOptions extends Overrides {
   readonly logFd?: number;
   /** Re-read the jobs file when it changes (the local host). Default false. */
   readonly watchJobsFile?: boolean;
+  /**
+   * Build `leases`, the timers' listener locks in storage (the local host, which must take them as
+   * the Functions host does; in Azure the platform takes them). Default false.
+   */
+  readonly timerLeases?: boolean;
 }
 
 export interface Deps {
   readonly useCases: UseCases;
   readonly settings: Settings;
   readonly logger: Logger;
+  /** The timers' listener locks, with `timerLeases` and storage configured; else none (one instance). */
+  readonly leases?: LeaseProvider;
   /** Stores pending writes, stops watching the jobs file and closes pooled connections; call after the last check. */
   close(): Promise<void>;
 }
@@ -197,10 +206,12 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     checkSecrets: () => checkCatalogSecrets(catalog, secrets),
     uptime: new Uptime({ store, catalog, clock, timeZone: settings.statusTimeZone }),
   };
+  const leases = options.timerLeases ? leasesFor(settings, logger, identity) : undefined;
   return {
     useCases,
     settings,
     logger,
+    ...(leases ? { leases } : {}),
     close: async () => {
       config.close();
       await Promise.all([prober.close(), oauth2.close(), alertChannels.close(), store.close()]);

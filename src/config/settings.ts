@@ -72,6 +72,12 @@ const settingsSchema = z.object({
     z.enum(['inline'], { error: 'must be "inline" ("queue" dispatch is not available in this version)' }),
   ),
   PULSECHECK_PORT: integer(0, 65_535, 7071),
+  // The timer singleton (issue 13): instances with one host id share the timers' listener locks.
+  AzureFunctionsWebHost__hostid: z
+    .string()
+    .trim()
+    .regex(/^([a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?)?$/, 'must be 1-32 lower-case letters, digits or "-", not starting or ending with "-" (the Functions host id rule)')
+    .optional(),
   PULSECHECK_MAX_CONCURRENCY: integer(1, 10_000, 1_024),
   PULSECHECK_MAX_CONNECTIONS_PER_ORIGIN: integer(1, 1_000, 32),
   PULSECHECK_SHUTDOWN_GRACE_SECONDS: integer(0, 600, 10),
@@ -174,6 +180,8 @@ export interface Settings {
   readonly tickSchedule: string;
   readonly dispatch: 'inline';
   readonly port: number;
+  /** `AzureFunctionsWebHost__hostid`: the app's host id, which names its timer locks; unset: the host's default. */
+  readonly hostId: string | undefined;
   /** Checks running at once in this process (the bulkhead). */
   readonly maxConcurrency: number;
   readonly maxConnectionsPerOrigin: number;
@@ -277,6 +285,7 @@ export function loadSettings(env: Env): Settings {
     tickSchedule: s.PULSECHECK_TICK_SCHEDULE,
     dispatch: s.PULSECHECK_DISPATCH,
     port: s.PULSECHECK_PORT,
+    hostId: s.AzureFunctionsWebHost__hostid || undefined,
     maxConcurrency: s.PULSECHECK_MAX_CONCURRENCY,
     maxConnectionsPerOrigin: s.PULSECHECK_MAX_CONNECTIONS_PER_ORIGIN,
     shutdownGraceMs: s.PULSECHECK_SHUTDOWN_GRACE_SECONDS * 1_000,

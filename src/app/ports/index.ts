@@ -11,4 +11,5 @@ export type { MetricsExposition } from './metrics.js';
 export type { JobRepository, StoredJob } from './jobs.js';
 export type { RateDecision, RateLimiter } from './rateLimit.js';
 export type { Notifier } from './notifier.js';
+export type { Lease, LeaseProvider } from './lease.js';
 export type { CompactionReport, RollupQuery, RollupStore } from './rollups.js';
