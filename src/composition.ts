@@ -26,6 +26,7 @@ import { Dispatcher } from './app/dispatcher.js';
 import type {
   Clock,
   ConfigJobSource,
+  DeadLetterQueue,
   HealthContributor,
   LeaseProvider,
   Logger,
@@ -49,6 +50,8 @@ import { RollupRecorder, withRollups } from './app/rollups.js';
 import { Uptime } from './app/uptime.js';
 import { configSourceFor, storeFor } from './compositionStorage.js';
 import { leasesFor } from './compositionLeases.js';
+import { deadLetterQueueFor } from './compositionDeadLetters.js';
+import { DeadLetters } from './app/deadLetters.js';
 import { compileApiJob } from './config/apiJob.js';
 import { RequestAuthorizer } from './app/requestAuth.js';
 import { checkCatalogSecrets, SecretResolver } from './app/secrets.js';
@@ -78,6 +81,8 @@ export interface Overrides {
   readonly channels?: ReadonlyMap<string, Channel>;
   /** One notifier per channel type. Default: the undici (through the target guard) and SMTP ones. */
   readonly notifiers?: readonly Notifier[];
+  /** The poison queue (queue mode). Default: in the storage account, in memory without one; none in inline mode. */
+  readonly deadLetterQueue?: DeadLetterQueue;
 }
 
 export interface BuildOptions extends Overrides {
@@ -171,6 +176,13 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   const firstTick = nextOccurrence(tickSchedule, 0) ?? 0;
   const dispatcher = new Dispatcher({ catalog, store, clock, runner, logger, tickSchedule });
   const lifecycle = new Lifecycle({ dispatcher, telemetry, store });
+  const deadLetters = new DeadLetters({
+    queue: options.deadLetterQueue ?? deadLetterQueueFor(settings, identity, clock),
+    audit: store,
+    clock,
+    logger,
+    retentionDays: settings.retentionDays,
+  });
   const useCases: UseCases = {
     version: VERSION,
     lifecycle,
@@ -186,6 +198,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
         { name: 'storage', health: () => store.health() },
         { name: 'jobsFile', health: () => catalog.health() },
         secrets,
+        deadLetters,
         ...sinks.contributors,
       ],
     }),
@@ -204,6 +217,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     ...(sinks.metrics ? { metrics: sinks.metrics } : {}),
     compileApiJob: (definition) => compile(definition, sandbox),
     checkSecrets: () => checkCatalogSecrets(catalog, secrets),
+    deadLetters,
     uptime: new Uptime({ store, catalog, clock, timeZone: settings.statusTimeZone }),
   };
   const leases = options.timerLeases ? leasesFor(settings, logger, identity) : undefined;

@@ -1,5 +1,6 @@
 import type { AlertChannels } from './channels.js';
 import type { CompileJob } from './catalog.js';
+import type { DeadLetters } from './deadLetters.js';
 import type { Health } from './health.js';
 import type { JobAdmin } from './jobAdmin.js';
 import type { JobViews } from './jobViews.js';
@@ -35,6 +36,8 @@ export interface UseCases {
    * the jobs file in use, within the API's sandbox (config/apiJob.ts).
    */
   readonly compileApiJob: (definition: Readonly<Record<string, unknown>>) => ReturnType<CompileJob>;
+  /** Dead letters of queue dispatch: list, retry, count, retention (docs/scaling.md). */
+  readonly deadLetters: DeadLetters;
   /** Uptime, SLA and trend figures from the rollups (the status page, `/api/sla`, `/api/jobs/{name}/stats`). */
   readonly uptime: Uptime;
   /** Reads every secret the jobs reference, fresh (`pulsecheck validate --secrets`). */

@@ -69,7 +69,7 @@ const settingsSchema = z.object({
     message: 'must be NCRONTAB with 5 or 6 fields, e.g. "*/10 * * * * *"',
   }),
   PULSECHECK_DISPATCH: text('inline').pipe(
-    z.enum(['inline'], { error: 'must be "inline" ("queue" dispatch is not available in this version)' }),
+    z.enum(['inline', 'queue'], { error: 'must be "inline" or "queue"' }),
   ),
   PULSECHECK_PORT: integer(0, 65_535, 7071),
   // The timer singleton (issue 13): instances with one host id share the timers' listener locks.
@@ -178,7 +178,8 @@ export interface Settings {
    */
   readonly jobsOverlay: string | undefined;
   readonly tickSchedule: string;
-  readonly dispatch: 'inline';
+  /** `inline`: the tick runs due checks itself; `queue`: one message per occurrence on `pulsecheck-checks` (docs/scaling.md). */
+  readonly dispatch: 'inline' | 'queue';
   readonly port: number;
   /** `AzureFunctionsWebHost__hostid`: the app's host id, which names its timer locks; unset: the host's default. */
   readonly hostId: string | undefined;

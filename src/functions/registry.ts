@@ -12,6 +12,7 @@ import { listAudit, listRuns, retention } from './handlers/history.js';
 import { createJob, deleteJob, replaceJob, runUnsaved } from './handlers/jobAdmin.js';
 import { openApi } from './handlers/openapi.js';
 import { testChannel } from './handlers/channels.js';
+import { listDeadLetters, retryDeadLetter } from './handlers/deadLetters.js';
 
 export interface TimerFunction {
   readonly trigger: 'timer';
@@ -68,12 +69,15 @@ export const registry: readonly FunctionDefinition[] = [
   { trigger: 'http', name: 'listAudit', methods: ['GET'], route: 'audit', role: 'admin', handler: (u) => listAudit(u.admin) },
   // Alerting (issue 15): a test notification through a channel of the jobs file.
   { trigger: 'http', name: 'testChannel', methods: ['POST'], route: 'channels/{name}/test', role: 'operator', handler: (u) => testChannel(u.channels) },
+  // Dead letters of queue dispatch (issue 13): readers list them, admins put one back.
+  { trigger: 'http', name: 'listDeadLetters', methods: ['GET'], route: 'deadletters', role: 'reader', handler: (u) => listDeadLetters(u.deadLetters) },
+  { trigger: 'http', name: 'retryDeadLetter', methods: ['POST'], route: 'deadletters/{id}/retry', role: 'admin', handler: (u) => retryDeadLetter(u.deadLetters) },
   { trigger: 'http', name: 'openApi', methods: ['GET'], route: 'openapi.json', role: 'anonymous', handler: (u) => openApi(u.version) },
   {
     trigger: 'timer',
     name: 'retention',
     schedule: { setting: 'PULSECHECK_RETENTION_SCHEDULE', fallback: DEFAULT_RETENTION_SCHEDULE },
-    handler: (u) => retention(u.admin),
+    handler: (u) => retention(u.admin, u.deadLetters),
   },
 ];
 

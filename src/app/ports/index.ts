@@ -12,4 +12,5 @@ export type { JobRepository, StoredJob } from './jobs.js';
 export type { RateDecision, RateLimiter } from './rateLimit.js';
 export type { Notifier } from './notifier.js';
 export type { Lease, LeaseProvider } from './lease.js';
+export type { DeadLetterQueue, PoisonMessage } from './deadLetters.js';
 export type { CompactionReport, RollupQuery, RollupStore } from './rollups.js';
