@@ -4,6 +4,7 @@ import type { AzureIdentity } from './adapters/azure-identity/azureIdentity.js';
 import { BlobJobCatalog } from './adapters/blob-catalog/blobCatalog.js';
 import { FileJobCatalog } from './adapters/file-catalog/fileCatalog.js';
 import { MemoryStore } from './adapters/memory-store/memoryStore.js';
+import { AlertsTable } from './adapters/table-store/alertsTable.js';
 import { AuditTable } from './adapters/table-store/auditTable.js';
 import { DispatcherTable } from './adapters/table-store/dispatcherTable.js';
 import { JobStateTable } from './adapters/table-store/jobStateTable.js';
@@ -50,6 +51,7 @@ export function tableStore(options: TableStoreOptions): StateStore {
   const audit = new AuditTable(tables, TABLE.audit);
   const jobs = new JobsTable(tables, JOBS_CACHE_MS, options.clock);
   const rollups = new RollupsTable(tables, options.clock, options.logger);
+  const alerts = new AlertsTable(tables);
   return {
     kind: storage.kind,
     durable: storage.durable,
@@ -84,6 +86,14 @@ export function tableStore(options: TableStoreOptions): StateStore {
     createJob: (job) => jobs.createJob(job),
     replaceJob: (job, etag) => jobs.replaceJob(job, etag),
     deleteJob: (name, etag) => jobs.deleteJob(name, etag),
+    loadAlert: (job, rule) => alerts.loadAlert(job, rule),
+    commitAlert: (next, expected, deliveries) => alerts.commitAlert(next, expected, deliveries),
+    listAlerts: () => alerts.listAlerts(),
+    dueDeliveries: (now, max) => alerts.dueDeliveries(now, max),
+    claimDelivery: (entry, until) => alerts.claimDelivery(entry, until),
+    completeDelivery: (entry) => alerts.completeDelivery(entry),
+    failDelivery: (entry, failure) => alerts.failDelivery(entry, failure),
+    countDeadDeliveries: () => alerts.countDeadDeliveries(),
   };
 }
 
@@ -96,6 +106,7 @@ export interface ConfigSourceOptions {
   readonly env: Env;
   readonly baseDir: string;
   readonly logger: Logger;
+  readonly clock: Clock;
   /** Watch the local jobs file for changes (the local host). */
   readonly watch: boolean;
   /** For a jobs blob without a SAS token. */
@@ -113,7 +124,7 @@ export interface ConfigSourceOptions {
  * jobs in use.
  */
 export function configSourceFor(settings: Settings, options: ConfigSourceOptions): ConfigJobSource {
-  const { env, baseDir, logger, file } = options;
+  const { env, baseDir, logger, clock, file } = options;
   const load = (base: { name: string; text: string }, overlay?: { name: string; text: string }) => {
     const { jobs, ...parts } = loadJobsFiles(base, overlay, env);
     file.current = parts;
@@ -125,7 +136,7 @@ export function configSourceFor(settings: Settings, options: ConfigSourceOptions
     }
     const name = new URL(settings.jobsUrl).pathname.split('/').pop() || 'jobs blob';
     const credential = settings.storageIdentity && options.identity ? lazyCredential(options.identity, settings.storageIdentity.clientId) : undefined;
-    return new BlobJobCatalog({ url: settings.jobsUrl, ...(credential ? { credential } : {}), logger, parse: (text) => load({ name, text }) });
+    return new BlobJobCatalog({ url: settings.jobsUrl, ...(credential ? { credential } : {}), logger, clock, parse: (text) => load({ name, text }) });
   }
   const at = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
   const overlay = settings.jobsOverlay;

@@ -1,15 +1,18 @@
+import { decideUpstream, type UpstreamDecision } from '../domain/dependencies.js';
 import { invertedTime } from '../domain/history.js';
 import { leftovers, planTick, withStarted, type Occurrence } from '../domain/plan.js';
 import { runIdFor, type Run } from '../domain/run.js';
 import type { Schedule } from '../domain/schedule.js';
 import type { Job } from '../domain/job.js';
+import type { JobState } from '../domain/state.js';
 import type { CheckRunner } from './checkRunner.js';
 import { ScheduleMemo } from './scheduleMemo.js';
-import type { Clock, DispatcherStateStore, JobCatalog, Logger, RunStore } from './ports/index.js';
+import type { Clock, DispatcherStateStore, JobCatalog, JobStateStore, Logger, RunStore } from './ports/index.js';
 
 export interface DispatcherDeps {
   readonly catalog: JobCatalog;
-  readonly store: DispatcherStateStore & Pick<RunStore, 'listRuns'>;
+  /** `loadStates`: the upstream jobs' states, read once per instant that starts a job with `dependsOn`. */
+  readonly store: DispatcherStateStore & Pick<RunStore, 'listRuns'> & Pick<JobStateStore, 'loadStates'>;
   readonly clock: Clock;
   readonly runner: CheckRunner;
   readonly logger: Logger;
@@ -67,7 +70,7 @@ export class Dispatcher {
   readonly #inFlight = new Map<string, InFlight>();
   /** How far each job is planned, as this process last planned or handed back (job → epoch ms). */
   #planned: Record<string, number> = {};
-  /** A save of the cursors is queued (starts and ends of runs are saved together, not one by one). */
+  /** A save of the cursors is queued (the starts of one instant are saved together, not one by one). */
   #saveQueued = false;
   #lastTick: number | undefined;
   /** Each schedule's occurrences found so far: a tick walks croner once per occurrence, not per job per tick. */
@@ -93,10 +96,14 @@ export class Dispatcher {
       while (next < occurrences.length) {
         const at = (occurrences[next] as Occurrence).scheduledAt;
         await clock.sleepUntil(at, stop);
+        // The states as they are at this instant, read once for all the dependents it starts.
+        let states: ReadonlyMap<string, JobState> | undefined;
         for (; next < occurrences.length && (occurrences[next] as Occurrence).scheduledAt === at; next++) {
           const occurrence = occurrences[next] as Occurrence;
           const job = byJob.get(occurrence.job);
-          if (job) runs.push(this.#start(job, occurrence, end, abort));
+          if (!job) continue;
+          if (job.dependencies) states ??= await this.#states();
+          runs.push(this.#start(job, occurrence, end, abort, states && this.#upstream(job, byJob, states)));
         }
       }
     } catch (error) {
@@ -104,6 +111,10 @@ export class Dispatcher {
       await this.#exclusive(() => this.#handBack(occurrences.slice(next)));
     }
     const finished = await this.#settledBefore(runs, waitUntil);
+    // The runs that ended are no longer in flight: saved once here, not at each end (at 1 000 jobs,
+    // one save per run end copied every cursor a thousand times a tick). A crash before this save
+    // leaves them named as started: the next tick finds their runs stored and does not repeat them.
+    this.#saveSoon();
     this.#lastTick = clock.now();
     await store.saveLastTick(this.#lastTick);
     const running = runs.length - finished.length;
@@ -125,19 +136,36 @@ export class Dispatcher {
       .sort((a, b) => b.runningMs - a.runningMs);
   }
 
-  #start(job: Job, occurrence: Occurrence, tickEnd: number, abort: AbortSignal | undefined): Promise<Run> {
+  /** Every job's state; none when the store cannot answer (dependents then run). */
+  async #states(): Promise<ReadonlyMap<string, JobState>> {
+    try {
+      return await this.#deps.store.loadStates();
+    } catch (error) {
+      this.#deps.logger.warn({ err: error }, 'job states could not be read; dependents run whatever their upstream jobs do');
+      return new Map();
+    }
+  }
+
+  /** Whether a dependent runs: an upstream job that is disabled or unknown takes nothing down. */
+  #upstream(job: Job, byJob: ReadonlyMap<string, Job>, states: ReadonlyMap<string, JobState>): UpstreamDecision {
+    return decideUpstream(
+      job.name,
+      job.dependencies,
+      (name) => byJob.get(name)?.dependencies?.dependsOn,
+      (name) => (byJob.has(name) ? states.get(name)?.health : undefined),
+    );
+  }
+
+  #start(job: Job, occurrence: Occurrence, tickEnd: number, abort: AbortSignal | undefined, upstream?: UpstreamDecision): Promise<Run> {
     const runId = runIdFor(job.name, occurrence.scheduledAt);
-    const request = { runId, trigger: 'schedule' as const, scheduledAt: occurrence.scheduledAt, catchUp: occurrence.catchUp };
+    const request = { runId, trigger: 'schedule' as const, scheduledAt: occurrence.scheduledAt, catchUp: occurrence.catchUp, ...(upstream ? { upstream } : {}) };
     const run = this.#deps.runner.run(job, request, abort);
     this.#inFlight.set(runId, { job: job.name, scheduledAt: occurrence.scheduledAt, startedAt: this.#deps.clock.now(), tickEnd, run });
     this.#saveSoon();
     // The runner has recorded the run when it settles: its occurrence is no longer in flight.
     void run
       .catch((error: unknown) => this.#deps.logger.error({ err: error, job: job.name, runId }, 'scheduled run failed unexpectedly'))
-      .finally(() => {
-        this.#inFlight.delete(runId);
-        this.#saveSoon();
-      });
+      .finally(() => this.#inFlight.delete(runId));
     return run;
   }
 
@@ -192,7 +220,7 @@ export class Dispatcher {
     return this.#deps.store.saveCursors(withStarted(this.#planned, this.#inFlight.values()));
   }
 
-  /** Queues one save for every start and end of a run until it happens, after any planning in progress. */
+  /** Queues one save for the starts (and, at a tick's end, the ends) of runs until it happens, after any planning in progress. */
   #saveSoon(): void {
     if (this.#saveQueued) return;
     this.#saveQueued = true;

@@ -14,3 +14,4 @@ export type { Notifier } from './notifier.js';
 export type { Lease, LeaseProvider } from './lease.js';
 export type { DeadLetterQueue, PoisonMessage } from './deadLetters.js';
 export type { CompactionReport, RollupQuery, RollupStore } from './rollups.js';
+export type { AlertRecord, AlertStateStore, DeliveryFailure, NewDelivery, OutboxEntry, OutboxStore } from './alerts.js';
