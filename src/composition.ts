@@ -30,7 +30,9 @@ import { FollowUps } from './app/followUps.js';
 import type {
   Clock,
   ConfigJobSource,
+  DeadLetterQueue,
   HealthContributor,
+  LeaseProvider,
   Logger,
   MetricsExposition,
   Notifier,
@@ -52,6 +54,9 @@ import { RollupRecorder, withRollups } from './app/rollups.js';
 import { Uptime } from './app/uptime.js';
 import { StatusSummary } from './app/statusSummary.js';
 import { configSourceFor, storeFor } from './compositionStorage.js';
+import { leasesFor } from './compositionLeases.js';
+import { deadLetterQueueFor } from './compositionDeadLetters.js';
+import { DeadLetters } from './app/deadLetters.js';
 import { compileApiJob } from './config/apiJob.js';
 import { RequestAuthorizer } from './app/requestAuth.js';
 import { checkCatalogSecrets, SecretResolver } from './app/secrets.js';
@@ -82,6 +87,8 @@ export interface Overrides {
   readonly channels?: ReadonlyMap<string, Channel>;
   /** One notifier per channel type. Default: the undici (through the target guard) and SMTP ones. */
   readonly notifiers?: readonly Notifier[];
+  /** The poison queue (queue mode). Default: in the storage account, in memory without one; none in inline mode. */
+  readonly deadLetterQueue?: DeadLetterQueue;
 }
 
 export interface BuildOptions extends Overrides {
@@ -95,12 +102,19 @@ export interface BuildOptions extends Overrides {
   readonly logFd?: number;
   /** Re-read the jobs file when it changes (the local host). Default false. */
   readonly watchJobsFile?: boolean;
+  /**
+   * Build `leases`, the timers' listener locks in storage (the local host, which must take them as
+   * the Functions host does; in Azure the platform takes them). Default false.
+   */
+  readonly timerLeases?: boolean;
 }
 
 export interface Deps {
   readonly useCases: UseCases;
   readonly settings: Settings;
   readonly logger: Logger;
+  /** The timers' listener locks, with `timerLeases` and storage configured; else none (one instance). */
+  readonly leases?: LeaseProvider;
   /** Stores pending writes, stops watching the jobs file and closes pooled connections; call after the last check. */
   close(): Promise<void>;
 }
@@ -178,6 +192,13 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   const lifecycle = new Lifecycle({ dispatcher, telemetry, store, alerting, outbox });
   followUps = new FollowUps({ catalog, runner, clock, logger, lifecycle });
   const uptime = new Uptime({ store, catalog, clock, timeZone: settings.statusTimeZone });
+  const deadLetters = new DeadLetters({
+    queue: options.deadLetterQueue ?? deadLetterQueueFor(settings, identity, clock),
+    audit: store,
+    clock,
+    logger,
+    retentionDays: settings.retentionDays,
+  });
   const useCases: UseCases = {
     version: VERSION,
     lifecycle,
@@ -193,6 +214,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
         { name: 'storage', health: () => store.health() },
         { name: 'jobsFile', health: () => catalog.health() },
         secrets,
+        deadLetters,
         outbox,
         ...sinks.contributors,
       ],
@@ -215,11 +237,14 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     checkSecrets: () => checkCatalogSecrets(catalog, secrets),
     uptime,
     statusSummary: new StatusSummary({ catalog, store, uptime, clock, groupBy: settings.statusGroupBy }),
+    deadLetters,
   };
+  const leases = options.timerLeases ? leasesFor(settings, logger, identity) : undefined;
   return {
     useCases,
     settings,
     logger,
+    ...(leases ? { leases } : {}),
     close: async () => {
       config.close();
       await alerting.settled();

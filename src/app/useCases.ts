@@ -1,6 +1,7 @@
 import type { AlertViews } from './alertViews.js';
 import type { AlertChannels } from './channels.js';
 import type { CompileJob } from './catalog.js';
+import type { DeadLetters } from './deadLetters.js';
 import type { Health } from './health.js';
 import type { JobAdmin } from './jobAdmin.js';
 import type { JobViews } from './jobViews.js';
@@ -39,6 +40,8 @@ export interface UseCases {
    * the jobs file in use, within the API's sandbox (config/apiJob.ts).
    */
   readonly compileApiJob: (definition: Readonly<Record<string, unknown>>) => ReturnType<CompileJob>;
+  /** Dead letters of queue dispatch: list, retry, count, retention (docs/scaling.md). */
+  readonly deadLetters: DeadLetters;
   /** Uptime, SLA and trend figures from the rollups (the status page, `/api/sla`, `/api/jobs/{name}/stats`). */
   readonly uptime: Uptime;
   /** The status page's data (`GET /api/status/summary`). */

@@ -71,9 +71,15 @@ const settingsSchema = z.object({
     message: 'must be NCRONTAB with 5 or 6 fields, e.g. "*/10 * * * * *"',
   }),
   PULSECHECK_DISPATCH: text('inline').pipe(
-    z.enum(['inline'], { error: 'must be "inline" ("queue" dispatch is not available in this version)' }),
+    z.enum(['inline', 'queue'], { error: 'must be "inline" or "queue"' }),
   ),
   PULSECHECK_PORT: integer(0, 65_535, 7071),
+  // The timer singleton (issue 13): instances with one host id share the timers' listener locks.
+  AzureFunctionsWebHost__hostid: z
+    .string()
+    .trim()
+    .regex(/^([a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?)?$/, 'must be 1-32 lower-case letters, digits or "-", not starting or ending with "-" (the Functions host id rule)')
+    .optional(),
   PULSECHECK_MAX_CONCURRENCY: integer(1, 10_000, 1_024),
   PULSECHECK_SHED_AFTER_MS: integer(0, 3_600_000, DEFAULT_SHED_AFTER_MS),
   PULSECHECK_MAX_CONNECTIONS_PER_ORIGIN: integer(1, 1_000, 32),
@@ -185,8 +191,11 @@ export interface Settings {
    */
   readonly jobsOverlay: string | undefined;
   readonly tickSchedule: string;
-  readonly dispatch: 'inline';
+  /** `inline`: the tick runs due checks itself; `queue`: one message per occurrence on `pulsecheck-checks` (docs/scaling.md). */
+  readonly dispatch: 'inline' | 'queue';
   readonly port: number;
+  /** `AzureFunctionsWebHost__hostid`: the app's host id, which names its timer locks; unset: the host's default. */
+  readonly hostId: string | undefined;
   /** Checks running at once in this process (the bulkhead). */
   readonly maxConcurrency: number;
   /** How late a waiting `background` check may be before it is shed (`low`: twice that), in ms. Default 10 000. */
@@ -299,6 +308,7 @@ export function loadSettings(env: Env): Settings {
     tickSchedule: s.PULSECHECK_TICK_SCHEDULE,
     dispatch: s.PULSECHECK_DISPATCH,
     port: s.PULSECHECK_PORT,
+    hostId: s.AzureFunctionsWebHost__hostid || undefined,
     maxConcurrency: s.PULSECHECK_MAX_CONCURRENCY,
     shedAfterMs: s.PULSECHECK_SHED_AFTER_MS,
     maxConnectionsPerOrigin: s.PULSECHECK_MAX_CONNECTIONS_PER_ORIGIN,

@@ -11,8 +11,11 @@ export interface Actor {
   readonly via: 'app-service-auth' | 'function-key' | 'none';
 }
 
-/** `channel.test`: a test notification (`POST /api/channels/{name}/test`); `job` then names the channel. */
-export type AuditAction = 'job.create' | 'job.update' | 'job.delete' | 'channel.test';
+/**
+ * `channel.test`: a test notification (`POST /api/channels/{name}/test`); `job` then names the channel.
+ * `deadletter.retry`: a dead letter put back on the check queue (`POST /api/deadletters/{id}/retry`).
+ */
+export type AuditAction = 'job.create' | 'job.update' | 'job.delete' | 'channel.test' | 'deadletter.retry';
 
 /** One recorded change: who, what, when, and the job before and after, secrets masked. */
 export interface AuditEntry {

@@ -45,6 +45,31 @@ function componentSchemas(): Json {
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const content = (id: string, type = 'application/json') => ({ content: { [type]: { schema: ref(id) } } });
+const DEAD_LETTER = {
+  type: 'object',
+  required: ['id', 'job', 'scheduledAt', 'runId', 'lastError', 'deadLetteredAt', 'expiresAt', 'dequeueCount'],
+  properties: {
+    id: { type: 'string' },
+    job: { type: ['string', 'null'] },
+    scheduledAt: { type: ['string', 'null'], format: 'date-time' },
+    runId: { type: ['string', 'null'] },
+    lastError: { oneOf: [{ type: 'null' }, { type: 'object', properties: { message: { type: 'string' } } }] },
+    deadLetteredAt: { type: 'string', format: 'date-time' },
+    expiresAt: { type: ['string', 'null'], format: 'date-time' },
+    dequeueCount: { type: 'integer' },
+    unreadable: { type: 'string' },
+  },
+};
+const DEAD_LETTER_LIST = {
+  type: 'object',
+  properties: {
+    dispatch: { enum: ['inline', 'queue'] },
+    queue: { type: ['string', 'null'] },
+    count: { type: 'integer' },
+    deadLetters: { type: 'array', items: DEAD_LETTER },
+    truncated: { type: 'boolean' },
+  },
+};
 const ok = (description: string, id: string, headers?: Json) => ({ description, ...content(id), ...(headers ? { headers } : {}) });
 const problem = (description: string) => ({ description, ...content('Problem', 'application/problem+json') });
 
@@ -52,8 +77,8 @@ const ERRORS: Record<number, string> = {
   400: `Rejected input: \`issues\` names each field and what was expected (a \`{name}\` no job can have; a body nested over ${MAX_JSON_DEPTH} levels)`,
   401: 'No credential this route accepts (a function key, an Entra ID token, or for /metrics the metrics token); `WWW-Authenticate: Bearer`',
   403: "The caller's role is below the route's (`x-pulsecheck-role`)",
-  404: 'No such job or channel (or, for /metrics, the Prometheus sink is off)',
-  409: 'The job is defined in the jobs file (read-only here), or the name is taken',
+  404: 'No such job, channel or dead letter (or, for /metrics, the Prometheus sink is off)',
+  409: 'The job is defined in the jobs file (read-only here), or the name is taken; for a dead letter, queue mode is off',
   412: 'The job has changed since it was read (`If-Match` does not match its ETag)',
   413: `The body is over ${MAX_BODY_BYTES} bytes`,
   415: 'The body is not JSON (`content-type: application/json`)',
@@ -216,6 +241,23 @@ export function openApiDocument(version: string): Json {
           summary: 'Send a test notification through a channel (audited); 200 also when the receiver refused it',
           ...as('operator'),
           responses: { 200: ok('What happened', 'ChannelTest'), ...errors(400, 404) },
+        },
+      },
+      '/deadletters': {
+        get: {
+          operationId: 'listDeadLetters',
+          summary: 'The oldest dead letters of queue dispatch (at most 32) and their count; an empty list in inline mode',
+          ...as('reader'),
+          responses: { 200: { description: 'Dead letters (docs/api.md, Dead letters)', content: { 'application/json': { schema: DEAD_LETTER_LIST } } } },
+        },
+      },
+      '/deadletters/{id}/retry': {
+        parameters: [{ name: 'id', in: 'path', required: true, description: "A dead letter's id, as GET /deadletters lists it", schema: { type: 'string', pattern: '^[A-Za-z0-9-]{1,100}$' } }],
+        post: {
+          operationId: 'retryDeadLetter',
+          summary: 'Put a dead letter back on the check queue (audited); 409 in inline mode',
+          ...as('admin'),
+          responses: { 200: { description: 'The dead letter put back', content: { 'application/json': { schema: { type: 'object', properties: { retried: DEAD_LETTER } } } } }, ...errors(400, 404, 409) },
         },
       },
       '/sla': {

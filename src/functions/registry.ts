@@ -12,6 +12,7 @@ import { listAudit, listRuns, retention } from './handlers/history.js';
 import { createJob, deleteJob, replaceJob, runUnsaved } from './handlers/jobAdmin.js';
 import { openApi } from './handlers/openapi.js';
 import { testChannel } from './handlers/channels.js';
+import { listDeadLetters, retryDeadLetter } from './handlers/deadLetters.js';
 import { jobStats, sla } from './handlers/uptime.js';
 import { listAlerts } from './handlers/alerts.js';
 import { statusAsset, statusPage, statusSummary } from './handlers/status.js';
@@ -78,6 +79,9 @@ export const registry: readonly FunctionDefinition[] = [
   // Alerting (issue 15): the triggered alerts; a test notification through a channel of the jobs file.
   { trigger: 'http', name: 'listAlerts', methods: ['GET'], route: 'alerts', role: 'reader', handler: (u) => listAlerts(u.alerts) },
   { trigger: 'http', name: 'testChannel', methods: ['POST'], route: 'channels/{name}/test', role: 'operator', handler: (u) => testChannel(u.channels) },
+  // Dead letters of queue dispatch (issue 13): readers list them, admins put one back.
+  { trigger: 'http', name: 'listDeadLetters', methods: ['GET'], route: 'deadletters', role: 'reader', handler: (u) => listDeadLetters(u.deadLetters) },
+  { trigger: 'http', name: 'retryDeadLetter', methods: ['POST'], route: 'deadletters/{id}/retry', role: 'admin', handler: (u) => retryDeadLetter(u.deadLetters) },
   // Uptime, SLA and trends from the rollups (issue 16).
   { trigger: 'http', name: 'sla', methods: ['GET'], route: 'sla', role: 'reader', handler: (u) => sla(u.uptime) },
   { trigger: 'http', name: 'jobStats', methods: ['GET'], route: 'jobs/{name}/stats', role: 'reader', handler: (u) => jobStats(u.uptime) },
@@ -90,7 +94,7 @@ export const registry: readonly FunctionDefinition[] = [
     trigger: 'timer',
     name: 'retention',
     schedule: { setting: 'PULSECHECK_RETENTION_SCHEDULE', fallback: DEFAULT_RETENTION_SCHEDULE },
-    handler: (u) => retention(u.admin),
+    handler: (u) => retention(u.admin, u.deadLetters),
   },
 ];
 

@@ -54,6 +54,12 @@ function steps(target: string): Step[] {
     { name: 'deleteJob', needs: 'admin', ok: 204, request: (id, state) => ({ method: 'DELETE', path: `/jobs/${job(id)}`, headers: { 'if-match': state.get('etag') ?? '"none"' } }) },
     { name: 'listAudit', needs: 'admin', ok: 200, request: () => ({ method: 'GET', path: '/audit' }) },
     { name: 'testChannel', needs: 'operator', ok: 200, request: () => ({ method: 'POST', path: '/channels/platform/test' }) },
+    { name: 'listAlerts', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/alerts' }) },
+    { name: 'sla', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/sla' }) },
+    { name: 'jobStats', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/jobs/fileJob/stats' }) },
+    { name: 'listDeadLetters', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/deadletters' }) },
+    // Inline mode here: an admin gets past the role check to "queue mode is off" (409).
+    { name: 'retryDeadLetter', needs: 'admin', ok: 409, request: () => ({ method: 'POST', path: '/deadletters/00000000-0000-0000-0000-000000000000/retry' }) },
   ];
 }
 

@@ -13,6 +13,8 @@ import { DEFAULT_PORTS, isListening, startAzurite, type AzuriteOptions, type Run
 import { localEnv } from './localSettings.js';
 import type { Settings } from '../../config/settings.js';
 import { TimerRunner } from './timerRunner.js';
+import { SingletonTimer } from './singletonTimer.js';
+import { defaultHostId, singletonOptions } from './singletonOptions.js';
 
 export interface LocalHostOptions extends Omit<BuildOptions, 'env' | 'baseDir'> {
   /** The app directory: `local.settings.json` and a relative jobs file are found here. Default cwd. */
@@ -68,13 +70,20 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   });
   const { port } = server.address() as AddressInfo;
   env.WEBSITE_HOSTNAME ??= `${hostname}:${port}`;
+  // Like func start: local hosts in one app folder are instances of one app, sharing timer locks.
+  if (!env.AzureFunctionsWebHost__hostid?.trim()) {
+    env.AzureFunctionsWebHost__hostid = defaultHostId(dir);
+    settings = { ...settings, hostId: env.AzureFunctionsWebHost__hostid };
+  }
+  let singleton: ReturnType<typeof singletonOptions>;
 
   let deps: Deps;
   let azurite: RunningAzurite | undefined;
   try {
+    singleton = singletonOptions(dir);
     azurite = options.store ? undefined : await embeddedAzurite(settings, dir, options.azurite?.ports);
     if (azurite) settings = { ...settings, storageConnection: azurite.connectionString };
-    deps = buildDeps(settings, { watchJobsFile: true, ...options, env, baseDir: dir });
+    deps = buildDeps(settings, { watchJobsFile: true, timerLeases: !options.store, ...options, env, baseDir: dir });
   } catch (error) {
     server.close();
     await azurite?.stop();
@@ -85,11 +94,14 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   const functions = hostedHttpFunctions(deps.useCases, { ...deps.settings.access, host: 'local' });
   listener = requestListener(functions, deps.logger, allowedHosts(env.WEBSITE_HOSTNAME));
 
-  const timers = registry.flatMap((fn) =>
-    fn.trigger === 'timer'
-      ? [new TimerRunner(fn.name, env[fn.schedule.setting]?.trim() || fn.schedule.fallback, fn.handler(deps.useCases), deps.logger)]
-      : [],
-  );
+  // Each timer on one instance at a time (the holder of its lock in storage), as in Azure.
+  const { leases } = deps;
+  const timers = registry.flatMap((fn) => {
+    if (fn.trigger !== 'timer') return [];
+    const schedule = env[fn.schedule.setting]?.trim() || fn.schedule.fallback;
+    const runner = () => new TimerRunner(fn.name, schedule, fn.handler(deps.useCases), deps.logger);
+    return [leases ? new SingletonTimer(fn.name, schedule, leases.listenerLease(fn.name, singleton.lockPeriodMs), runner, deps.logger, singleton) : runner()];
+  });
   const schedules = timers.map((timer) => ({ name: timer.name, schedule: timer.schedule }));
   for (const timer of timers) timer.start();
 

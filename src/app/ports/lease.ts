@@ -1,0 +1,28 @@
+/**
+ * A lease on one named lock shared by every instance of the app: what the Functions host takes for
+ * a timer function (a blob lease, `azure-webjobs-hosts/locks/<hostId>/Host.Functions.<name>.Listener`),
+ * so that one instance runs the schedule. The local host takes the same.
+ */
+export interface Lease {
+  /** Where the lock lives, for logs (e.g. the blob's path). */
+  readonly name: string;
+  /** Takes the lease if no instance holds it. `true`: this instance holds it now. Never throws. */
+  acquire(): Promise<boolean>;
+  /**
+   * Extends the lease by its period. `false`: it is lost (it expired and another instance took it,
+   * or storage did not answer); the holder must stop acting on it. Never throws.
+   */
+  renew(): Promise<boolean>;
+  /** Gives the lease up, so another instance takes it at once. Never throws. */
+  release(): Promise<void>;
+}
+
+/** Makes the leases of one app (one host id). */
+export interface LeaseProvider {
+  /**
+   * The lease of a timer function's listener lock.
+   * @param functionName the function's name in the registry, e.g. `dispatcher`
+   * @param periodMs how long the lease lasts unless renewed, in ms (15 000 to 60 000, a blob lease's range)
+   */
+  listenerLease(functionName: string, periodMs: number): Lease;
+}
