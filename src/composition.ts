@@ -26,6 +26,7 @@ import { AlertChannels } from './app/channels.js';
 import { OutboxPump } from './app/outbox.js';
 import { CheckRunner } from './app/checkRunner.js';
 import { Dispatcher } from './app/dispatcher.js';
+import { FollowUps } from './app/followUps.js';
 import type {
   Clock,
   ConfigJobSource,
@@ -58,6 +59,7 @@ import { NO_SHARED_PARTS } from './config/resolveJob.js';
 import type { Settings } from './config/settings.js';
 import type { Env } from './config/substitute.js';
 import type { Channel } from './domain/alerting/channel.js';
+import type { MaintenanceWindow } from './domain/maintenance.js';
 import { networkPolicy, type NetworkPolicy } from './domain/network.js';
 import { compileCron, nextOccurrence } from './domain/schedule.js';
 
@@ -130,12 +132,12 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   const store = options.store ?? storeFor(settings, logger, identity, clock);
   // What API jobs and alerts take from the jobs file: `defaults` and `templates` (issue 14) and
   // `channels` (issue 15), kept to the version in use.
-  const file = { current: { shared: NO_SHARED_PARTS, channels: options.channels ?? new Map<string, Channel>() } };
+  const file = { current: { shared: NO_SHARED_PARTS, channels: options.channels ?? new Map<string, Channel>(), maintenance: [] as readonly MaintenanceWindow[] } };
   const config =
     options.configSource ??
     configSourceFor(settings, { env, baseDir: options.baseDir ?? process.cwd(), logger, clock, watch: options.watchJobsFile ?? false, identity, file });
   const channels = () => file.current.channels;
-  const compile = compileApiJob(env, targets, () => file.current.shared, channels);
+  const compile = compileApiJob(env, targets, () => file.current.shared, channels, () => file.current.maintenance);
   const alertChannels = new AlertChannels({
     channels,
     notifiers: options.notifiers ?? notifiersFor(settings, targets),
@@ -151,6 +153,8 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   const catalog = new Catalog({ config, repository: store, compile, sandbox, logger });
   // Rollups (issue 16): every recorded run also feeds its hourly and daily buckets.
   const rollups = new RollupRecorder({ store, timeZone: settings.statusTimeZone, logger });
+  // Follow-ups run through the runner they follow; built once the lifecycle that tracks them is.
+  let followUps: FollowUps | undefined;
   const runner = new CheckRunner({
     prober,
     clock,
@@ -163,12 +167,14 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     authorizer,
     alerting,
     ...(tracing ? { tracing } : {}),
+    followUps: { after: (job, run, request) => followUps?.after(job, run, request) },
   });
   const tickSchedule = compileCron(settings.tickSchedule, 'UTC');
   if (typeof tickSchedule === 'string') throw new Error(`PULSECHECK_TICK_SCHEDULE ${tickSchedule}`);
   const firstTick = nextOccurrence(tickSchedule, 0) ?? 0;
   const dispatcher = new Dispatcher({ catalog, store, clock, runner, logger, tickSchedule });
   const lifecycle = new Lifecycle({ dispatcher, telemetry, store, alerting, outbox });
+  followUps = new FollowUps({ catalog, runner, clock, logger, lifecycle });
   const useCases: UseCases = {
     version: VERSION,
     lifecycle,

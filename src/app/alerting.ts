@@ -1,7 +1,9 @@
 import { combineLocations } from '../domain/alerting/locations.js';
 import type { AlertRun } from '../domain/alerting/event.js';
 import { INITIAL_ALERT_STATE, decideAlert, type AlertRule, type NotifyEffect } from '../domain/alerting/rule.js';
+import { silencedByUpstream } from '../domain/dependencies.js';
 import type { Job } from '../domain/job.js';
+import { suppressesAlerts } from '../domain/maintenance.js';
 import type { Run } from '../domain/run.js';
 import type { AlertRecord, AlertStateStore, Clock, Logger, NewDelivery, Telemetry } from './ports/index.js';
 
@@ -42,7 +44,8 @@ export class Alerting {
   /** Decides the job's alert rules for `run`, in the background. Returns at once; never throws. */
   observe(job: Job, run: Run): void {
     const rules = job.alerts ?? [];
-    if (rules.length === 0) return;
+    // A run in a maintenance window, or made or skipped while an upstream job is down, leaves the alerts as they are.
+    if (rules.length === 0 || suppressesAlerts(run) || silencedByUpstream(run)) return;
     const { logger, maxPending = 1_000 } = this.#deps;
     if (this.#pending >= maxPending) {
       logger.error({ job: job.name, runId: run.runId, pending: this.#pending }, 'too many alert decisions waiting for the store; this run is not folded into the alerts');

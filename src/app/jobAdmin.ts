@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, AuditAction, AuditEntry } from '../domain/audit.js';
 import { auditKey } from '../domain/audit.js';
-import { PulsecheckError, notFound, preconditionFailed } from '../domain/errors.js';
+import { PulsecheckError, notFound, preconditionFailed, validationError } from '../domain/errors.js';
+import { linkProblems } from '../domain/jobGraph.js';
 import { decodeCursor, runKey, toPage, type Page } from '../domain/history.js';
 import type { Job } from '../domain/job.js';
 import { maskDefinition } from '../domain/mask.js';
+import { ROLLUP_RETENTION_DAYS } from '../domain/rollup.js';
 import type { Run } from '../domain/run.js';
 import { INITIAL_STATE } from '../domain/state.js';
 import type { Catalog } from './catalog.js';
-import type { AuditStore, Clock, JobRepository, JobStateStore, RunStore, StoredJob } from './ports/index.js';
+import type { AuditStore, Clock, JobRepository, JobStateStore, RollupStore, RunStore, StoredJob } from './ports/index.js';
 import { jobView, type JobView } from './views.js';
 
 /** `If-Match`: any revision (`*`), or one of these. */
@@ -16,7 +18,7 @@ export type IfMatch = { readonly any: true } | { readonly etags: readonly string
 
 export interface JobAdminDeps {
   readonly catalog: Catalog;
-  readonly store: JobRepository & JobStateStore & RunStore & AuditStore;
+  readonly store: JobRepository & JobStateStore & RunStore & AuditStore & RollupStore;
   readonly clock: Clock;
   /** Most API jobs there may be; creating one more is `quota_exceeded`. */
   readonly maxApiJobs: number;
@@ -47,6 +49,7 @@ export class JobAdmin {
   async create(job: Job, actor: Actor): Promise<JobView> {
     const { store, clock } = this.#deps;
     await this.#notInFile(job.name);
+    await this.#linksValid(job);
     // One creation at a time in this instance, so that concurrent requests cannot pass the quota together.
     const stored = await this.#oneAtATime(async () => {
       await this.#belowQuota();
@@ -69,6 +72,7 @@ export class JobAdmin {
     }
     const expected = expectedRevision(current, ifMatch);
     const job = named(compiled, current.name);
+    await this.#linksValid(job);
     const stored = await store.replaceJob({ ...current, definition: job.definition, etag: newRevision(), updatedAt: new Date(clock.now()).toISOString() }, expected);
     await this.#audit('job.update', current.name, actor, current.definition, stored.definition);
     return this.#view({ ...job, revision: stored.etag });
@@ -115,6 +119,25 @@ export class JobAdmin {
     return { deleted, before: new Date(before).toISOString(), complete: false };
   }
 
+  /**
+   * Rollup upkeep for the retention timer (issue 16): merges the settled partial buckets and deletes
+   * buckets older than `ROLLUP_RETENTION_DAYS`, `RETENTION_BATCH` buckets per store call, at most
+   * `RETENTION_BATCHES` calls (the next run goes on).
+   */
+  async compactRollups(): Promise<{ compacted: number; deleted: number; complete: boolean }> {
+    const { store, clock } = this.#deps;
+    const now = clock.now();
+    let compacted = 0;
+    let deleted = 0;
+    for (let batch = 0; batch < RETENTION_BATCHES; batch++) {
+      const report = await store.compactRollups(now, now - ROLLUP_RETENTION_DAYS * 86_400_000, RETENTION_BATCH);
+      compacted += report.compacted;
+      deleted += report.deleted;
+      if (report.compacted + report.deleted < RETENTION_BATCH) return { compacted, deleted, complete: true };
+    }
+    return { compacted, deleted, complete: false };
+  }
+
   #oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#creating.then(fn);
     this.#creating = run.catch(() => undefined);
@@ -145,6 +168,20 @@ export class JobAdmin {
         `job "${job.name}" is defined in ${this.#deps.jobsFile} and is read-only through the API; change it in the file (or use another name)`,
       );
     }
+  }
+
+  /**
+   * The jobs `job` names (`dependsOn`, follow-ups) exist, in the jobs file or the API, and `job` closes
+   * no cycle with them. Problems of other jobs are theirs, not this request's.
+   */
+  async #linksValid(job: Job): Promise<void> {
+    if (!job.dependencies && !job.followUps) return;
+    const lower = job.name.toLowerCase();
+    const jobs = [job, ...(await this.#deps.catalog.list()).filter((other) => other.name.toLowerCase() !== lower)];
+    const issues = linkProblems(jobs, new Set(jobs.map((j) => j.name)))
+      .filter((problem) => problem.job === job.name)
+      .map((problem) => ({ path: problem.field, message: `${problem.field} ${problem.message}` }));
+    if (issues.length > 0) throw validationError('the job', issues);
   }
 
   async #current(name: string): Promise<StoredJob> {

@@ -12,6 +12,7 @@ import { listAudit, listRuns, retention } from './handlers/history.js';
 import { createJob, deleteJob, replaceJob, runUnsaved } from './handlers/jobAdmin.js';
 import { openApi } from './handlers/openapi.js';
 import { testChannel } from './handlers/channels.js';
+import { jobStats, sla } from './handlers/uptime.js';
 import { listAlerts } from './handlers/alerts.js';
 
 export interface TimerFunction {
@@ -37,8 +38,14 @@ export interface HttpFunction {
   readonly role: Role;
   /** `PULSECHECK_METRICS_TOKEN` is accepted here as `reader`. */
   readonly metricsToken?: boolean;
-  /** Picks the use case the handler needs from the app's. */
-  readonly handler: (useCases: UseCases) => CallerHandler;
+  /**
+   * A status-page route (page, summary, badges): `PULSECHECK_STATUS_PAGE` sets its role (`role` when
+   * `private`, anonymous when `public`) or makes it a 404 (`off`); see `effectiveRole`. Its handler
+   * shows only what `statusPageView(access)` lets it.
+   */
+  readonly statusPage?: boolean;
+  /** Picks the use case the handler needs from the app's; `access`: the deployment's access options (for `statusPageView`). */
+  readonly handler: (useCases: UseCases, access: AccessOptions) => CallerHandler;
 }
 
 export type FunctionDefinition = TimerFunction | HttpFunction;
@@ -70,6 +77,9 @@ export const registry: readonly FunctionDefinition[] = [
   // Alerting (issue 15): the triggered alerts; a test notification through a channel of the jobs file.
   { trigger: 'http', name: 'listAlerts', methods: ['GET'], route: 'alerts', role: 'reader', handler: (u) => listAlerts(u.alerts) },
   { trigger: 'http', name: 'testChannel', methods: ['POST'], route: 'channels/{name}/test', role: 'operator', handler: (u) => testChannel(u.channels) },
+  // Uptime, SLA and trends from the rollups (issue 16).
+  { trigger: 'http', name: 'sla', methods: ['GET'], route: 'sla', role: 'reader', handler: (u) => sla(u.uptime) },
+  { trigger: 'http', name: 'jobStats', methods: ['GET'], route: 'jobs/{name}/stats', role: 'reader', handler: (u) => jobStats(u.uptime) },
   { trigger: 'http', name: 'openApi', methods: ['GET'], route: 'openapi.json', role: 'anonymous', handler: (u) => openApi(u.version) },
   {
     trigger: 'timer',
@@ -94,7 +104,7 @@ export interface HostedHttpFunction {
 export function hostedHttpFunctions(useCases: UseCases, options: AccessOptions): HostedHttpFunction[] {
   return registry.flatMap((fn) =>
     fn.trigger === 'http'
-      ? [{ name: fn.name, methods: fn.methods, route: fn.route, authLevel: hostAuthLevel(fn, options), handler: withSecurityHeaders(authorized(fn, fn.handler(useCases), useCases.limiter, options)) }]
+      ? [{ name: fn.name, methods: fn.methods, route: fn.route, authLevel: hostAuthLevel(fn, options), handler: withSecurityHeaders(authorized(fn, fn.handler(useCases, options), useCases.limiter, options)) }]
       : [],
   );
 }

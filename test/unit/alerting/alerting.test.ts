@@ -36,7 +36,7 @@ function world(r: AlertRule) {
     }
     return (await store.dueDeliveries(clock.now() + 1, 100)).map((d) => d.event.type);
   };
-  return { store, feed, kicks };
+  return { store, feed, kicks, alerting, clock, target };
 }
 
 describe('Alerting (decisions after recorded runs)', () => {
@@ -62,5 +62,18 @@ describe('Alerting (decisions after recorded runs)', () => {
     const { feed, store } = world(rule());
     await feed(['eu', 'up'], ['eu', 'up']);
     expect(await store.listAlerts()).toEqual([]);
+  });
+
+  it.each([
+    ['in a maintenance window', { maintenance: true }],
+    ['paused by a maintenance window', { status: 'skipped', error: { kind: 'maintenance', message: 'paused' } }],
+    ['made while an upstream job was down', { suppressed: { reason: 'upstream-down', upstream: ['db'] } }],
+  ] as const)('leaves the alerts as they are for a failed run %s', async (_name, extra) => {
+    const { feed, store, alerting, clock, target } = world(rule({ failureThreshold: 1 }));
+    await clock.advance(60_000);
+    alerting.observe(target, run('billing', clock.now(), { status: 'down', success: false, ...extra } as Partial<Run>));
+    await alerting.settled();
+    expect(await store.listAlerts()).toEqual([]);
+    expect(await feed(['eu', 'down'])).toEqual(['alert.triggered']);
   });
 });

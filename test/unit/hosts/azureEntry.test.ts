@@ -68,6 +68,7 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
       'getJob',
       'health',
       'healthDetail',
+      'jobStats',
       'listAlerts',
       'listAudit',
       'listJobs',
@@ -78,6 +79,7 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
       'retention',
       'runJob',
       'runUnsaved',
+      'sla',
       'testChannel',
     ]);
   });
