@@ -52,7 +52,7 @@ export function tableStore(options: TableStoreOptions): StateStore {
   const audit = new AuditTable(tables, TABLE.audit);
   const jobs = new JobsTable(tables, JOBS_CACHE_MS, options.clock);
   const rollups = new RollupsTable(tables, options.clock, options.logger);
-  const alerts = new AlertsTable(tables);
+  const alerts = new AlertsTable(storage.alertTables);
   return {
     kind: storage.kind,
     durable: storage.durable,

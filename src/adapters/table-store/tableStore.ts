@@ -46,6 +46,11 @@ export class TableStorage {
   readonly kind = 'table';
   readonly durable = true;
   readonly tables: Tables;
+  /**
+   * The alerts table on its own: created when alerts are first decided, not with the others, so the
+   * first read of the API jobs (which waits at most 2 s, and creates its tables first) does not pay for it.
+   */
+  readonly alertTables: Tables;
   readonly writer: WriteBehind;
   readonly #logger: Logger;
   readonly #clock: Clock;
@@ -56,11 +61,18 @@ export class TableStorage {
     this.tables = new Tables({
       connection: options.connection,
       prefix: options.tablePrefix ?? 'Pulsecheck',
-      names: [TABLE.jobs, TABLE.state, TABLE.audit, ...RUNS_TABLES, ROLLUP_TABLES.hour, ROLLUP_TABLES.day, ALERTS_TABLE],
+      names: [TABLE.jobs, TABLE.state, TABLE.audit, ...RUNS_TABLES, ROLLUP_TABLES.hour, ROLLUP_TABLES.day],
       clock: options.clock,
       ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
       // Pending writes go as soon as storage answers again, not at the end of their backoff.
       onRecovered: () => this.writer.retryNow(),
+    });
+    this.alertTables = new Tables({
+      connection: options.connection,
+      prefix: options.tablePrefix ?? 'Pulsecheck',
+      names: [ALERTS_TABLE],
+      clock: options.clock,
+      ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
     });
     const { tables } = this;
     this.writer = new WriteBehind({

@@ -77,3 +77,20 @@ describe('Alerting (decisions after recorded runs)', () => {
     expect(await feed(['eu', 'down'])).toEqual(['alert.triggered']);
   });
 });
+
+describe('Alerting leaves the state as it is for runs that must not alert', () => {
+  it.each([
+    ['a run in a maintenance window', { maintenance: true }],
+    ['an occurrence paused by maintenance', { status: 'skipped', error: { kind: 'maintenance', message: 'paused' } }],
+    ['an occurrence skipped for a down upstream job', { status: 'skipped', error: { kind: 'upstream-down', message: 'db is down' } }],
+    ['a run made silently while an upstream job is down', { suppressed: { reason: 'upstream-down', upstream: ['db'] } }],
+  ] as const)('%s', async (_name, extra) => {
+    const store = new MemoryStore();
+    const clock = new FakeClock(T0);
+    const alerting = new Alerting({ store, clock, logger: new MemoryLogger(), telemetry: {}, outbox: { kick: () => undefined } });
+    const target = { ...job({ name: 'billing', url: 'https://billing.example.com/health', every: '1m' }), alerts: [rule({ failureThreshold: 1 })] };
+    alerting.observe(target, run('billing', T0, { status: 'down', ...extra } as Partial<Run>));
+    await alerting.settled();
+    expect(await store.listAlerts()).toEqual([]);
+  });
+});
