@@ -20,7 +20,10 @@ import { PagerDutyNotifier } from './adapters/notify-pagerduty/pagerDutyNotifier
 import { SlackNotifier } from './adapters/notify-slack/slackNotifier.js';
 import { TeamsNotifier } from './adapters/notify-teams/teamsNotifier.js';
 import { WebhookNotifier } from './adapters/notify-webhook/webhookNotifier.js';
+import { Alerting } from './app/alerting.js';
+import { AlertViews } from './app/alertViews.js';
 import { AlertChannels } from './app/channels.js';
+import { OutboxPump } from './app/outbox.js';
 import { CheckRunner } from './app/checkRunner.js';
 import { Dispatcher } from './app/dispatcher.js';
 import { FollowUps } from './app/followUps.js';
@@ -47,6 +50,7 @@ import { Catalog } from './app/catalog.js';
 import { JobAdmin } from './app/jobAdmin.js';
 import { RollupRecorder, withRollups } from './app/rollups.js';
 import { Uptime } from './app/uptime.js';
+import { StatusSummary } from './app/statusSummary.js';
 import { configSourceFor, storeFor } from './compositionStorage.js';
 import { compileApiJob } from './config/apiJob.js';
 import { RequestAuthorizer } from './app/requestAuth.js';
@@ -143,6 +147,9 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     audit: store,
     location: settings.location,
   });
+  // Alerts (issue 15): decided after each recorded run, sent through the persisted outbox.
+  const outbox = new OutboxPump({ store, channels: alertChannels, clock, logger });
+  const alerting = new Alerting({ store, clock, logger, telemetry, outbox });
   const sandbox = settings.apiSandbox;
   const catalog = new Catalog({ config, repository: store, compile, sandbox, logger });
   // Rollups (issue 16): every recorded run also feeds its hourly and daily buckets.
@@ -160,6 +167,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     location: settings.location,
     shedAfterMs: settings.shedAfterMs,
     authorizer,
+    alerting,
     ...(tracing ? { tracing } : {}),
     followUps: { after: (job, run, request) => followUps?.after(job, run, request) },
   });
@@ -167,8 +175,9 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   if (typeof tickSchedule === 'string') throw new Error(`PULSECHECK_TICK_SCHEDULE ${tickSchedule}`);
   const firstTick = nextOccurrence(tickSchedule, 0) ?? 0;
   const dispatcher = new Dispatcher({ catalog, store, clock, runner, logger, tickSchedule });
-  const lifecycle = new Lifecycle({ dispatcher, telemetry, store });
+  const lifecycle = new Lifecycle({ dispatcher, telemetry, store, alerting, outbox });
   followUps = new FollowUps({ catalog, runner, clock, logger, lifecycle });
+  const uptime = new Uptime({ store, catalog, clock, timeZone: settings.statusTimeZone });
   const useCases: UseCases = {
     version: VERSION,
     lifecycle,
@@ -184,6 +193,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
         { name: 'storage', health: () => store.health() },
         { name: 'jobsFile', health: () => catalog.health() },
         secrets,
+        outbox,
         ...sinks.contributors,
       ],
     }),
@@ -198,11 +208,13 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
       retentionDays: settings.retentionDays,
     }),
     channels: alertChannels,
+    alerts: new AlertViews(store),
     limiter: options.limiter ?? new MemoryRateLimiter(settings.access.rateLimits),
     ...(sinks.metrics ? { metrics: sinks.metrics } : {}),
     compileApiJob: (definition) => compile(definition, sandbox),
     checkSecrets: () => checkCatalogSecrets(catalog, secrets),
-    uptime: new Uptime({ store, catalog, clock, timeZone: settings.statusTimeZone }),
+    uptime,
+    statusSummary: new StatusSummary({ catalog, store, uptime, clock, groupBy: settings.statusGroupBy }),
   };
   return {
     useCases,
@@ -210,6 +222,8 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     logger,
     close: async () => {
       config.close();
+      await alerting.settled();
+      await outbox.settled();
       await Promise.all([prober.close(), oauth2.close(), alertChannels.close(), store.close()]);
       await sinks.close?.();
     },

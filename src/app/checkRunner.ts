@@ -65,6 +65,8 @@ export interface CheckRunnerDeps {
   readonly shedAfterMs?: number;
   /** Told of every recorded run, after it is recorded, to start its follow-ups. Default: none. */
   readonly followUps?: FollowUpStarter;
+  /** Told of every recorded run, after the record; returns at once (alerts, app/alerting.ts). Default: none. */
+  readonly alerting?: { observe(job: Job, run: Run): void };
 }
 
 interface Outcome {
@@ -102,7 +104,7 @@ const ABORTED = unjudged('aborted', 'Pulsecheck stopped before the check finishe
  * 3. the requests, through the job's `RequestPolicy` (policy.ts): prepare (secrets, auth) → re-send on
  *    401/403 → deadline → retry → per-attempt timeout → the prober;
  * 4. the verdict (`judge`) and the run (`buildRun`);
- * 5. the record: telemetry, the run and the job's next state in the store.
+ * 5. the record: telemetry, the run and the job's next state in the store; then the alerts, in the background.
  * A failed check is a `down` run, never an exception. Policies are built once per job definition.
  */
 export class CheckRunner {
@@ -289,5 +291,6 @@ export class CheckRunner {
     } catch (error) {
       logger.error({ err: error, job: job.name, runId: run.runId }, 'could not record the run');
     }
+    this.#deps.alerting?.observe(job, run);
   }
 }

@@ -123,6 +123,12 @@ const settingsSchema = z.object({
   PULSECHECK_RETENTION_SCHEDULE: text(DEFAULT_RETENTION_SCHEDULE).refine((value) => typeof compileCron(value, 'UTC') !== 'string', {
     message: 'must be NCRONTAB with 5 or 6 fields, e.g. "0 17 * * * *"',
   }),
+  // The status page (docs/status-page.md): the tag whose value groups the jobs.
+  PULSECHECK_STATUS_GROUP_BY: z
+    .string()
+    .trim()
+    .regex(/^([A-Za-z0-9_.:-]{1,64})?$/, 'must be a tag name (1-64 letters, digits, "_", "-", "." or ":"), e.g. "team"')
+    .optional(),
   // Rollups and SLA (issue 16): the calendar days of the daily buckets.
   PULSECHECK_STATUS_TIMEZONE: text('UTC').refine(isTimeZone, { message: 'must be an IANA time zone, e.g. "UTC" or "Europe/Berlin"' }),
   // Who sees the status page and the badges (docs/status-page.md, Access).
@@ -217,6 +223,8 @@ export interface Settings {
   readonly retentionSchedule: string;
   /** The IANA time zone whose calendar days make the daily rollups (`PULSECHECK_STATUS_TIMEZONE`). Default `UTC`. */
   readonly statusTimeZone: string;
+  /** The tag whose value groups the jobs on the status page (`PULSECHECK_STATUS_GROUP_BY`); unset: one group. */
+  readonly statusGroupBy: string | undefined;
   /** URL of a blob holding the jobs file, re-read by ETag; instead of `jobsFile` when set. */
   readonly jobsUrl: string | undefined;
   /**
@@ -323,6 +331,7 @@ export function loadSettings(env: Env): Settings {
     retentionDays: s.PULSECHECK_RETENTION_DAYS,
     retentionSchedule: s.PULSECHECK_RETENTION_SCHEDULE,
     statusTimeZone: s.PULSECHECK_STATUS_TIMEZONE,
+    statusGroupBy: s.PULSECHECK_STATUS_GROUP_BY || undefined,
     jobsUrl: s.PULSECHECK_JOBS_URL,
     apiSandbox: {
       env: s.PULSECHECK_API_ENV_ALLOW,
