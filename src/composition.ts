@@ -45,6 +45,7 @@ import type { UseCases } from './app/useCases.js';
 import { Catalog } from './app/catalog.js';
 import { JobAdmin } from './app/jobAdmin.js';
 import { RollupRecorder, withRollups } from './app/rollups.js';
+import { Badges } from './app/badges.js';
 import { Uptime } from './app/uptime.js';
 import { configSourceFor, storeFor } from './compositionStorage.js';
 import { compileApiJob } from './config/apiJob.js';
@@ -162,6 +163,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   const firstTick = nextOccurrence(tickSchedule, 0) ?? 0;
   const dispatcher = new Dispatcher({ catalog, store, clock, runner, logger, tickSchedule });
   const lifecycle = new Lifecycle({ dispatcher, telemetry, store });
+  const uptime = new Uptime({ store, catalog, clock, timeZone: settings.statusTimeZone });
   const useCases: UseCases = {
     version: VERSION,
     lifecycle,
@@ -195,7 +197,8 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     ...(sinks.metrics ? { metrics: sinks.metrics } : {}),
     compileApiJob: (definition) => compile(definition, sandbox),
     checkSecrets: () => checkCatalogSecrets(catalog, secrets),
-    uptime: new Uptime({ store, catalog, clock, timeZone: settings.statusTimeZone }),
+    uptime,
+    badges: new Badges({ catalog, store, uptime }),
   };
   return {
     useCases,

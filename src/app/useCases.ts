@@ -7,6 +7,7 @@ import type { Lifecycle } from './lifecycle.js';
 import type { ManualRuns } from './manualRuns.js';
 import type { MetricsExposition, RateLimiter } from './ports/index.js';
 import type { SecretCheck } from './secrets.js';
+import type { Badges } from './badges.js';
 import type { Uptime } from './uptime.js';
 
 /**
@@ -37,6 +38,8 @@ export interface UseCases {
   readonly compileApiJob: (definition: Readonly<Record<string, unknown>>) => ReturnType<CompileJob>;
   /** Uptime, SLA and trend figures from the rollups (the status page, `/api/sla`, `/api/jobs/{name}/stats`). */
   readonly uptime: Uptime;
+  /** State and uptime badges (`/api/badges/…`). */
+  readonly badges: Badges;
   /** Reads every secret the jobs reference, fresh (`pulsecheck validate --secrets`). */
   checkSecrets(): Promise<{ store: string; secrets: SecretCheck[] }>;
 }

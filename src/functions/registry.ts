@@ -13,6 +13,7 @@ import { createJob, deleteJob, replaceJob, runUnsaved } from './handlers/jobAdmi
 import { openApi } from './handlers/openapi.js';
 import { testChannel } from './handlers/channels.js';
 import { jobStats, sla } from './handlers/uptime.js';
+import { stateBadgeHandler, uptimeBadgeHandler } from './handlers/badges.js';
 
 export interface TimerFunction {
   readonly trigger: 'timer';
@@ -78,6 +79,9 @@ export const registry: readonly FunctionDefinition[] = [
   // Uptime, SLA and trends from the rollups (issue 16).
   { trigger: 'http', name: 'sla', methods: ['GET'], route: 'sla', role: 'reader', handler: (u) => sla(u.uptime) },
   { trigger: 'http', name: 'jobStats', methods: ['GET'], route: 'jobs/{name}/stats', role: 'reader', handler: (u) => jobStats(u.uptime) },
+  // Badges: the status page's access rule (PULSECHECK_STATUS_PAGE), its role when private.
+  { trigger: 'http', name: 'stateBadge', methods: ['GET'], route: 'badges/{name}.svg', role: 'reader', statusPage: true, handler: (u, access) => stateBadgeHandler(u.badges, access) },
+  { trigger: 'http', name: 'uptimeBadge', methods: ['GET'], route: 'badges/{name}/uptime/{window}.svg', role: 'reader', statusPage: true, handler: (u, access) => uptimeBadgeHandler(u.badges, access) },
   { trigger: 'http', name: 'openApi', methods: ['GET'], route: 'openapi.json', role: 'anonymous', handler: (u) => openApi(u.version) },
   {
     trigger: 'timer',

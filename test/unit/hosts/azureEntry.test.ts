@@ -79,7 +79,9 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
       'runJob',
       'runUnsaved',
       'sla',
+      'stateBadge',
       'testChannel',
+      'uptimeBadge',
     ]);
   });
 
