@@ -20,9 +20,13 @@ import { PagerDutyNotifier } from './adapters/notify-pagerduty/pagerDutyNotifier
 import { SlackNotifier } from './adapters/notify-slack/slackNotifier.js';
 import { TeamsNotifier } from './adapters/notify-teams/teamsNotifier.js';
 import { WebhookNotifier } from './adapters/notify-webhook/webhookNotifier.js';
+import { Alerting } from './app/alerting.js';
+import { AlertViews } from './app/alertViews.js';
 import { AlertChannels } from './app/channels.js';
+import { OutboxPump } from './app/outbox.js';
 import { CheckRunner } from './app/checkRunner.js';
 import { Dispatcher } from './app/dispatcher.js';
+import { FollowUps } from './app/followUps.js';
 import type {
   Clock,
   ConfigJobSource,
@@ -56,6 +60,7 @@ import { NO_SHARED_PARTS } from './config/resolveJob.js';
 import type { Settings } from './config/settings.js';
 import type { Env } from './config/substitute.js';
 import type { Channel } from './domain/alerting/channel.js';
+import type { MaintenanceWindow } from './domain/maintenance.js';
 import { networkPolicy, type NetworkPolicy } from './domain/network.js';
 import { compileCron, nextOccurrence } from './domain/schedule.js';
 
@@ -128,12 +133,12 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   const store = options.store ?? storeFor(settings, logger, identity, clock);
   // What API jobs and alerts take from the jobs file: `defaults` and `templates` (issue 14) and
   // `channels` (issue 15), kept to the version in use.
-  const file = { current: { shared: NO_SHARED_PARTS, channels: options.channels ?? new Map<string, Channel>() } };
+  const file = { current: { shared: NO_SHARED_PARTS, channels: options.channels ?? new Map<string, Channel>(), maintenance: [] as readonly MaintenanceWindow[] } };
   const config =
     options.configSource ??
     configSourceFor(settings, { env, baseDir: options.baseDir ?? process.cwd(), logger, clock, watch: options.watchJobsFile ?? false, identity, file });
   const channels = () => file.current.channels;
-  const compile = compileApiJob(env, targets, () => file.current.shared, channels);
+  const compile = compileApiJob(env, targets, () => file.current.shared, channels, () => file.current.maintenance);
   const alertChannels = new AlertChannels({
     channels,
     notifiers: options.notifiers ?? notifiersFor(settings, targets),
@@ -142,10 +147,15 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     audit: store,
     location: settings.location,
   });
+  // Alerts (issue 15): decided after each recorded run, sent through the persisted outbox.
+  const outbox = new OutboxPump({ store, channels: alertChannels, clock, logger });
+  const alerting = new Alerting({ store, clock, logger, telemetry, outbox });
   const sandbox = settings.apiSandbox;
   const catalog = new Catalog({ config, repository: store, compile, sandbox, logger });
   // Rollups (issue 16): every recorded run also feeds its hourly and daily buckets.
   const rollups = new RollupRecorder({ store, timeZone: settings.statusTimeZone, logger });
+  // Follow-ups run through the runner they follow; built once the lifecycle that tracks them is.
+  let followUps: FollowUps | undefined;
   const runner = new CheckRunner({
     prober,
     clock,
@@ -156,13 +166,16 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     apiBulkhead: bulkhead(settings.apiMaxConcurrency, settings.apiMaxConcurrency * 64),
     location: settings.location,
     authorizer,
+    alerting,
     ...(tracing ? { tracing } : {}),
+    followUps: { after: (job, run, request) => followUps?.after(job, run, request) },
   });
   const tickSchedule = compileCron(settings.tickSchedule, 'UTC');
   if (typeof tickSchedule === 'string') throw new Error(`PULSECHECK_TICK_SCHEDULE ${tickSchedule}`);
   const firstTick = nextOccurrence(tickSchedule, 0) ?? 0;
   const dispatcher = new Dispatcher({ catalog, store, clock, runner, logger, tickSchedule });
-  const lifecycle = new Lifecycle({ dispatcher, telemetry, store });
+  const lifecycle = new Lifecycle({ dispatcher, telemetry, store, alerting, outbox });
+  followUps = new FollowUps({ catalog, runner, clock, logger, lifecycle });
   const uptime = new Uptime({ store, catalog, clock, timeZone: settings.statusTimeZone });
   const useCases: UseCases = {
     version: VERSION,
@@ -179,6 +192,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
         { name: 'storage', health: () => store.health() },
         { name: 'jobsFile', health: () => catalog.health() },
         secrets,
+        outbox,
         ...sinks.contributors,
       ],
     }),
@@ -193,6 +207,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
       retentionDays: settings.retentionDays,
     }),
     channels: alertChannels,
+    alerts: new AlertViews(store),
     limiter: options.limiter ?? new MemoryRateLimiter(settings.access.rateLimits),
     ...(sinks.metrics ? { metrics: sinks.metrics } : {}),
     compileApiJob: (definition) => compile(definition, sandbox),
@@ -206,6 +221,8 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     logger,
     close: async () => {
       config.close();
+      await alerting.settled();
+      await outbox.settled();
       await Promise.all([prober.close(), oauth2.close(), alertChannels.close(), store.close()]);
       await sinks.close?.();
     },

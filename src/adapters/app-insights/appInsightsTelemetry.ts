@@ -4,8 +4,9 @@ import type * as ContextAsyncHooks from '@opentelemetry/context-async-hooks';
 import type * as Resources from '@opentelemetry/resources';
 import type * as AppInsights from 'applicationinsights';
 import type { CircuitState, Clock, ComponentHealth, HealthContributor, TelemetrySink, TraceContext } from '../../app/ports/index.js';
+import type { AlertEvent } from '../../domain/alerting/event.js';
 import type { Job } from '../../domain/job.js';
-import { failedConditions } from '../../domain/outcome.js';
+import { failedConditions, failedDegraded } from '../../domain/outcome.js';
 import type { Run } from '../../domain/run.js';
 import type { StateEffect } from '../../domain/state.js';
 
@@ -22,6 +23,7 @@ export interface AppInsightsOptions {
 export const APP_INSIGHTS_NAMES = {
   healthEvent: 'PulsecheckHealthChanged',
   circuitEvent: 'PulsecheckCircuitChanged',
+  alertEvent: 'PulsecheckAlert',
   durationMetric: 'pulsecheck.check.duration',
 } as const;
 
@@ -94,6 +96,8 @@ export class AppInsightsTelemetry implements TelemetrySink, HealthContributor {
           httpStatus: run.httpStatus === null ? '' : String(run.httpStatus),
           attempts: String(run.attempts),
           failedConditions: failed.join('; '),
+          failedDegradedConditions: failedDegraded(run.conditions).join('; '),
+          maintenance: String(run.maintenance === true),
           errorKind: run.error?.kind ?? '',
           scheduledAt: run.scheduledAt,
         },
@@ -123,6 +127,12 @@ export class AppInsightsTelemetry implements TelemetrySink, HealthContributor {
 
   circuitChanged(job: string, state: CircuitState): void {
     this.#client.trackEvent({ name: APP_INSIGHTS_NAMES.circuitEvent, properties: { job, state } });
+  }
+
+  alertEvent(event: AlertEvent, channels: readonly string[]): void {
+    const { data } = event;
+    const properties = { type: event.type, eventId: event.id, alertId: data.alertId, job: data.job, status: data.status, since: data.since, failures: String(data.failures), location: data.location, runId: data.run.runId, channels: channels.join(',') };
+    this.#client.trackEvent({ name: APP_INSIGHTS_NAMES.alertEvent, properties: data.downForMs === undefined ? properties : { ...properties, downForMs: String(data.downForMs) } });
   }
 
   flush(): Promise<void> {
@@ -160,6 +170,7 @@ export class AppInsightsTelemetry implements TelemetrySink, HealthContributor {
 
 /** The short reason of a run: what failed, or `up`. */
 function reason(run: Run): string {
-  const text = run.error ? `${run.error.kind}: ${run.error.message}` : `up${run.httpStatus === null ? '' : ` ${run.httpStatus}`}`;
+  const degraded = run.status === 'degraded' ? `: ${failedDegraded(run.conditions).join('; ')}` : '';
+  const text = run.error ? `${run.error.kind}: ${run.error.message}` : `${run.status}${run.httpStatus === null ? '' : ` ${run.httpStatus}`}${degraded}`;
   return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 1)}…` : text;
 }
