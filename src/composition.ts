@@ -51,6 +51,7 @@ import type { UseCases } from './app/useCases.js';
 import { Catalog } from './app/catalog.js';
 import { JobAdmin } from './app/jobAdmin.js';
 import { RollupRecorder, withRollups } from './app/rollups.js';
+import { Badges } from './app/badges.js';
 import { Uptime } from './app/uptime.js';
 import { StatusSummary } from './app/statusSummary.js';
 import { configSourceFor, storeFor } from './compositionStorage.js';
@@ -238,6 +239,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     uptime,
     statusSummary: new StatusSummary({ catalog, store, uptime, clock, groupBy: settings.statusGroupBy }),
     deadLetters,
+    badges: new Badges({ catalog, store, uptime }),
   };
   const leases = options.timerLeases ? leasesFor(settings, logger, identity) : undefined;
   return {

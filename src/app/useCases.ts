@@ -10,6 +10,7 @@ import type { ManualRuns } from './manualRuns.js';
 import type { MetricsExposition, RateLimiter } from './ports/index.js';
 import type { SecretCheck } from './secrets.js';
 import type { StatusSummary } from './statusSummary.js';
+import type { Badges } from './badges.js';
 import type { Uptime } from './uptime.js';
 
 /**
@@ -46,6 +47,8 @@ export interface UseCases {
   readonly uptime: Uptime;
   /** The status page's data (`GET /api/status/summary`). */
   readonly statusSummary: StatusSummary;
+  /** State and uptime badges (`/api/badges/…`). */
+  readonly badges: Badges;
   /** Reads every secret the jobs reference, fresh (`pulsecheck validate --secrets`). */
   checkSecrets(): Promise<{ store: string; secrets: SecretCheck[] }>;
 }

@@ -15,6 +15,7 @@ import {
 import { alertListSchema, channelTestSchema } from '../config/channelsSchema.js';
 import { slaQuery, slaSchema, statsQuery, statsSchema } from '../config/uptimeSchemas.js';
 import { JOB_NAME_PATTERN, authSchema, jobEntrySchema, jsonValue } from '../config/jobsSchema.js';
+import { UPTIME_WINDOWS } from '../domain/sla.js';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from './http.js';
 
 type Json = Record<string, unknown>;
@@ -113,6 +114,14 @@ const queryOf = (schema: z.ZodType): Json[] =>
     description,
     schema: rest,
   }));
+const badgeResponses = {
+  200: {
+    description: 'The badge (shields-style flat SVG)',
+    headers: { ETag: { description: 'Of the SVG; `If-None-Match` with it answers 304', schema: { type: 'string' } }, 'Cache-Control': { description: '`max-age` in seconds', schema: { type: 'string' } } },
+    content: { 'image/svg+xml': { schema: { type: 'string' } } },
+  },
+  304: { description: 'Unchanged since the ETag sent in `If-None-Match`' },
+};
 const jobBody = (description: string) => ({ required: true, description, ...content('JobDefinition') });
 
 /** The OpenAPI 3.1 description of every HTTP function (a test checks it covers the registry). */
@@ -275,6 +284,24 @@ export function openApiDocument(version: string): Json {
       '/jobs/{name}/stats': {
         parameters: [name],
         get: { operationId: 'jobStats', summary: "A job's rollups as a series, oldest first", ...as('reader'), parameters: queryOf(statsQuery), responses: { 200: ok('The series', 'JobStats'), ...errors(400, 404) } },
+      },
+      '/badges/{name}.svg': {
+        parameters: [name],
+        get: {
+          operationId: 'stateBadge',
+          summary: "A badge of the job's state: up, degraded, down, maintenance or unknown (PULSECHECK_STATUS_PAGE: reader when private, anyone and public jobs only when public, 404 when off)",
+          ...as('reader'),
+          responses: { ...badgeResponses, ...errors(400, 404) },
+        },
+      },
+      '/badges/{name}/uptime/{window}.svg': {
+        parameters: [name, { name: 'window', in: 'path', required: true, schema: { type: 'string', enum: [...UPTIME_WINDOWS] } }],
+        get: {
+          operationId: 'uptimeBadge',
+          summary: "A badge of the job's uptime over the window, coloured by threshold (access as for the state badge)",
+          ...as('reader'),
+          responses: { ...badgeResponses, ...errors(400, 404) },
+        },
       },
       '/openapi.json': { get: { operationId: 'openApi', summary: 'This document', ...anyone, responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } } },
     },

@@ -2,7 +2,7 @@ import type { HttpHandler, HttpMethod, TimerHandler } from '@azure/functions';
 import type { UseCases } from '../app/useCases.js';
 import { DEFAULT_RETENTION_SCHEDULE, DEFAULT_TICK_SCHEDULE } from '../config/settings.js';
 import type { Role } from '../domain/access.js';
-import { authorized, hostAuthLevel, type AccessOptions, type CallerHandler } from './access.js';
+import { authorized, hostAuthLevel, statusPageView, type AccessOptions, type CallerHandler } from './access.js';
 import { withSecurityHeaders } from './http.js';
 import { dispatcher } from './handlers/dispatcher.js';
 import { health, healthDetail } from './handlers/health.js';
@@ -14,6 +14,7 @@ import { openApi } from './handlers/openapi.js';
 import { testChannel } from './handlers/channels.js';
 import { listDeadLetters, retryDeadLetter } from './handlers/deadLetters.js';
 import { jobStats, sla } from './handlers/uptime.js';
+import { stateBadgeHandler, uptimeBadgeHandler } from './handlers/badges.js';
 import { listAlerts } from './handlers/alerts.js';
 import { statusAsset, statusPage, statusSummary } from './handlers/status.js';
 
@@ -86,9 +87,12 @@ export const registry: readonly FunctionDefinition[] = [
   { trigger: 'http', name: 'sla', methods: ['GET'], route: 'sla', role: 'reader', handler: (u) => sla(u.uptime) },
   { trigger: 'http', name: 'jobStats', methods: ['GET'], route: 'jobs/{name}/stats', role: 'reader', handler: (u) => jobStats(u.uptime) },
   // The status page (issue 16): the page, its data and its files, all under the same access rule.
-  { trigger: 'http', name: 'statusPage', methods: ['GET'], route: 'status', role: 'reader', handler: (u) => statusPage(u.version) },
-  { trigger: 'http', name: 'statusSummary', methods: ['GET'], route: 'status/summary', role: 'reader', handler: (u) => statusSummary(u.statusSummary, { access: 'private', visible: () => true }) },
-  { trigger: 'http', name: 'statusAsset', methods: ['GET'], route: 'status/assets/{file}', role: 'reader', handler: () => statusAsset() },
+  { trigger: 'http', name: 'statusPage', methods: ['GET'], route: 'status', role: 'reader', statusPage: true, handler: (u) => statusPage(u.version) },
+  { trigger: 'http', name: 'statusSummary', methods: ['GET'], route: 'status/summary', role: 'reader', statusPage: true, handler: (u, access) => statusSummary(u.statusSummary, statusPageView(access)) },
+  { trigger: 'http', name: 'statusAsset', methods: ['GET'], route: 'status/assets/{file}', role: 'reader', statusPage: true, handler: () => statusAsset() },
+  // Badges: the status page's access rule (PULSECHECK_STATUS_PAGE), its role when private.
+  { trigger: 'http', name: 'stateBadge', methods: ['GET'], route: 'badges/{name}.svg', role: 'reader', statusPage: true, handler: (u, access) => stateBadgeHandler(u.badges, access) },
+  { trigger: 'http', name: 'uptimeBadge', methods: ['GET'], route: 'badges/{name}/uptime/{window}.svg', role: 'reader', statusPage: true, handler: (u, access) => uptimeBadgeHandler(u.badges, access) },
   { trigger: 'http', name: 'openApi', methods: ['GET'], route: 'openapi.json', role: 'anonymous', handler: (u) => openApi(u.version) },
   {
     trigger: 'timer',

@@ -42,6 +42,12 @@ function steps(target: string): Step[] {
     { name: 'getJob', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/jobs/fileJob' }) },
     { name: 'listRuns', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/jobs/fileJob/runs' }) },
     { name: 'metrics', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/metrics' }) },
+    { name: 'sla', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/sla?window=7d' }) },
+    { name: 'jobStats', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/jobs/fileJob/stats' }) },
+    // Badges follow PULSECHECK_STATUS_PAGE: private (the default here) needs a reader.
+    { name: 'stateBadge', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/badges/fileJob.svg' }) },
+    { name: 'uptimeBadge', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/badges/fileJob/uptime/30d.svg' }) },
+    { name: 'listAlerts', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/alerts' }) },
     { name: 'runJob', needs: 'operator', ok: 200, request: () => ({ method: 'POST', path: '/jobs/fileJob/run' }) },
     { name: 'runUnsaved', needs: 'operator', ok: 200, request: () => ({ method: 'POST', path: '/runs', body: { url: `${target}/up` } }) },
     { name: 'createJob', needs: 'admin', ok: 201, request: (id) => ({ method: 'POST', path: '/jobs', body: { name: job(id), url: `${target}/up`, every: '1h' } }) },
@@ -54,9 +60,6 @@ function steps(target: string): Step[] {
     { name: 'deleteJob', needs: 'admin', ok: 204, request: (id, state) => ({ method: 'DELETE', path: `/jobs/${job(id)}`, headers: { 'if-match': state.get('etag') ?? '"none"' } }) },
     { name: 'listAudit', needs: 'admin', ok: 200, request: () => ({ method: 'GET', path: '/audit' }) },
     { name: 'testChannel', needs: 'operator', ok: 200, request: () => ({ method: 'POST', path: '/channels/platform/test' }) },
-    { name: 'listAlerts', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/alerts' }) },
-    { name: 'sla', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/sla' }) },
-    { name: 'jobStats', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/jobs/fileJob/stats' }) },
     { name: 'listDeadLetters', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/deadletters' }) },
     // Inline mode here: an admin gets past the role check to "queue mode is off" (409).
     { name: 'retryDeadLetter', needs: 'admin', ok: 409, request: () => ({ method: 'POST', path: '/deadletters/00000000-0000-0000-0000-000000000000/retry' }) },

@@ -1,12 +1,11 @@
 import type { HttpHandler } from '@azure/functions';
 import type { StatusAudience, StatusSummary } from '../../app/statusSummary.js';
 import { PulsecheckError } from '../../domain/errors.js';
+import type { StatusPageAccess } from '../../domain/statusAccess.js';
 import { STATUS_PAGE_CSP, handle } from '../http.js';
 import { statusAssets } from '../status/assets.js';
 import { statusPageHtml } from '../status/page.js';
 
-// TODO(h16-api merge): domain/statusAccess.ts's type.
-type StatusPageAccess = 'private' | 'public' | 'off';
 
 /** What the deployment lets the status page show (`statusPageView` in access.ts). */
 export interface StatusView {

@@ -33,12 +33,18 @@ export function requestListener(
     const params: string[] = [];
     const source = fn.route
       .split('/')
-      .map((segment) => {
-        const param = /^\{(\w+)\}$/.exec(segment);
-        if (!param) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-        params.push(param[1] as string);
-        return '([^/]+)';
-      })
+      // A segment is literal text and `{param}`s, like the Functions host's routes (`{name}.svg`).
+      .map((segment) =>
+        segment
+          .split(/(\{\w+\})/)
+          .map((part) => {
+            const param = /^\{(\w+)\}$/.exec(part);
+            if (!param) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+            params.push(param[1] as string);
+            return '([^/]+?)';
+          })
+          .join(''),
+      )
       .join('/');
     return { fn, pattern: new RegExp(`^/api/${source}/?$`, 'i'), params };
   });

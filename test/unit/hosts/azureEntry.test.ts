@@ -85,7 +85,9 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
       'statusAsset',
       'statusPage',
       'statusSummary',
+      'stateBadge',
       'testChannel',
+      'uptimeBadge',
     ]);
   });
 
