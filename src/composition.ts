@@ -46,7 +46,9 @@ import { Catalog } from './app/catalog.js';
 import { JobAdmin } from './app/jobAdmin.js';
 import { RollupRecorder, withRollups } from './app/rollups.js';
 import { Uptime } from './app/uptime.js';
-import { configSourceFor, storeFor } from './compositionStorage.js';
+import { checkQueueFor, configSourceFor, storeFor } from './compositionStorage.js';
+import { MemoryClaims } from './adapters/memory-store/memoryClaims.js';
+import { QueuedChecks } from './app/queuedChecks.js';
 import { compileApiJob } from './config/apiJob.js';
 import { RequestAuthorizer } from './app/requestAuth.js';
 import { checkCatalogSecrets, SecretResolver } from './app/secrets.js';
@@ -160,11 +162,15 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   const tickSchedule = compileCron(settings.tickSchedule, 'UTC');
   if (typeof tickSchedule === 'string') throw new Error(`PULSECHECK_TICK_SCHEDULE ${tickSchedule}`);
   const firstTick = nextOccurrence(tickSchedule, 0) ?? 0;
-  const dispatcher = new Dispatcher({ catalog, store, clock, runner, logger, tickSchedule });
+  // Queue mode (docs/scaling.md): the tick queues occurrences; runCheck runs them on every instance.
+  const queue = checkQueueFor(settings, identity);
+  const dispatcher = new Dispatcher({ catalog, store, clock, runner, logger, tickSchedule, ...(queue ? { queue } : {}) });
+  const queuedChecks = new QueuedChecks({ catalog, runner, clock, claims: store.claims ?? new MemoryClaims(), store, logger });
   const lifecycle = new Lifecycle({ dispatcher, telemetry, store });
   const useCases: UseCases = {
     version: VERSION,
     lifecycle,
+    queuedChecks,
     health: new Health({
       catalog,
       store,

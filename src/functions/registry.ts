@@ -1,6 +1,7 @@
-import type { HttpHandler, HttpMethod, TimerHandler } from '@azure/functions';
+import type { HttpHandler, HttpMethod, StorageQueueHandler, TimerHandler } from '@azure/functions';
 import type { UseCases } from '../app/useCases.js';
-import { DEFAULT_RETENTION_SCHEDULE, DEFAULT_TICK_SCHEDULE } from '../config/settings.js';
+import { DEFAULT_RETENTION_SCHEDULE, DEFAULT_TICK_SCHEDULE, type Settings } from '../config/settings.js';
+import { CHECKS_QUEUE } from '../domain/occurrence.js';
 import type { Role } from '../domain/access.js';
 import { authorized, hostAuthLevel, type AccessOptions, type CallerHandler } from './access.js';
 import { withSecurityHeaders } from './http.js';
@@ -12,6 +13,7 @@ import { listAudit, listRuns, retention } from './handlers/history.js';
 import { createJob, deleteJob, replaceJob, runUnsaved } from './handlers/jobAdmin.js';
 import { openApi } from './handlers/openapi.js';
 import { testChannel } from './handlers/channels.js';
+import { runCheck } from './handlers/runCheck.js';
 
 export interface TimerFunction {
   readonly trigger: 'timer';
@@ -40,7 +42,20 @@ export interface HttpFunction {
   readonly handler: (useCases: UseCases) => CallerHandler;
 }
 
-export type FunctionDefinition = TimerFunction | HttpFunction;
+export interface QueueFunction {
+  readonly trigger: 'queue';
+  readonly name: string;
+  /** The Storage queue it is triggered by; failed messages go to `<queueName>-poison`. */
+  readonly queueName: string;
+  /** The app setting (or setting prefix, for an identity) naming the storage account. */
+  readonly connection: string;
+  /** Registered only when this holds: a host polls no queue the app does not use. */
+  readonly enabled: (settings: Settings) => boolean;
+  /** Picks the use case the handler needs from the app's. */
+  readonly handler: (useCases: UseCases) => StorageQueueHandler;
+}
+
+export type FunctionDefinition = TimerFunction | HttpFunction | QueueFunction;
 
 /** THE table of every function; both hosts register exactly this. */
 export const registry: readonly FunctionDefinition[] = [
@@ -49,6 +64,15 @@ export const registry: readonly FunctionDefinition[] = [
     name: 'dispatcher',
     schedule: { setting: 'PULSECHECK_TICK_SCHEDULE', fallback: DEFAULT_TICK_SCHEDULE },
     handler: (u) => dispatcher(u.lifecycle),
+  },
+  // Queue mode (docs/scaling.md): every instance runs the occurrences the dispatcher queued.
+  {
+    trigger: 'queue',
+    name: 'runCheck',
+    queueName: CHECKS_QUEUE,
+    connection: 'AzureWebJobsStorage',
+    enabled: (settings) => settings.dispatch === 'queue',
+    handler: (u) => runCheck(u.lifecycle, u.queuedChecks),
   },
   // Anonymous: container probes and the smoke test call it; only readers see the detail.
   { trigger: 'http', name: 'health', methods: ['GET'], route: 'health', role: 'anonymous', handler: (u) => health(u.health) },

@@ -12,3 +12,4 @@ export type { JobRepository, StoredJob } from './jobs.js';
 export type { RateDecision, RateLimiter } from './rateLimit.js';
 export type { Notifier } from './notifier.js';
 export type { CompactionReport, RollupQuery, RollupStore } from './rollups.js';
+export type { CheckQueue, ClaimHolder, OccurrenceClaims, QueuedOccurrence } from './queue.js';

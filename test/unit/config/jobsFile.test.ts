@@ -165,12 +165,12 @@ describe('settings', () => {
 
   it('reports every bad setting by name', () => {
     try {
-      loadSettings({ PULSECHECK_PORT: 'abc', PULSECHECK_TICK_SCHEDULE: '* *', PULSECHECK_DISPATCH: 'queue' });
+      loadSettings({ PULSECHECK_PORT: 'abc', PULSECHECK_TICK_SCHEDULE: '* *', PULSECHECK_DISPATCH: 'queues' });
       expect.unreachable();
     } catch (error) {
       expect(isPulsecheckError(error) && error.issues.map((i) => i.message)).toEqual([
         'PULSECHECK_TICK_SCHEDULE must be NCRONTAB with 5 or 6 fields, e.g. "*/10 * * * * *"',
-        'PULSECHECK_DISPATCH must be "inline" ("queue" dispatch is not available in this version)',
+        'PULSECHECK_DISPATCH must be "inline" or "queue"',
         'PULSECHECK_PORT "abc" must be an integer from 0 to 65535',
       ]);
     }
