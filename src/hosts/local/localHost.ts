@@ -13,6 +13,7 @@ import { DEFAULT_PORTS, isListening, startAzurite, type AzuriteOptions, type Run
 import { localEnv } from './localSettings.js';
 import type { Settings } from '../../config/settings.js';
 import { TimerRunner } from './timerRunner.js';
+import { isDisabled, startQueueFunctions } from './queueFunctions.js';
 
 export interface LocalHostOptions extends Omit<BuildOptions, 'env' | 'baseDir'> {
   /** The app directory: `local.settings.json` and a relative jobs file are found here. Default cwd. */
@@ -86,12 +87,13 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   listener = requestListener(functions, deps.logger, allowedHosts(env.WEBSITE_HOSTNAME));
 
   const timers = registry.flatMap((fn) =>
-    fn.trigger === 'timer'
+    fn.trigger === 'timer' && !isDisabled(env, fn.name)
       ? [new TimerRunner(fn.name, env[fn.schedule.setting]?.trim() || fn.schedule.fallback, fn.handler(deps.useCases), deps.logger)]
       : [],
   );
   const schedules = timers.map((timer) => ({ name: timer.name, schedule: timer.schedule }));
   for (const timer of timers) timer.start();
+  const queues = startQueueFunctions(deps, dir, env);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -102,7 +104,8 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       (stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        await deps.useCases.lifecycle.shutdown(settings.shutdownGraceMs);
+        // The pollers stop taking messages; runCheck refuses new ones, which go back to the queue.
+        await Promise.all([deps.useCases.lifecycle.shutdown(settings.shutdownGraceMs), queues.stop()]);
         await Promise.all(timers.map((timer) => timer.stop()));
         // Responses to requests whose run just finished are still being written: let them go out.
         const deadline = Date.now() + 2_000;
