@@ -29,10 +29,10 @@ const FLUSH_EVERY = 5_000;
 const clock = new SystemClock();
 const logger = createLogger({ level: 'info', format: 'json', fd: openSync('/dev/null', 'w') });
 const tracer = startTracer(process.env);
-const sinks = [new LogTelemetry(logger), new PrometheusTelemetry()];
+const sinks = [new LogTelemetry(logger), new PrometheusTelemetry(clock)];
 const connectionString = process.env.APPLICATIONINSIGHTS_CONNECTION_STRING;
-if (connectionString) sinks.push(new AppInsightsTelemetry({ connectionString }));
-if (tracer) sinks.push(new DatadogTelemetry(tracer, datadogAgentUrl(process.env)));
+if (connectionString) sinks.push(new AppInsightsTelemetry({ connectionString, clock }));
+if (tracer) sinks.push(new DatadogTelemetry(tracer, datadogAgentUrl(process.env), clock));
 const telemetry = new FanOutTelemetry(sinks, { logger, clock });
 const tableConnection = process.env.BENCH_TABLE_CONNECTION;
 const store = tableConnection

@@ -57,6 +57,7 @@ import { NO_SHARED_PARTS } from './config/resolveJob.js';
 import type { Settings } from './config/settings.js';
 import type { Env } from './config/substitute.js';
 import type { Channel } from './domain/alerting/channel.js';
+import type { MaintenanceWindow } from './domain/maintenance.js';
 import { networkPolicy, type NetworkPolicy } from './domain/network.js';
 import { compileCron, nextOccurrence } from './domain/schedule.js';
 
@@ -129,12 +130,12 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   const store = options.store ?? storeFor(settings, logger, identity, clock);
   // What API jobs and alerts take from the jobs file: `defaults` and `templates` (issue 14) and
   // `channels` (issue 15), kept to the version in use.
-  const file = { current: { shared: NO_SHARED_PARTS, channels: options.channels ?? new Map<string, Channel>() } };
+  const file = { current: { shared: NO_SHARED_PARTS, channels: options.channels ?? new Map<string, Channel>(), maintenance: [] as readonly MaintenanceWindow[] } };
   const config =
     options.configSource ??
-    configSourceFor(settings, { env, baseDir: options.baseDir ?? process.cwd(), logger, watch: options.watchJobsFile ?? false, identity, file });
+    configSourceFor(settings, { env, baseDir: options.baseDir ?? process.cwd(), logger, clock, watch: options.watchJobsFile ?? false, identity, file });
   const channels = () => file.current.channels;
-  const compile = compileApiJob(env, targets, () => file.current.shared, channels);
+  const compile = compileApiJob(env, targets, () => file.current.shared, channels, () => file.current.maintenance);
   const alertChannels = new AlertChannels({
     channels,
     notifiers: options.notifiers ?? notifiersFor(settings, targets),
@@ -230,6 +231,7 @@ function notifiersFor(settings: Settings, targets: NetworkPolicy): Notifier[] {
 function secretParts(settings: Settings, env: Env, options: Overrides, clock: Clock, logger: Logger, targets: NetworkPolicy) {
   const identity = new AzureIdentity(
     options.credentialFactory ?? ((clientId) => createCredential({ inAzure: settings.azure.inAzure, clientId: clientId ?? settings.azure.clientId })),
+    clock,
   );
   const secretStore = settings.keyVault
     ? new KeyVaultSecretStore({ ...settings.keyVault, credential: () => identity.credential() })
@@ -261,10 +263,10 @@ interface Sinks {
 function telemetrySinks(settings: Settings, env: Env, logger: Logger, clock: Clock): Sinks {
   const tracer = settings.datadogAgentUrl ? startTracer(env) : undefined;
   const appInsights = settings.appInsightsConnectionString
-    ? new AppInsightsTelemetry({ connectionString: settings.appInsightsConnectionString, version: VERSION })
+    ? new AppInsightsTelemetry({ connectionString: settings.appInsightsConnectionString, version: VERSION, clock })
     : undefined;
-  const datadog = tracer && settings.datadogAgentUrl ? new DatadogTelemetry(tracer, settings.datadogAgentUrl) : undefined;
-  const prometheus = settings.prometheus ? new PrometheusTelemetry() : undefined;
+  const datadog = tracer && settings.datadogAgentUrl ? new DatadogTelemetry(tracer, settings.datadogAgentUrl, clock) : undefined;
+  const prometheus = settings.prometheus ? new PrometheusTelemetry(clock) : undefined;
   const on: TelemetrySink[] = [new LogTelemetry(logger)];
   for (const sink of [appInsights, datadog, prometheus]) if (sink) on.push(sink);
   const fanOut = new FanOutTelemetry(on, { logger, clock });

@@ -110,6 +110,7 @@ export interface ConfigSourceOptions {
   readonly env: Env;
   readonly baseDir: string;
   readonly logger: Logger;
+  readonly clock: Clock;
   /** Watch the local jobs file for changes (the local host). */
   readonly watch: boolean;
   /** For a jobs blob without a SAS token. */
@@ -127,7 +128,7 @@ export interface ConfigSourceOptions {
  * jobs in use.
  */
 export function configSourceFor(settings: Settings, options: ConfigSourceOptions): ConfigJobSource {
-  const { env, baseDir, logger, file } = options;
+  const { env, baseDir, logger, clock, file } = options;
   const load = (base: { name: string; text: string }, overlay?: { name: string; text: string }) => {
     const { jobs, ...parts } = loadJobsFiles(base, overlay, env);
     file.current = parts;
@@ -139,7 +140,7 @@ export function configSourceFor(settings: Settings, options: ConfigSourceOptions
     }
     const name = new URL(settings.jobsUrl).pathname.split('/').pop() || 'jobs blob';
     const credential = settings.storageIdentity && options.identity ? lazyCredential(options.identity, settings.storageIdentity.clientId) : undefined;
-    return new BlobJobCatalog({ url: settings.jobsUrl, ...(credential ? { credential } : {}), logger, parse: (text) => load({ name, text }) });
+    return new BlobJobCatalog({ url: settings.jobsUrl, ...(credential ? { credential } : {}), logger, clock, parse: (text) => load({ name, text }) });
   }
   const at = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
   const overlay = settings.jobsOverlay;

@@ -73,7 +73,7 @@ export class Dispatcher {
   readonly #inFlight = new Map<string, InFlight>();
   /** How far each job is planned, as this process last planned or handed back (job → epoch ms). */
   #planned: Record<string, number> = {};
-  /** A save of the cursors is queued (starts and ends of runs are saved together, not one by one). */
+  /** A save of the cursors is queued (the starts of one instant are saved together, not one by one). */
   #saveQueued = false;
   #lastTick: number | undefined;
   /** Each schedule's occurrences found so far: a tick walks croner once per occurrence, not per job per tick. */
@@ -111,6 +111,10 @@ export class Dispatcher {
       await this.#exclusive(() => this.#handBack(occurrences.slice(next)));
     }
     const finished = await this.#settledBefore(runs, waitUntil);
+    // The runs that ended are no longer in flight: saved once here, not at each end (at 1 000 jobs,
+    // one save per run end copied every cursor a thousand times a tick). A crash before this save
+    // leaves them named as started: the next tick finds their runs stored and does not repeat them.
+    this.#saveSoon();
     this.#lastTick = clock.now();
     await store.saveLastTick(this.#lastTick);
     const running = runs.length - finished.length;
@@ -165,10 +169,7 @@ export class Dispatcher {
     // The runner has recorded the run when it settles: its occurrence is no longer in flight.
     void run
       .catch((error: unknown) => this.#deps.logger.error({ err: error, job: job.name, runId }, 'scheduled run failed unexpectedly'))
-      .finally(() => {
-        this.#inFlight.delete(runId);
-        this.#saveSoon();
-      });
+      .finally(() => this.#inFlight.delete(runId));
     return run;
   }
 
@@ -223,7 +224,7 @@ export class Dispatcher {
     return this.#deps.store.saveCursors(withStarted(this.#planned, this.#inFlight.values()));
   }
 
-  /** Queues one save for every start and end of a run until it happens, after any planning in progress. */
+  /** Queues one save for the starts (and, at a tick's end, the ends) of runs until it happens, after any planning in progress. */
   #saveSoon(): void {
     if (this.#saveQueued) return;
     this.#saveQueued = true;

@@ -1,3 +1,4 @@
+import { dayOf, type Period } from '../domain/calendar.js';
 import { bucketsAt, addRun, classify, EMPTY_COUNTS, type RollupBucket } from '../domain/rollup.js';
 import { trackIncident, type LastVerdict } from '../domain/rollupIncidents.js';
 import type { Run } from '../domain/run.js';
@@ -20,6 +21,8 @@ export interface RollupRecorderDeps {
 export class RollupRecorder {
   readonly #deps: RollupRecorderDeps;
   readonly #last = new Map<string, LastVerdict>();
+  /** The day of the last run added: nearly every run falls in it. */
+  #day: Period = { start: 0, end: 0 };
 
   constructor(deps: RollupRecorderDeps) {
     this.#deps = deps;
@@ -34,12 +37,17 @@ export class RollupRecorder {
     const { next, part } = trackIncident(this.#last.get(key), cls, at);
     if (next) this.#last.set(key, next);
     const counts = addRun(EMPTY_COUNTS, run, cls, part);
-    const deltas: RollupBucket[] = bucketsAt(run.job, run.location, at, this.#deps.timeZone).map((b) => ({ ...b, ...counts }));
+    const deltas: RollupBucket[] = bucketsAt(run.job, run.location, at, this.#dayOf(at)).map((b) => ({ ...b, ...counts }));
     try {
       await this.#deps.store.addRollups(deltas);
     } catch (error) {
       this.#deps.logger.error({ err: error, job: run.job, runId: run.runId }, 'could not add the run to its rollups');
     }
+  }
+
+  #dayOf(at: number): Period {
+    if (at < this.#day.start || at >= this.#day.end) this.#day = dayOf(at, this.#deps.timeZone);
+    return this.#day;
   }
 }
 

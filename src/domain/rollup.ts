@@ -1,6 +1,9 @@
-import { HOUR_MS, dayOf, hourStart } from './calendar.js';
+import { HOUR_MS, hourStart, type Period } from './calendar.js';
 import { EMPTY_LATENCY, addLatency, mergeLatency, type LatencySummary } from './latency.js';
 import type { Run } from './run.js';
+
+/** Rollup buckets are kept this many days, whatever the run history's retention (docs/status-page.md). */
+export const ROLLUP_RETENTION_DAYS = 400;
 
 /** A bucket's length: a UTC hour, or a calendar day of the status time zone (23 to 25 hours). */
 export type BucketSpan = 'hour' | 'day';
@@ -100,10 +103,12 @@ export const countedRuns = (c: BucketCounts): number => c.up + c.degraded + c.do
 /** The key that identifies a bucket: job, location, span and start. */
 export const bucketKey = (b: Pick<RollupBucket, 'job' | 'location' | 'span' | 'start'>): string => `${b.job}\n${b.location}\n${b.span}\n${b.start}`;
 
-/** The hour and the day (of `timeZone`) a run scheduled at `at` (epoch ms) falls in, as empty buckets. */
-export function bucketsAt(job: string, location: string, at: number, timeZone: string): [hour: RollupBucket, day: RollupBucket] {
+/**
+ * The hour and the day a run scheduled at `at` (epoch ms) falls in, as empty buckets; `d` is the day
+ * of the status time zone holding `at` (`dayOf`: callers keep it, a day's edges cost a dozen `Intl` calls).
+ */
+export function bucketsAt(job: string, location: string, at: number, d: Period): [hour: RollupBucket, day: RollupBucket] {
   const h = hourStart(at);
-  const d = dayOf(at, timeZone);
   const iso = (ms: number) => new Date(ms).toISOString();
   return [
     { job, location, span: 'hour', start: iso(h), end: iso(h + HOUR_MS), ...EMPTY_COUNTS },

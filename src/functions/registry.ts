@@ -14,6 +14,7 @@ import { createJob, deleteJob, replaceJob, runUnsaved } from './handlers/jobAdmi
 import { openApi } from './handlers/openapi.js';
 import { testChannel } from './handlers/channels.js';
 import { runCheck } from './handlers/runCheck.js';
+import { jobStats, sla } from './handlers/uptime.js';
 
 export interface TimerFunction {
   readonly trigger: 'timer';
@@ -38,8 +39,14 @@ export interface HttpFunction {
   readonly role: Role;
   /** `PULSECHECK_METRICS_TOKEN` is accepted here as `reader`. */
   readonly metricsToken?: boolean;
-  /** Picks the use case the handler needs from the app's. */
-  readonly handler: (useCases: UseCases) => CallerHandler;
+  /**
+   * A status-page route (page, summary, badges): `PULSECHECK_STATUS_PAGE` sets its role (`role` when
+   * `private`, anonymous when `public`) or makes it a 404 (`off`); see `effectiveRole`. Its handler
+   * shows only what `statusPageView(access)` lets it.
+   */
+  readonly statusPage?: boolean;
+  /** Picks the use case the handler needs from the app's; `access`: the deployment's access options (for `statusPageView`). */
+  readonly handler: (useCases: UseCases, access: AccessOptions) => CallerHandler;
 }
 
 export interface QueueFunction {
@@ -92,6 +99,9 @@ export const registry: readonly FunctionDefinition[] = [
   { trigger: 'http', name: 'listAudit', methods: ['GET'], route: 'audit', role: 'admin', handler: (u) => listAudit(u.admin) },
   // Alerting (issue 15): a test notification through a channel of the jobs file.
   { trigger: 'http', name: 'testChannel', methods: ['POST'], route: 'channels/{name}/test', role: 'operator', handler: (u) => testChannel(u.channels) },
+  // Uptime, SLA and trends from the rollups (issue 16).
+  { trigger: 'http', name: 'sla', methods: ['GET'], route: 'sla', role: 'reader', handler: (u) => sla(u.uptime) },
+  { trigger: 'http', name: 'jobStats', methods: ['GET'], route: 'jobs/{name}/stats', role: 'reader', handler: (u) => jobStats(u.uptime) },
   { trigger: 'http', name: 'openApi', methods: ['GET'], route: 'openapi.json', role: 'anonymous', handler: (u) => openApi(u.version) },
   {
     trigger: 'timer',
@@ -116,7 +126,7 @@ export interface HostedHttpFunction {
 export function hostedHttpFunctions(useCases: UseCases, options: AccessOptions): HostedHttpFunction[] {
   return registry.flatMap((fn) =>
     fn.trigger === 'http'
-      ? [{ name: fn.name, methods: fn.methods, route: fn.route, authLevel: hostAuthLevel(fn, options), handler: withSecurityHeaders(authorized(fn, fn.handler(useCases), useCases.limiter, options)) }]
+      ? [{ name: fn.name, methods: fn.methods, route: fn.route, authLevel: hostAuthLevel(fn, options), handler: withSecurityHeaders(authorized(fn, fn.handler(useCases, options), useCases.limiter, options)) }]
       : [],
   );
 }

@@ -3,9 +3,9 @@ import type * as OtelApi from '@opentelemetry/api';
 import type * as ContextAsyncHooks from '@opentelemetry/context-async-hooks';
 import type * as Resources from '@opentelemetry/resources';
 import type * as AppInsights from 'applicationinsights';
-import type { CircuitState, ComponentHealth, HealthContributor, TelemetrySink, TraceContext } from '../../app/ports/index.js';
+import type { CircuitState, Clock, ComponentHealth, HealthContributor, TelemetrySink, TraceContext } from '../../app/ports/index.js';
 import type { Job } from '../../domain/job.js';
-import { failedConditions } from '../../domain/outcome.js';
+import { failedConditions, failedDegraded } from '../../domain/outcome.js';
 import type { Run } from '../../domain/run.js';
 import type { StateEffect } from '../../domain/state.js';
 
@@ -14,6 +14,8 @@ export interface AppInsightsOptions {
   /** `cloud_RoleName` of everything sent. Default `pulsecheck`. */
   readonly roleName?: string;
   readonly version?: string;
+  /** Stamps the health facts (last export, last failure). */
+  readonly clock: Clock;
 }
 
 /** The names in Application Insights: the custom events and the metric. */
@@ -44,9 +46,11 @@ export class AppInsightsTelemetry implements TelemetrySink, HealthContributor {
   readonly #client: AppInsights.TelemetryClient;
   readonly #otel: typeof OtelApi;
   #lastExportAt: number | undefined;
+  readonly #clock: Clock;
   #lastFailure: { at: number; reason: string } | undefined;
 
   constructor(options: AppInsightsOptions) {
+    this.#clock = options.clock;
     const { TelemetryClient } = require('applicationinsights') as typeof AppInsights;
     const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks') as typeof ContextAsyncHooks;
     const { defaultResource, resourceFromAttributes } = require('@opentelemetry/resources') as typeof Resources;
@@ -90,6 +94,8 @@ export class AppInsightsTelemetry implements TelemetrySink, HealthContributor {
           httpStatus: run.httpStatus === null ? '' : String(run.httpStatus),
           attempts: String(run.attempts),
           failedConditions: failed.join('; '),
+          failedDegradedConditions: failedDegraded(run.conditions).join('; '),
+          maintenance: String(run.maintenance === true),
           errorKind: run.error?.kind ?? '',
           scheduledAt: run.scheduledAt,
         },
@@ -143,12 +149,12 @@ export class AppInsightsTelemetry implements TelemetrySink, HealthContributor {
   async #observe<Request, Response extends { readonly status: number }>(request: Request, next: (request: Request) => Promise<Response>): Promise<Response> {
     try {
       const response = await next(request);
-      if (response.status >= 200 && response.status < 300) this.#lastExportAt = Date.now();
-      else this.#lastFailure = { at: Date.now(), reason: `ingestion answered HTTP ${response.status}` };
+      if (response.status >= 200 && response.status < 300) this.#lastExportAt = this.#clock.now();
+      else this.#lastFailure = { at: this.#clock.now(), reason: `ingestion answered HTTP ${response.status}` };
       return response;
     } catch (error) {
       const { code, message } = error as { code?: string; message?: string };
-      this.#lastFailure = { at: Date.now(), reason: code ?? message ?? 'request failed' };
+      this.#lastFailure = { at: this.#clock.now(), reason: code ?? message ?? 'request failed' };
       throw error;
     }
   }
@@ -156,6 +162,7 @@ export class AppInsightsTelemetry implements TelemetrySink, HealthContributor {
 
 /** The short reason of a run: what failed, or `up`. */
 function reason(run: Run): string {
-  const text = run.error ? `${run.error.kind}: ${run.error.message}` : `up${run.httpStatus === null ? '' : ` ${run.httpStatus}`}`;
+  const degraded = run.status === 'degraded' ? `: ${failedDegraded(run.conditions).join('; ')}` : '';
+  const text = run.error ? `${run.error.kind}: ${run.error.message}` : `${run.status}${run.httpStatus === null ? '' : ` ${run.httpStatus}`}${degraded}`;
   return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 1)}…` : text;
 }

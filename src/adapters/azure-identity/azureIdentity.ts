@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
-import type { ManagedIdentityTokens, TokenResult } from '../../app/ports/index.js';
+import type { Clock, ManagedIdentityTokens, TokenResult } from '../../app/ports/index.js';
 import { firstLine } from '../../domain/errors.js';
 
 export interface CredentialOptions {
@@ -30,7 +30,10 @@ export async function createCredential({ inAzure, clientId }: CredentialOptions)
 export class AzureIdentity implements ManagedIdentityTokens {
   readonly #credentials = new Map<string, Promise<TokenCredential>>();
 
-  constructor(readonly create: (clientId: string | undefined) => TokenCredential | Promise<TokenCredential>) {}
+  constructor(
+    readonly create: (clientId: string | undefined) => TokenCredential | Promise<TokenCredential>,
+    readonly clock: Clock,
+  ) {}
 
   /**
    * The credential for `clientId` (the app's default when undefined), created on first use. A
@@ -53,7 +56,7 @@ export class AzureIdentity implements ManagedIdentityTokens {
     try {
       const token = await (await this.credential(clientId)).getToken(scope, { abortSignal: signal });
       if (!token) return { ok: false, message: 'the credential returned no token' };
-      return { ok: true, token: { token: token.token, expiresInMs: token.expiresOnTimestamp - Date.now() } };
+      return { ok: true, token: { token: token.token, expiresInMs: token.expiresOnTimestamp - this.clock.now() } };
     } catch (error) {
       return { ok: false, message: firstLine((error as Error).message ?? String(error)) };
     }

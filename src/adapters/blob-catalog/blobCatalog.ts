@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { TokenCredential } from '@azure/core-auth';
 import type * as StorageBlob from '@azure/storage-blob';
 import type { BlobClient } from '@azure/storage-blob';
-import type { ComponentHealth, ConfigJobSource, Logger } from '../../app/ports/index.js';
+import type { Clock, ComponentHealth, ConfigJobSource, Logger } from '../../app/ports/index.js';
 import type { Job } from '../../domain/job.js';
 
 export interface BlobJobCatalogOptions {
@@ -12,6 +12,7 @@ export interface BlobJobCatalogOptions {
   readonly credential?: TokenCredential;
   readonly parse: (text: string) => Job[];
   readonly logger: Logger;
+  readonly clock: Clock;
   /** The blob is checked at most this often, in ms (each dispatcher tick normally). Default 5 000. */
   readonly minIntervalMs?: number;
 }
@@ -43,7 +44,7 @@ export class BlobJobCatalog implements ConfigJobSource {
   }
 
   async list(): Promise<readonly Job[]> {
-    const now = Date.now();
+    const now = this.#options.clock.now();
     if (now - this.#checkedAt >= (this.#options.minIntervalMs ?? 5_000)) {
       this.#checkedAt = now;
       this.#checking ??= this.#check().finally(() => (this.#checking = undefined));

@@ -1,5 +1,5 @@
 import { get } from 'node:http';
-import type { CircuitState, ComponentHealth, HealthContributor, TelemetrySink } from '../../app/ports/index.js';
+import type { CircuitState, Clock, ComponentHealth, HealthContributor, TelemetrySink } from '../../app/ports/index.js';
 import type { Job } from '../../domain/job.js';
 import type { Run } from '../../domain/run.js';
 import type { StateEffect } from '../../domain/state.js';
@@ -37,12 +37,14 @@ export class DatadogTelemetry implements TelemetrySink, HealthContributor {
   readonly name = 'datadog';
   readonly #tracer: Tracer;
   readonly #agentUrl: string;
+  readonly #clock: Clock;
   #lastContactAt: number | undefined;
   #probe: { at: number; result: Promise<string | undefined> } | undefined;
 
-  constructor(tracer: Tracer, agentUrl: string) {
+  constructor(tracer: Tracer, agentUrl: string, clock: Clock) {
     this.#tracer = tracer;
     this.#agentUrl = agentUrl;
+    this.#clock = clock;
   }
 
   runCompleted(run: Run, _job: Job): void {
@@ -70,7 +72,7 @@ export class DatadogTelemetry implements TelemetrySink, HealthContributor {
   }
 
   async health(): Promise<ComponentHealth> {
-    const now = Date.now();
+    const now = this.#clock.now();
     if (!this.#probe || now - this.#probe.at > PROBE_CACHE_MS) this.#probe = { at: now, result: this.#reachAgent() };
     const failure = await this.#probe.result;
     const lastExportAt = this.#lastContactAt === undefined ? null : new Date(this.#lastContactAt).toISOString();
@@ -85,7 +87,7 @@ export class DatadogTelemetry implements TelemetrySink, HealthContributor {
     return new Promise((resolve) => {
       const request = get(`${this.#agentUrl}/info`, { timeout: PROBE_TIMEOUT_MS }, (response) => {
         response.resume();
-        if (response.statusCode === 200) this.#lastContactAt = Date.now();
+        if (response.statusCode === 200) this.#lastContactAt = this.#clock.now();
         resolve(response.statusCode === 200 ? undefined : `HTTP ${response.statusCode}`);
       });
       request.on('timeout', () => request.destroy(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)));

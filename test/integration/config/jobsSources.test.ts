@@ -8,7 +8,7 @@ import { FileJobCatalog } from '../../../src/adapters/file-catalog/fileCatalog.j
 import { parseJobsFile } from '../../../src/config/jobsFile.js';
 import type { RunningAzurite } from '../../../src/hosts/local/azurite.js';
 import { acquireAzurite, releaseAzurite, uniquePrefix } from '../../support/azurite.js';
-import { MemoryLogger } from '../../support/fakes.js';
+import { FakeClock, MemoryLogger } from '../../support/fakes.js';
 import { eventually } from '../../support/eventually.js';
 
 const file = (...names: string[]) => JSON.stringify({ jobs: names.map((name) => ({ name, url: 'https://x.test/', every: '1m' })) });
@@ -59,7 +59,7 @@ describe('jobs file in a blob (BlobJobCatalog on Azurite)', () => {
     await upload(file('a'));
     const url = await blob.generateSasUrl({ permissions: BlobSASPermissions.parse('r'), expiresOn: new Date(Date.now() + 3_600_000) });
     const logger = new MemoryLogger();
-    const source = new BlobJobCatalog({ url, parse, logger, minIntervalMs: 0 });
+    const source = new BlobJobCatalog({ url, parse, logger, clock: new FakeClock(0), minIntervalMs: 0 });
     expect(await names(source)).toEqual(['a']);
     const etag = source.health().etag;
     expect(await names(source)).toEqual(['a']); // unchanged: a 304, not downloaded and parsed again
@@ -77,7 +77,7 @@ describe('jobs file in a blob (BlobJobCatalog on Azurite)', () => {
   });
 
   it('reports a blob it cannot read as down, without jobs', async () => {
-    const source = new BlobJobCatalog({ url: `${azurite.endpoints.blob}/devstoreaccount1/nothing/jobs.json`, parse, logger: new MemoryLogger(), minIntervalMs: 0 });
+    const source = new BlobJobCatalog({ url: `${azurite.endpoints.blob}/devstoreaccount1/nothing/jobs.json`, parse, logger: new MemoryLogger(), clock: new FakeClock(0), minIntervalMs: 0 });
     expect(await source.list()).toEqual([]);
     expect(source.health()).toMatchObject({ status: 'down', detail: 'no valid jobs blob has been read yet' });
   });

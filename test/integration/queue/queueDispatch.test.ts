@@ -37,15 +37,15 @@ const message = (job: string, scheduledAt: number): OccurrenceMessage => ({
 const due = (m: OccurrenceMessage): QueuedOccurrence => ({ message: m, delaySeconds: 0 });
 
 /** A local host in queue mode sharing the Azurite and the tables (`prefix`); its timer never ticks. */
-async function host(prefix: string, location: string, hostJson?: unknown): Promise<ApiHost> {
+async function host(prefix: string, location: string, hostJson?: unknown, tick = NO_TICK, jobs: unknown[] = JOBS.map((name) => ({ name, url: `${target.url}/${name}`, every: '1h' }))): Promise<ApiHost> {
   const dir = mkdtempSync(join(tmpdir(), 'pulsecheck-queue-'));
-  writeFileSync(join(dir, 'jobs.config.json'), JSON.stringify({ jobs: JOBS.map((name) => ({ name, url: `${target.url}/${name}`, every: '1h' })) }));
+  writeFileSync(join(dir, 'jobs.config.json'), JSON.stringify({ jobs }));
   if (hostJson) writeFileSync(join(dir, 'host.json'), JSON.stringify(hostJson));
   const logger = new MemoryLogger();
   const env = {
     ...ALLOW_LOOPBACK,
     PULSECHECK_PORT: '0',
-    PULSECHECK_TICK_SCHEDULE: NO_TICK,
+    PULSECHECK_TICK_SCHEDULE: tick,
     PULSECHECK_SHUTDOWN_GRACE_SECONDS: '1',
     AzureWebJobsStorage: azurite.connectionString,
     PULSECHECK_DISPATCH: 'queue',
@@ -114,6 +114,28 @@ describe('runCheck', () => {
     expect((await runs(api)).filter((r) => r.runId === m.runId)).toHaveLength(1);
     expect(target.requests).toHaveLength(1);
   }, 20_000);
+});
+
+describe('the dispatcher timer in queue mode', () => {
+  it('queues each occurrence, and runCheck runs it at its instant, once', async () => {
+    const api = await host(uniquePrefix('q'), 'a', undefined, '*/2 * * * * *', [{ name: 'job0', url: `${target.url}/ticked`, every: '2s' }]);
+    const recorded = await eventually(
+      async () => {
+        const response = await api.call('GET', '/jobs/job0/runs?limit=100');
+        const { runs: all } = (await response.json()) as { runs: Run[] };
+        return all.length >= 3 && all;
+      },
+      { timeoutMs: 25_000, intervalMs: 500, what: 'three runs' },
+    );
+    const ids = recorded.map((r) => r.runId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(recorded.every((r) => r.trigger === 'schedule' && r.status === 'up')).toBe(true);
+    // Each request arrived at a whole even second (its instant), within a second.
+    for (const request of target.requests.filter((r) => r.path === '/ticked').slice(1)) expect(request.at % 2_000).toBeLessThan(1_000);
+    // The ticks queued the occurrences instead of starting them.
+    const ticks = api.logger.records.filter((r) => r.message === 'tick done').map((r) => r.fields as { queued?: number });
+    expect(ticks.some((t) => (t.queued ?? 0) > 0)).toBe(true);
+  }, 40_000);
 });
 
 describe('two hosts on one queue', () => {

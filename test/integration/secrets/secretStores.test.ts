@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AzureIdentity, createCredential } from '../../../src/adapters/azure-identity/azureIdentity.js';
 import { EnvSecretStore, secretSetting } from '../../../src/adapters/env-secrets/envSecretStore.js';
 import { KeyVaultSecretStore } from '../../../src/adapters/key-vault/keyVaultSecretStore.js';
+import { SystemClock } from '../../../src/adapters/system-clock/systemClock.js';
 import type { SecretStore } from '../../../src/app/ports/index.js';
 import { MemorySecretStore } from '../../support/fakes.js';
 import { startIdentityEndpoint, type FakeIdentityEndpoint } from '../../support/identity.js';
@@ -34,7 +35,7 @@ afterAll(async () => {
 const keyVaultStore = (disableChallengeResourceVerification = true) =>
   new KeyVaultSecretStore({
     url: vault.url,
-    credential: () => new AzureIdentity((clientId) => createCredential({ inAzure: true, clientId })).credential(),
+    credential: () => new AzureIdentity((clientId) => createCredential({ inAzure: true, clientId }), new SystemClock()).credential(),
     disableChallengeResourceVerification,
   });
 
@@ -144,7 +145,7 @@ describe('AzureIdentity', () => {
       calls++;
       if (calls === 1) throw new Error('cannot load @azure/identity');
       return made;
-    });
+    }, new SystemClock());
     await expect(identities.credential()).rejects.toThrow('cannot load @azure/identity');
     expect(await identities.credential()).toBe(made);
     expect(await identities.credential()).toBe(made);

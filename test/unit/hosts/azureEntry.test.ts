@@ -68,6 +68,7 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
       'getJob',
       'health',
       'healthDetail',
+      'jobStats',
       'listAudit',
       'listJobs',
       'listRuns',
@@ -77,6 +78,7 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
       'retention',
       'runJob',
       'runUnsaved',
+      'sla',
       'testChannel',
     ]);
   });

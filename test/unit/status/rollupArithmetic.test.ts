@@ -107,7 +107,7 @@ describe('buckets: edges and merging', () => {
     { at: '2026-10-25T00:30:00.000Z', zone: 'Europe/Berlin', hour: '2026-10-25T00:00:00.000Z', day: '2026-10-24T22:00:00.000Z', dayEnd: '2026-10-25T23:00:00.000Z' },
     { at: '2026-01-01T00:00:00.000Z', zone: 'UTC', hour: '2026-01-01T00:00:00.000Z', day: '2026-01-01T00:00:00.000Z', dayEnd: '2026-01-02T00:00:00.000Z' },
   ])('a run at $at ($zone) is in the hour of $hour and the day from $day', ({ at, zone, hour, day, dayEnd }) => {
-    const [h, d] = bucketsAt('j', 'here', Date.parse(at), zone);
+    const [h, d] = bucketsAt('j', 'here', Date.parse(at), dayOf(Date.parse(at), zone));
     expect([h.start, h.end, d.start, d.end]).toEqual([hour, new Date(Date.parse(hour) + H).toISOString(), day, dayEnd]);
   });
 
@@ -118,7 +118,7 @@ describe('buckets: edges and merging', () => {
       timings: { dns: 0, connect: 0, tls: 0, firstByte: total, total },
       ...(maintenance ? { maintenance } : {}),
     });
-    const [hour] = bucketsAt('j', 'here', Date.parse('2026-01-01T10:15:00Z'), 'UTC');
+    const [hour] = bucketsAt('j', 'here', Date.parse('2026-01-01T10:15:00Z'), dayOf(Date.parse('2026-01-01T10:15:00Z'), 'UTC'));
     const partial = (runs: ReturnType<typeof run>[]): RollupBucket => ({ ...hour, ...runs.reduce((c, r) => addRun(c, r, classify(r) as never), EMPTY_COUNTS) });
     const a = partial([run('up', 10), run('degraded', 20), run('down', 30, true)]);
     const b = partial([run('error', 40), run('up', 50)]);

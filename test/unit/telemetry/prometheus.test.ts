@@ -2,6 +2,7 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
 import { PrometheusTelemetry } from '../../../src/adapters/prometheus/prometheusTelemetry.js';
 import type { Run } from '../../../src/domain/run.js';
+import { FakeClock } from '../../support/fakes.js';
 import { job } from '../../support/jobs.js';
 
 interface Family {
@@ -33,7 +34,7 @@ async function scrape(sink: PrometheusTelemetry) {
 
 describe('PrometheusTelemetry', () => {
   it('counts every run once across scrapes and keeps the last measured result through a skip', async () => {
-    const sink = new PrometheusTelemetry();
+    const sink = new PrometheusTelemetry(new FakeClock(0));
     sink.runCompleted(run('up', 1, 100), target);
     sink.runCompleted(run('down', 3, 2_000), target);
     let value = await scrape(sink);
@@ -60,7 +61,7 @@ describe('PrometheusTelemetry', () => {
     [{ dns: 0.1, connect: 0.2, tls: 0, firstByte: 1.5, total: 3.9 }, 'resolve', '0.0001'],
     [{ dns: 1.0000001, connect: 0, tls: 0, firstByte: 0, total: 2 }, 'resolve', '0.001'],
   ])('exposes seconds rounded to the microsecond, never float noise (%j %s)', async (timings, phase, exposed) => {
-    const sink = new PrometheusTelemetry();
+    const sink = new PrometheusTelemetry(new FakeClock(0));
     sink.runCompleted({ ...run('up', 1, 0.1 + 0.2), timings }, target);
     const value = await scrape(sink);
     expect(value('probe_http_duration_seconds', { job: 'api', phase })).toBe(exposed);
