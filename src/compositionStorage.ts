@@ -13,6 +13,7 @@ import { JobsTable } from './adapters/table-store/jobsTable.js';
 import { RollupsTable } from './adapters/table-store/rollupsTable.js';
 import { RunsTable } from './adapters/table-store/runsTable.js';
 import { TABLE, TableStorage, type TableStoreOptions } from './adapters/table-store/tableStore.js';
+import { Tables } from './adapters/table-store/tables.js';
 import type { CheckQueue, Clock, ConfigJobSource, Logger, StateStore } from './app/ports/index.js';
 import { CHECKS_QUEUE } from './domain/occurrence.js';
 import { loadJobsFiles, type LoadedJobs } from './config/jobsFile.js';
@@ -85,7 +86,8 @@ export function tableStore(options: TableStoreOptions): StateStore {
     forgetJob: (job) => states.forgetJob(job),
     recordRun: (run) => runs.recordRun(run),
     whenStored: (run) => runs.whenStored(run),
-    claims: new ClaimsTable(tables, TABLE.claims),
+    // Its own Tables: the table is created on the first claim (queue mode only).
+    claims: new ClaimsTable(new Tables({ connection: options.connection, prefix: options.tablePrefix ?? 'Pulsecheck', names: [TABLE.claims], clock: options.clock }), TABLE.claims),
     listRuns: (job, page) => runs.listRuns(job, page),
     deleteRunsBefore: (before, max) => runs.deleteRunsBefore(before, max),
     addRollups: (deltas) => rollups.addRollups(deltas),

@@ -34,7 +34,8 @@ const PROBE_WAIT_MS = 500;
  * - `<prefix>State`: partition `job` (each job's state and circuit) and `dispatcher`;
  * - `<prefix>Runs0…63`: run history (RunsTable);
  * - `<prefix>Audit`: the audit log (AuditTable);
- * - `<prefix>Claims`: occurrence claims of queue mode (ClaimsTable);
+ * - `<prefix>Claims`: occurrence claims of queue mode (ClaimsTable, over its own Tables: created
+ *   on first use, so inline mode never creates it);
  * - `<prefix>RollupHours`, `<prefix>RollupDays`: hourly and daily rollups of runs (RollupsTable).
  * Runs, job state and dispatcher state are written behind; API jobs and the audit log are
  * written through (the API waits for them).
@@ -53,7 +54,7 @@ export class TableStorage {
     this.tables = new Tables({
       connection: options.connection,
       prefix: options.tablePrefix ?? 'Pulsecheck',
-      names: [TABLE.jobs, TABLE.state, TABLE.audit, TABLE.claims, ...RUNS_TABLES, ROLLUP_TABLES.hour, ROLLUP_TABLES.day],
+      names: [TABLE.jobs, TABLE.state, TABLE.audit, ...RUNS_TABLES, ROLLUP_TABLES.hour, ROLLUP_TABLES.day],
       clock: options.clock,
       ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
       // Pending writes go as soon as storage answers again, not at the end of their backoff.
