@@ -20,9 +20,13 @@ import { PagerDutyNotifier } from './adapters/notify-pagerduty/pagerDutyNotifier
 import { SlackNotifier } from './adapters/notify-slack/slackNotifier.js';
 import { TeamsNotifier } from './adapters/notify-teams/teamsNotifier.js';
 import { WebhookNotifier } from './adapters/notify-webhook/webhookNotifier.js';
+import { Alerting } from './app/alerting.js';
+import { AlertViews } from './app/alertViews.js';
 import { AlertChannels } from './app/channels.js';
+import { OutboxPump } from './app/outbox.js';
 import { CheckRunner } from './app/checkRunner.js';
 import { Dispatcher } from './app/dispatcher.js';
+import { FollowUps } from './app/followUps.js';
 import type {
   Clock,
   ConfigJobSource,
@@ -49,6 +53,7 @@ import { Uptime } from './app/uptime.js';
 import { checkQueueFor, configSourceFor, storeFor } from './compositionStorage.js';
 import { MemoryClaims } from './adapters/memory-store/memoryClaims.js';
 import { QueuedChecks } from './app/queuedChecks.js';
+import { StatusSummary } from './app/statusSummary.js';
 import { compileApiJob } from './config/apiJob.js';
 import { RequestAuthorizer } from './app/requestAuth.js';
 import { checkCatalogSecrets, SecretResolver } from './app/secrets.js';
@@ -144,10 +149,15 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     audit: store,
     location: settings.location,
   });
+  // Alerts (issue 15): decided after each recorded run, sent through the persisted outbox.
+  const outbox = new OutboxPump({ store, channels: alertChannels, clock, logger });
+  const alerting = new Alerting({ store, clock, logger, telemetry, outbox });
   const sandbox = settings.apiSandbox;
   const catalog = new Catalog({ config, repository: store, compile, sandbox, logger });
   // Rollups (issue 16): every recorded run also feeds its hourly and daily buckets.
   const rollups = new RollupRecorder({ store, timeZone: settings.statusTimeZone, logger });
+  // Follow-ups run through the runner they follow; built once the lifecycle that tracks them is.
+  let followUps: FollowUps | undefined;
   const runner = new CheckRunner({
     prober,
     clock,
@@ -157,8 +167,11 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     bulkhead: bulkhead(settings.maxConcurrency, settings.maxConcurrency * 64),
     apiBulkhead: bulkhead(settings.apiMaxConcurrency, settings.apiMaxConcurrency * 64),
     location: settings.location,
+    shedAfterMs: settings.shedAfterMs,
     authorizer,
+    alerting,
     ...(tracing ? { tracing } : {}),
+    followUps: { after: (job, run, request) => followUps?.after(job, run, request) },
   });
   const tickSchedule = compileCron(settings.tickSchedule, 'UTC');
   if (typeof tickSchedule === 'string') throw new Error(`PULSECHECK_TICK_SCHEDULE ${tickSchedule}`);
@@ -166,8 +179,10 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   // Queue mode (docs/scaling.md): the tick queues occurrences; runCheck runs them on every instance.
   const queue = checkQueueFor(settings, identity);
   const dispatcher = new Dispatcher({ catalog, store, clock, runner, logger, tickSchedule, ...(queue ? { queue } : {}) });
-  const queuedChecks = new QueuedChecks({ catalog, runner, clock, claims: store.claims ?? new MemoryClaims(), store, logger });
-  const lifecycle = new Lifecycle({ dispatcher, telemetry, store });
+  const queuedChecks = new QueuedChecks({ catalog, runner, clock, claims: store.claims ?? new MemoryClaims(), store, logger, location: settings.location });
+  const lifecycle = new Lifecycle({ dispatcher, telemetry, store, alerting, outbox });
+  followUps = new FollowUps({ catalog, runner, clock, logger, lifecycle });
+  const uptime = new Uptime({ store, catalog, clock, timeZone: settings.statusTimeZone });
   const useCases: UseCases = {
     version: VERSION,
     lifecycle,
@@ -184,6 +199,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
         { name: 'storage', health: () => store.health() },
         { name: 'jobsFile', health: () => catalog.health() },
         secrets,
+        outbox,
         ...sinks.contributors,
       ],
     }),
@@ -198,11 +214,13 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
       retentionDays: settings.retentionDays,
     }),
     channels: alertChannels,
+    alerts: new AlertViews(store),
     limiter: options.limiter ?? new MemoryRateLimiter(settings.access.rateLimits),
     ...(sinks.metrics ? { metrics: sinks.metrics } : {}),
     compileApiJob: (definition) => compile(definition, sandbox),
     checkSecrets: () => checkCatalogSecrets(catalog, secrets),
-    uptime: new Uptime({ store, catalog, clock, timeZone: settings.statusTimeZone }),
+    uptime,
+    statusSummary: new StatusSummary({ catalog, store, uptime, clock, groupBy: settings.statusGroupBy }),
   };
   return {
     useCases,
@@ -210,6 +228,8 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     logger,
     close: async () => {
       config.close();
+      await alerting.settled();
+      await outbox.settled();
       await Promise.all([prober.close(), oauth2.close(), alertChannels.close(), store.close()]);
       await sinks.close?.();
     },

@@ -5,6 +5,7 @@ import { BlobJobCatalog } from './adapters/blob-catalog/blobCatalog.js';
 import { FileJobCatalog } from './adapters/file-catalog/fileCatalog.js';
 import { MemoryStore } from './adapters/memory-store/memoryStore.js';
 import { StorageCheckQueue } from './adapters/storage-queue/checkQueue.js';
+import { AlertsTable } from './adapters/table-store/alertsTable.js';
 import { AuditTable } from './adapters/table-store/auditTable.js';
 import { ClaimsTable } from './adapters/table-store/claimsTable.js';
 import { DispatcherTable } from './adapters/table-store/dispatcherTable.js';
@@ -32,13 +33,13 @@ import type { Env } from './config/substitute.js';
  * AzureIdentity: managed identity in Azure), created on first use.
  */
 export function storeFor(settings: Settings, logger: Logger, identity: AzureIdentity, clock: Clock): StateStore {
-  const common = { logger, clock, tablePrefix: settings.tablePrefix };
+  const common = { logger, clock, tablePrefix: settings.tablePrefix, location: settings.location };
   if (settings.storageConnection) return tableStore({ ...common, connection: { connectionString: settings.storageConnection } });
   if (settings.storageIdentity) {
     const endpoint = settings.storageIdentity.tableServiceUri;
     return tableStore({ ...common, connection: { endpoint, credential: lazyCredential(identity, settings.storageIdentity.clientId) } });
   }
-  return new MemoryStore();
+  return new MemoryStore({ location: settings.location });
 }
 
 /** Queue mode's `pulsecheck-checks` in the `AzureWebJobsStorage` account (settings ensure there is one); inline mode: none. */
@@ -57,12 +58,14 @@ const JOBS_CACHE_MS = 5_000;
 export function tableStore(options: TableStoreOptions): StateStore {
   const storage = new TableStorage(options);
   const { tables, writer } = storage;
-  const dispatcher = new DispatcherTable(tables, writer, TABLE.state, options.logger);
-  const states = new JobStateTable(tables, writer, TABLE.state, options.clock, options.logger);
+  const location = options.location ?? 'local';
+  const dispatcher = new DispatcherTable(tables, writer, TABLE.state, options.logger, location);
+  const states = new JobStateTable(tables, writer, TABLE.state, options.clock, options.logger, location);
   const runs = new RunsTable(tables, writer);
   const audit = new AuditTable(tables, TABLE.audit);
   const jobs = new JobsTable(tables, JOBS_CACHE_MS, options.clock);
   const rollups = new RollupsTable(tables, options.clock, options.logger);
+  const alerts = new AlertsTable(tables);
   return {
     kind: storage.kind,
     durable: storage.durable,
@@ -83,6 +86,7 @@ export function tableStore(options: TableStoreOptions): StateStore {
     loadState: (job) => states.loadState(job),
     loadStates: () => states.loadStates(),
     saveState: (job, state) => states.saveState(job, state),
+    loadLocations: (job) => states.loadLocations(job),
     forgetJob: (job) => states.forgetJob(job),
     recordRun: (run) => runs.recordRun(run),
     whenStored: (run) => runs.whenStored(run),
@@ -100,6 +104,14 @@ export function tableStore(options: TableStoreOptions): StateStore {
     createJob: (job) => jobs.createJob(job),
     replaceJob: (job, etag) => jobs.replaceJob(job, etag),
     deleteJob: (name, etag) => jobs.deleteJob(name, etag),
+    loadAlert: (job, rule) => alerts.loadAlert(job, rule),
+    commitAlert: (next, expected, deliveries) => alerts.commitAlert(next, expected, deliveries),
+    listAlerts: () => alerts.listAlerts(),
+    dueDeliveries: (now, max) => alerts.dueDeliveries(now, max),
+    claimDelivery: (entry, until) => alerts.claimDelivery(entry, until),
+    completeDelivery: (entry) => alerts.completeDelivery(entry),
+    failDelivery: (entry, failure) => alerts.failDelivery(entry, failure),
+    countDeadDeliveries: () => alerts.countDeadDeliveries(),
   };
 }
 

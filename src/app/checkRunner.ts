@@ -1,10 +1,13 @@
-import { type BulkheadPolicy, type CircuitBreakerPolicy, isBrokenCircuitError, isBulkheadRejectedError } from 'cockatiel';
+import { type BulkheadPolicy, type CircuitBreakerPolicy, isBrokenCircuitError } from 'cockatiel';
+import type { UpstreamDecision } from '../domain/dependencies.js';
 import type { CircuitBreakerSpec, Job } from '../domain/job.js';
 import { comparisonFor, judge, type Attempt } from '../domain/outcome.js';
 import { buildRun, unjudged, unjudgedRun, type Run, type RunIdentity, type Trigger, type Verdict } from '../domain/run.js';
-import { activeMaintenance } from '../domain/maintenance.js';
+import { activeMaintenance, type OpenWindow } from '../domain/maintenance.js';
+import { DEFAULT_SHED_AFTER_MS, shedAfterMs } from '../domain/priority.js';
 import { hiddenForms } from '../domain/redact.js';
 import { INITIAL_STATE, decideState } from '../domain/state.js';
+import { PriorityAdmission } from './admission.js';
 import { RequestPolicy, breakerPolicy } from './policy.js';
 import type { CircuitState, CircuitStateStore, Clock, JobStateStore, Logger, Prober, RunStore, Telemetry, TraceContext, TracedRun, Tracing } from './ports/index.js';
 import { RequestAuthorizer } from './requestAuth.js';
@@ -20,6 +23,17 @@ export interface RunRequest {
   readonly record?: boolean;
   /** The run falls in a maintenance window: set by `run` from the job's windows at `scheduledAt`. */
   readonly maintenance?: boolean;
+  /** Trigger `followup`: the run whose end started this one. */
+  readonly parentRunId?: string;
+  /** Trigger `followup`: 1 for a follow-up of a scheduled or manual run, 2 for one of that follow-up … */
+  readonly followUpDepth?: number;
+  /** Scheduled runs of a job with `dependsOn`: what its upstream jobs' state decided (`decideUpstream`). Default: run. */
+  readonly upstream?: UpstreamDecision;
+}
+
+/** Starts the follow-ups of a recorded run (app/followUps.ts); must not wait for them. */
+export interface FollowUpStarter {
+  after(job: Job, run: Run, request: RunRequest): void;
 }
 
 export interface CheckRunnerDeps {
@@ -28,7 +42,10 @@ export interface CheckRunnerDeps {
   readonly store: CircuitStateStore & JobStateStore & RunStore;
   readonly telemetry: Telemetry;
   readonly logger: Logger;
-  /** Bounds the checks running at once in this process; excess waits in its queue. */
+  /**
+   * Bounds the checks running at once in this process; its queue size bounds the checks waiting,
+   * which wait in priority order (`PriorityAdmission`), not in its own first-come queue.
+   */
   readonly bulkhead: BulkheadPolicy;
   /**
    * The bulkhead of jobs with `source: 'api'` (API jobs and unsaved runs), apart from `bulkhead`, so
@@ -41,6 +58,15 @@ export interface CheckRunnerDeps {
   readonly authorizer?: RequestAuthorizer;
   /** Wraps each check in a span (Datadog). Default: no tracing. */
   readonly tracing?: Tracing;
+  /**
+   * The base lateness bound past which a waiting `background` check is shed (`low`: twice that), in
+   * ms (`PULSECHECK_SHED_AFTER_MS`, domain/priority.ts). Default 10 000.
+   */
+  readonly shedAfterMs?: number;
+  /** Told of every recorded run, after it is recorded, to start its follow-ups. Default: none. */
+  readonly followUps?: FollowUpStarter;
+  /** Told of every recorded run, after the record; returns at once (alerts, app/alerting.ts). Default: none. */
+  readonly alerting?: { observe(job: Job, run: Run): void };
 }
 
 interface Outcome {
@@ -72,12 +98,13 @@ const ABORTED = unjudged('aborted', 'Pulsecheck stopped before the check finishe
  * 0. maintenance: in a window of the job (domain/maintenance.ts) the run is marked `maintenance`; a
  *    scheduled occurrence in a `pause` window is `skipped` (maintenance) without a request;
  * 1. admission: a scheduled run of a job whose previous run is still going is `skipped` (overlap);
- *    the bulkhead bounds the checks in flight (`overloaded` past its queue);
+ *    the bulkhead bounds the checks in flight, and what waits for it starts in priority order
+ *    (`overloaded` past its queue, or shed when a low priority waits too long: admission.ts);
  * 2. the job's circuit breaker, its state from the store, lets the run through or skips it (`circuit-open`);
  * 3. the requests, through the job's `RequestPolicy` (policy.ts): prepare (secrets, auth) → re-send on
  *    401/403 → deadline → retry → per-attempt timeout → the prober;
  * 4. the verdict (`judge`) and the run (`buildRun`);
- * 5. the record: telemetry, the run and the job's next state in the store.
+ * 5. the record: telemetry, the run and the job's next state in the store; then the alerts, in the background.
  * A failed check is a `down` run, never an exception. Policies are built once per job definition.
  */
 export class CheckRunner {
@@ -85,10 +112,15 @@ export class CheckRunner {
   readonly #running = new Set<string>();
   readonly #policies = new WeakMap<Job, JobPolicies>();
   readonly #authorizer: RequestAuthorizer;
+  readonly #admission: PriorityAdmission;
+  readonly #apiAdmission: PriorityAdmission;
 
   constructor(deps: CheckRunnerDeps) {
     this.#deps = deps;
     this.#authorizer = deps.authorizer ?? new RequestAuthorizer({ clock: deps.clock });
+    const { bulkhead, apiBulkhead = bulkhead, clock, shedAfterMs: shedAfter = DEFAULT_SHED_AFTER_MS } = deps;
+    this.#admission = new PriorityAdmission(bulkhead, clock, shedAfter);
+    this.#apiAdmission = apiBulkhead === bulkhead ? this.#admission : new PriorityAdmission(apiBulkhead, clock, shedAfter);
   }
 
   /** Checks currently running. */
@@ -99,28 +131,46 @@ export class CheckRunner {
   async run(job: Job, asked: RunRequest, signal?: AbortSignal): Promise<Run> {
     const window = activeMaintenance(job.maintenance, asked.scheduledAt);
     const request = window ? { ...asked, maintenance: true } : asked;
-    // A paused window skips scheduled occurrences; a run asked for by someone still runs (marked).
-    const traced =
-      window?.checks === 'pause' && request.trigger === 'schedule'
-        ? { run: unjudgedRun(this.#identity(job, request), this.#deps.clock.now(), 'maintenance', `paused by maintenance window "${window.name}" until ${new Date(window.end).toISOString()}`) }
-        : await this.#admit(job, request, signal);
-    if (request.record === false) this.#deps.telemetry.runCompleted(traced.run, job, traced.trace);
-    else await this.#record(job, traced.run, traced.trace);
+    const traced = this.#notRun(job, request, window) ?? (await this.#admit(job, request, signal));
+    if (request.record === false) {
+      this.#deps.telemetry.runCompleted(traced.run, job, traced.trace);
+      return traced.run;
+    }
+    await this.#record(job, traced.run, traced.trace);
+    this.#deps.followUps?.after(job, traced.run, request);
     return traced.run;
   }
 
-  /** 1. Admission: overlap, then the bulkhead. */
+  /**
+   * 0. Occurrences that are not run: a paused maintenance window skips scheduled ones (a run asked
+   * for by someone still runs, marked); an upstream job that is down skips them, without admission.
+   */
+  #notRun(job: Job, request: RunRequest, window: OpenWindow | undefined): TracedRun | undefined {
+    const now = this.#deps.clock.now();
+    if (window?.checks === 'pause' && request.trigger === 'schedule') {
+      return { run: unjudgedRun(this.#identity(job, request), now, 'maintenance', `paused by maintenance window "${window.name}" until ${new Date(window.end).toISOString()}`) };
+    }
+    if (request.upstream?.action === 'skip') return { run: unjudgedRun(this.#identity(job, request), now, 'upstream-down', request.upstream.message) };
+    return undefined;
+  }
+
+  /** 1. Admission: overlap, then the bulkhead, in priority order. */
   async #admit(job: Job, request: RunRequest, signal: AbortSignal | undefined): Promise<TracedRun> {
-    const { clock, bulkhead, apiBulkhead = bulkhead } = this.#deps;
+    const { clock } = this.#deps;
     if (this.#running.has(job.name) && request.trigger === 'schedule') {
       return { run: unjudgedRun(this.#identity(job, request), clock.now(), 'overlap', 'the previous run of this job is still in progress') };
     }
-    try {
-      return await (job.source === 'api' ? apiBulkhead : bulkhead).execute(() => this.#guarded(job, request, signal));
-    } catch (error) {
-      if (!isBulkheadRejectedError(error)) throw error;
-      return { run: unjudgedRun(this.#identity(job, request), clock.now(), 'overloaded', 'too many checks are queued in this instance') };
-    }
+    const { priority } = job;
+    // A run a person asked for waits its turn but is not shed for lateness.
+    const ticket = { priority, scheduledAt: request.scheduledAt, sheddable: request.trigger !== 'manual' };
+    const admission = await (job.source === 'api' ? this.#apiAdmission : this.#admission).admit(ticket, () => this.#guarded(job, request, signal));
+    if (admission.admitted) return admission.value;
+    const now = clock.now();
+    const message =
+      admission.reason === 'full'
+        ? 'too many checks are queued in this instance'
+        : `a ${priority} check waited longer than ${shedAfterMs(priority, this.#deps.shedAfterMs ?? DEFAULT_SHED_AFTER_MS)} ms for a free slot; shed for higher priorities`;
+    return { run: unjudgedRun(this.#identity(job, request), now, 'overloaded', message) };
   }
 
   /** The check as one running job, in its span; a fault of Pulsecheck's own is an `error` run. */
@@ -177,8 +227,18 @@ export class CheckRunner {
   }
 
   #identity(job: Job, request: RunRequest): RunIdentity {
-    const { runId, trigger, scheduledAt, catchUp, maintenance } = request;
-    return { runId, job: job.name, trigger, scheduledAt, location: this.#deps.location, ...(catchUp ? { catchUp } : {}), ...(maintenance ? { maintenance } : {}) };
+    const { runId, trigger, scheduledAt, catchUp, maintenance, parentRunId, upstream } = request;
+    return {
+      runId,
+      job: job.name,
+      trigger,
+      scheduledAt,
+      location: this.#deps.location,
+      ...(catchUp ? { catchUp } : {}),
+      ...(maintenance ? { maintenance } : {}),
+      ...(parentRunId === undefined ? {} : { parentRunId }),
+      ...(upstream?.action === 'silent' ? { suppressed: upstream.suppressed } : {}),
+    };
   }
 
   /** Policies are built once per job (a reloaded job is a new object, with new policies). */
@@ -231,5 +291,6 @@ export class CheckRunner {
     } catch (error) {
       logger.error({ err: error, job: job.name, runId: run.runId }, 'could not record the run');
     }
+    this.#deps.alerting?.observe(job, run);
   }
 }

@@ -13,6 +13,8 @@ export interface QueuedChecksDeps {
   readonly claims: OccurrenceClaims;
   readonly store: Pick<RunStore, 'listRuns' | 'whenStored'>;
   readonly logger: Logger;
+  /** This app's region: each region runs (and claims) its own occurrences (docs/scaling.md, Several regions). */
+  readonly location: string;
 }
 
 /** One delivery of a queue message: its id (the same on every redelivery) and how often it was dequeued. */
@@ -59,11 +61,12 @@ export class QueuedChecks {
       logger.info({ job: job.name, runId, queued: message.revision, current: definitionRevision(job) }, 'job changed since its occurrence was queued: running the current definition');
     }
     const holder = { messageId: delivery.messageId, at: clock.now() };
-    const claim = await claims.claim(runId, holder);
+    const claimId = `${runId}|${this.#deps.location}`;
+    const claim = await claims.claim(claimId, holder);
     if (!claim.claimed) {
       if (claim.holder.messageId !== delivery.messageId) return { outcome: 'duplicate' };
       if (await this.#recorded(job.name, scheduledAt, runId)) return { outcome: 'recorded' };
-      if (!(await claims.takeOver(runId, holder, claim.etag))) return { outcome: 'duplicate' };
+      if (!(await claims.takeOver(claimId, holder, claim.etag))) return { outcome: 'duplicate' };
       logger.info({ job: job.name, runId, dequeueCount: delivery.dequeueCount }, 'running a redelivered occurrence its last holder did not record');
     }
     await clock.sleepUntil(scheduledAt, signals.stop);

@@ -1,3 +1,4 @@
+import type { AlertViews } from './alertViews.js';
 import type { AlertChannels } from './channels.js';
 import type { CompileJob } from './catalog.js';
 import type { Health } from './health.js';
@@ -8,6 +9,7 @@ import type { ManualRuns } from './manualRuns.js';
 import type { QueuedChecks } from './queuedChecks.js';
 import type { MetricsExposition, RateLimiter } from './ports/index.js';
 import type { SecretCheck } from './secrets.js';
+import type { StatusSummary } from './statusSummary.js';
 import type { Uptime } from './uptime.js';
 
 /**
@@ -27,6 +29,8 @@ export interface UseCases {
   readonly manualRuns: ManualRuns;
   /** Job CRUD, history, audit and retention. */
   readonly admin: JobAdmin;
+  /** The triggered alerts (`GET /api/alerts`). */
+  readonly alerts: AlertViews;
   /** Notification channels: send an alert event, test a channel. */
   readonly channels: AlertChannels;
   /** Per-caller request budgets of the HTTP API. */
@@ -40,6 +44,8 @@ export interface UseCases {
   readonly compileApiJob: (definition: Readonly<Record<string, unknown>>) => ReturnType<CompileJob>;
   /** Uptime, SLA and trend figures from the rollups (the status page, `/api/sla`, `/api/jobs/{name}/stats`). */
   readonly uptime: Uptime;
+  /** The status page's data (`GET /api/status/summary`). */
+  readonly statusSummary: StatusSummary;
   /** Reads every secret the jobs reference, fresh (`pulsecheck validate --secrets`). */
   checkSecrets(): Promise<{ store: string; secrets: SecretCheck[] }>;
 }

@@ -24,17 +24,22 @@ export interface JobView {
   readonly timeoutSeconds: number;
   readonly retry: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number; deadlineSeconds: number };
   readonly circuitBreaker: { failureThreshold: number; halfOpenAfterSeconds: number } | false;
+  /** This location's state (`PULSECHECK_RUN_LOCATION`). */
   readonly state: JobState;
+  /** `GET /api/jobs/{name}`: the state in each location that has run the job, by location name. */
+  readonly locations?: Readonly<Record<string, JobState>>;
   /** `GET /api/jobs/{name}`: the maintenance window open now (instants ISO 8601), if any. */
   readonly maintenance?: { readonly name: string; readonly checks: MaintenanceChecks; readonly start: string; readonly end: string };
   /** `GET /api/jobs/{name}`: the job as written (`extends`, `params`, references), credentials masked. */
   readonly definition?: Readonly<Record<string, unknown>>;
+  /** `GET /api/jobs/{name}`: the jobs it takes down while it is down (`dependentsOf`); absent when none. */
+  readonly dependents?: readonly string[];
   /** `GET /api/jobs/{name}?resolved=true`: as it runs (defaults and templates merged), references unresolved, credentials masked. */
   readonly resolved?: Readonly<Record<string, unknown>>;
 }
 
 type Head = Pick<JobView, 'name' | 'description' | 'source' | 'etag' | 'enabled' | 'method' | 'url' | 'schedule'>;
-type Tail = Omit<JobView, keyof Head | 'nextRunAt' | 'state' | 'maintenance' | 'definition' | 'resolved'>;
+type Tail = Omit<JobView, keyof Head | 'nextRunAt' | 'state' | 'locations' | 'maintenance' | 'definition' | 'resolved' | 'dependents'>;
 
 /**
  * What a job's view holds besides its next run and state, made once per job object (a job is a new

@@ -4,6 +4,7 @@ import { configError } from '../domain/errors.js';
 import { overlayFileName } from './overlay.js';
 import { parseAllowList, type AllowList, type ReferencePolicy } from '../domain/sandbox.js';
 import { parseNetworks } from '../domain/network.js';
+import { DEFAULT_SHED_AFTER_MS } from '../domain/priority.js';
 import { compileCron } from '../domain/schedule.js';
 import { isTimeZone } from '../domain/calendar.js';
 import { STATUS_PAGE_ACCESS, type StatusPageAccess } from '../domain/statusAccess.js';
@@ -72,6 +73,7 @@ const settingsSchema = z.object({
   PULSECHECK_DISPATCH: text('inline').pipe(z.enum(['inline', 'queue'], { error: 'must be "inline" or "queue"' })),
   PULSECHECK_PORT: integer(0, 65_535, 7071),
   PULSECHECK_MAX_CONCURRENCY: integer(1, 10_000, 1_024),
+  PULSECHECK_SHED_AFTER_MS: integer(0, 3_600_000, DEFAULT_SHED_AFTER_MS),
   PULSECHECK_MAX_CONNECTIONS_PER_ORIGIN: integer(1, 1_000, 32),
   PULSECHECK_SHUTDOWN_GRACE_SECONDS: integer(0, 600, 10),
   PULSECHECK_LOG_LEVEL: text('info').pipe(
@@ -120,6 +122,12 @@ const settingsSchema = z.object({
   PULSECHECK_RETENTION_SCHEDULE: text(DEFAULT_RETENTION_SCHEDULE).refine((value) => typeof compileCron(value, 'UTC') !== 'string', {
     message: 'must be NCRONTAB with 5 or 6 fields, e.g. "0 17 * * * *"',
   }),
+  // The status page (docs/status-page.md): the tag whose value groups the jobs.
+  PULSECHECK_STATUS_GROUP_BY: z
+    .string()
+    .trim()
+    .regex(/^([A-Za-z0-9_.:-]{1,64})?$/, 'must be a tag name (1-64 letters, digits, "_", "-", "." or ":"), e.g. "team"')
+    .optional(),
   // Rollups and SLA (issue 16): the calendar days of the daily buckets.
   PULSECHECK_STATUS_TIMEZONE: text('UTC').refine(isTimeZone, { message: 'must be an IANA time zone, e.g. "UTC" or "Europe/Berlin"' }),
   // Who sees the status page and the badges (docs/status-page.md, Access).
@@ -181,6 +189,8 @@ export interface Settings {
   readonly port: number;
   /** Checks running at once in this process (the bulkhead). */
   readonly maxConcurrency: number;
+  /** How late a waiting `background` check may be before it is shed (`low`: twice that), in ms. Default 10 000. */
+  readonly shedAfterMs: number;
   readonly maxConnectionsPerOrigin: number;
   readonly shutdownGraceMs: number;
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -213,6 +223,8 @@ export interface Settings {
   readonly retentionSchedule: string;
   /** The IANA time zone whose calendar days make the daily rollups (`PULSECHECK_STATUS_TIMEZONE`). Default `UTC`. */
   readonly statusTimeZone: string;
+  /** The tag whose value groups the jobs on the status page (`PULSECHECK_STATUS_GROUP_BY`); unset: one group. */
+  readonly statusGroupBy: string | undefined;
   /** URL of a blob holding the jobs file, re-read by ETag; instead of `jobsFile` when set. */
   readonly jobsUrl: string | undefined;
   /**
@@ -294,6 +306,7 @@ export function loadSettings(env: Env): Settings {
     dispatch: s.PULSECHECK_DISPATCH,
     port: s.PULSECHECK_PORT,
     maxConcurrency: s.PULSECHECK_MAX_CONCURRENCY,
+    shedAfterMs: s.PULSECHECK_SHED_AFTER_MS,
     maxConnectionsPerOrigin: s.PULSECHECK_MAX_CONNECTIONS_PER_ORIGIN,
     shutdownGraceMs: s.PULSECHECK_SHUTDOWN_GRACE_SECONDS * 1_000,
     logLevel: s.PULSECHECK_LOG_LEVEL,
@@ -327,6 +340,7 @@ export function loadSettings(env: Env): Settings {
     retentionDays: s.PULSECHECK_RETENTION_DAYS,
     retentionSchedule: s.PULSECHECK_RETENTION_SCHEDULE,
     statusTimeZone: s.PULSECHECK_STATUS_TIMEZONE,
+    statusGroupBy: s.PULSECHECK_STATUS_GROUP_BY || undefined,
     jobsUrl: s.PULSECHECK_JOBS_URL,
     apiSandbox: {
       env: s.PULSECHECK_API_ENV_ALLOW,

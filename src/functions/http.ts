@@ -44,8 +44,16 @@ const TITLES: Record<number, string> = {
 
 /** Content-Security-Policy of everything but HTML: nothing loads from it, nothing frames it. */
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
-/** Content-Security-Policy of HTML pages (the status page): own styles and images only, no scripts, forms or framing. */
+/** Content-Security-Policy of HTML pages: own styles and images only, no scripts, forms or framing. */
 export const HTML_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/**
+ * Content-Security-Policy of the status page (`GET /api/status`), which its handler sets: `HTML_CSP`
+ * plus the app's own scripts and `connect-src 'self'` for the summary it polls. Still no inline
+ * script or style: its script builds the page with DOM calls, and uPlot styles its elements through
+ * the CSSOM, which the policy allows.
+ */
+export const STATUS_PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /**
  * Sets the security headers on a response's headers, in place: `X-Content-Type-Options: nosniff`

@@ -12,7 +12,7 @@ import {
   runPageSchema,
   runSchema,
 } from '../config/apiSchemas.js';
-import { channelTestSchema } from '../config/channelsSchema.js';
+import { alertListSchema, channelTestSchema } from '../config/channelsSchema.js';
 import { slaQuery, slaSchema, statsQuery, statsSchema } from '../config/uptimeSchemas.js';
 import { JOB_NAME_PATTERN, authSchema, jobEntrySchema, jsonValue } from '../config/jobsSchema.js';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from './http.js';
@@ -37,6 +37,7 @@ function componentSchemas(): Json {
   registry.add(channelTestSchema, { id: 'ChannelTest' });
   registry.add(slaSchema, { id: 'Sla' });
   registry.add(statsSchema, { id: 'JobStats' });
+  registry.add(alertListSchema, { id: 'AlertList' });
   const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, io: 'input', unrepresentable: 'any' });
   // Each schema is embedded in the document: its own `$schema` and `$id` do not belong there.
   return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]));
@@ -122,6 +123,31 @@ export function openApiDocument(version: string): Json {
       '/health/detail': {
         get: { operationId: 'healthDetail', summary: "The app's own health with every component", ...as('reader'), responses: { 200: ok('Health; 200 even when degraded', 'Health'), ...errors() } },
       },
+      '/status': {
+        get: {
+          operationId: 'statusPage',
+          summary: 'The status page (HTML); its role follows PULSECHECK_STATUS_PAGE',
+          ...as('reader'),
+          responses: { 200: { description: 'The page', content: { 'text/html': {} } }, ...errors(404) },
+        },
+      },
+      '/status/summary': {
+        get: {
+          operationId: 'statusSummary',
+          summary: "The status page's data: jobs by group with state, 90 daily bars, uptime, response times, incidents, maintenance (docs/status-page.md)",
+          ...as('reader'),
+          responses: { 200: { description: 'The summary', content: { 'application/json': { schema: { type: 'object', required: ['generatedAt', 'timeZone', 'groupBy', 'refreshSeconds', 'groups'] } } } }, ...errors(404) },
+        },
+      },
+      '/status/assets/{file}': {
+        parameters: [{ name: 'file', in: 'path', required: true, description: "A file of the page (its script, styles, icon, uPlot)", schema: { type: 'string' } }],
+        get: {
+          operationId: 'statusAsset',
+          summary: "A file of the status page, served by the app (no CDN)",
+          ...as('reader'),
+          responses: { 200: { description: 'The file', content: { 'text/javascript': {}, 'text/css': {}, 'image/svg+xml': {} } }, ...errors(404) },
+        },
+      },
       '/jobs': {
         get: { operationId: 'listJobs', summary: 'Every job with its state', ...as('reader'), responses: { 200: ok('The jobs', 'JobList'), ...errors() } },
         post: {
@@ -179,6 +205,9 @@ export function openApiDocument(version: string): Json {
           security: [...credentials, { metricsToken: [] }],
           responses: { 200: { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors(404) },
         },
+      },
+      '/alerts': {
+        get: { operationId: 'listAlerts', summary: 'The triggered alerts, the longest-running first', ...as('reader'), responses: { 200: ok('Triggered alerts', 'AlertList') } },
       },
       '/channels/{name}/test': {
         parameters: [{ ...name, description: 'Channel name (a key of `channels` in the jobs file)' }],

@@ -15,6 +15,8 @@ import { openApi } from './handlers/openapi.js';
 import { testChannel } from './handlers/channels.js';
 import { runCheck } from './handlers/runCheck.js';
 import { jobStats, sla } from './handlers/uptime.js';
+import { listAlerts } from './handlers/alerts.js';
+import { statusAsset, statusPage, statusSummary } from './handlers/status.js';
 
 export interface TimerFunction {
   readonly trigger: 'timer';
@@ -97,11 +99,16 @@ export const registry: readonly FunctionDefinition[] = [
   { trigger: 'http', name: 'listRuns', methods: ['GET'], route: 'jobs/{name}/runs', role: 'reader', handler: (u) => listRuns(u.admin) },
   { trigger: 'http', name: 'runUnsaved', methods: ['POST'], route: 'runs', role: 'operator', handler: (u) => runUnsaved(u.manualRuns, u.compileApiJob) },
   { trigger: 'http', name: 'listAudit', methods: ['GET'], route: 'audit', role: 'admin', handler: (u) => listAudit(u.admin) },
-  // Alerting (issue 15): a test notification through a channel of the jobs file.
+  // Alerting (issue 15): the triggered alerts; a test notification through a channel of the jobs file.
+  { trigger: 'http', name: 'listAlerts', methods: ['GET'], route: 'alerts', role: 'reader', handler: (u) => listAlerts(u.alerts) },
   { trigger: 'http', name: 'testChannel', methods: ['POST'], route: 'channels/{name}/test', role: 'operator', handler: (u) => testChannel(u.channels) },
   // Uptime, SLA and trends from the rollups (issue 16).
   { trigger: 'http', name: 'sla', methods: ['GET'], route: 'sla', role: 'reader', handler: (u) => sla(u.uptime) },
   { trigger: 'http', name: 'jobStats', methods: ['GET'], route: 'jobs/{name}/stats', role: 'reader', handler: (u) => jobStats(u.uptime) },
+  // The status page (issue 16): the page, its data and its files, all under the same access rule.
+  { trigger: 'http', name: 'statusPage', methods: ['GET'], route: 'status', role: 'reader', handler: (u) => statusPage(u.version) },
+  { trigger: 'http', name: 'statusSummary', methods: ['GET'], route: 'status/summary', role: 'reader', handler: (u) => statusSummary(u.statusSummary, { access: 'private', visible: () => true }) },
+  { trigger: 'http', name: 'statusAsset', methods: ['GET'], route: 'status/assets/{file}', role: 'reader', handler: () => statusAsset() },
   { trigger: 'http', name: 'openApi', methods: ['GET'], route: 'openapi.json', role: 'anonymous', handler: (u) => openApi(u.version) },
   {
     trigger: 'timer',

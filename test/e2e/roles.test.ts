@@ -34,6 +34,9 @@ function steps(target: string): Step[] {
   return [
     { name: 'health', needs: 'anonymous', ok: 200, request: () => ({ method: 'GET', path: '/health' }) },
     { name: 'openApi', needs: 'anonymous', ok: 200, request: () => ({ method: 'GET', path: '/openapi.json' }) },
+    { name: 'statusAsset', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/status/assets/status.css' }) },
+    { name: 'statusPage', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/status' }) },
+    { name: 'statusSummary', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/status/summary' }) },
     { name: 'healthDetail', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/health/detail' }) },
     { name: 'listJobs', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/jobs' }) },
     { name: 'getJob', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/jobs/fileJob' }) },

@@ -1,4 +1,5 @@
 import type { Clock, ComponentHealth, Logger } from '../../app/ports/index.js';
+import { ALERTS_TABLE } from './alertsTable.js';
 import { ROLLUP_TABLES } from './rollupsTable.js';
 import { RUNS_TABLES, runsTable, writeSeries } from './runsTable.js';
 import { Tables, type TableConnection } from './tables.js';
@@ -16,6 +17,8 @@ export interface TableStoreOptions {
   readonly maxPendingRuns?: number;
   /** Retries of each request by the SDK (exponential backoff). Default 2 (see Tables). */
   readonly maxRetries?: number;
+  /** This instance's location: job state, circuits and the dispatcher's state are kept per location. Default `local`. */
+  readonly location?: string;
 }
 
 /** The tables of the store, without the prefix: one per role, and the runs' shards. */
@@ -31,12 +34,13 @@ const PROBE_WAIT_MS = 500;
  * store's lifecycle and health. The roles over it (DispatcherTable, JobStateTable, RunsTable,
  * AuditTable, JobsTable, RollupsTable) are composed into one store in compositionStorage.ts:
  * - `<prefix>Jobs`: API-defined jobs (JobsTable);
- * - `<prefix>State`: partition `job` (each job's state and circuit) and `dispatcher`;
+ * - `<prefix>State`: partition `job` (each job's state and circuit per location) and `dispatcher` (per location);
  * - `<prefix>Runs0…63`: run history (RunsTable);
  * - `<prefix>Audit`: the audit log (AuditTable);
  * - `<prefix>Claims`: occurrence claims of queue mode (ClaimsTable, over its own Tables: created
  *   on first use, so inline mode never creates it);
- * - `<prefix>RollupHours`, `<prefix>RollupDays`: hourly and daily rollups of runs (RollupsTable).
+ * - `<prefix>RollupHours`, `<prefix>RollupDays`: hourly and daily rollups of runs (RollupsTable);
+ * - `<prefix>Alerts`: alert state and the outbox of notifications (AlertsTable), written through.
  * Runs, job state and dispatcher state are written behind; API jobs and the audit log are
  * written through (the API waits for them).
  */
@@ -54,7 +58,7 @@ export class TableStorage {
     this.tables = new Tables({
       connection: options.connection,
       prefix: options.tablePrefix ?? 'Pulsecheck',
-      names: [TABLE.jobs, TABLE.state, TABLE.audit, ...RUNS_TABLES, ROLLUP_TABLES.hour, ROLLUP_TABLES.day],
+      names: [TABLE.jobs, TABLE.state, TABLE.audit, ...RUNS_TABLES, ROLLUP_TABLES.hour, ROLLUP_TABLES.day, ALERTS_TABLE],
       clock: options.clock,
       ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
       // Pending writes go as soon as storage answers again, not at the end of their backoff.

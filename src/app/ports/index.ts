@@ -13,3 +13,4 @@ export type { RateDecision, RateLimiter } from './rateLimit.js';
 export type { Notifier } from './notifier.js';
 export type { CompactionReport, RollupQuery, RollupStore } from './rollups.js';
 export type { CheckQueue, ClaimHolder, OccurrenceClaims, QueuedOccurrence } from './queue.js';
+export type { AlertRecord, AlertStateStore, DeliveryFailure, NewDelivery, OutboxEntry, OutboxStore } from './alerts.js';

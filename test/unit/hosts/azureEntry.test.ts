@@ -69,6 +69,7 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
       'health',
       'healthDetail',
       'jobStats',
+      'listAlerts',
       'listAudit',
       'listJobs',
       'listRuns',
@@ -79,6 +80,9 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
       'runJob',
       'runUnsaved',
       'sla',
+      'statusAsset',
+      'statusPage',
+      'statusSummary',
       'testChannel',
     ]);
   });

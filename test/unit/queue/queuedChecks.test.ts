@@ -63,7 +63,7 @@ describe('QueuedChecks (runCheck)', () => {
     const runner = new CountingRunner(store);
     const claims = new MemoryClaims();
     const catalog = { list: () => Promise.resolve(jobs), get: (name: string) => Promise.resolve(jobs.find((j) => j.name === name)) };
-    const queued = new QueuedChecks({ catalog, runner, clock, claims, store, logger: new MemoryLogger() });
+    const queued = new QueuedChecks({ catalog, runner, clock, claims, store, logger: new MemoryLogger(), location: 'test' });
     return { clock, store, runner, queued };
   }
   const message = queuedOccurrence(api, { job: 'api', scheduledAt: T, catchUp: false }, T).message;
@@ -85,7 +85,7 @@ describe('QueuedChecks (runCheck)', () => {
     const { runner, store } = world();
     const claims = new MemoryClaims();
     const catalog = { list: () => Promise.resolve([api]), get: () => Promise.resolve(api) };
-    const common = { catalog, clock: new FakeClock(T), claims, store, logger: new MemoryLogger() };
+    const common = { catalog, clock: new FakeClock(T), claims, store, logger: new MemoryLogger(), location: 'test' };
     const dying = new QueuedChecks({ ...common, runner: { run: () => Promise.reject(new Error('the instance died')) } });
     await expect(dying.handle(message, { messageId: 'm1', dequeueCount: 1 }, signals())).rejects.toThrow('the instance died');
     const healthy = new QueuedChecks({ ...common, runner });

@@ -15,6 +15,12 @@ const window = (overrides: Partial<MaintenanceWindow> = {}): MaintenanceWindow =
   ...overrides,
 });
 
+/** A window that selects by tags alone. */
+const byTags = (tags: Record<string, string>): MaintenanceWindow => {
+  const { jobs: _jobs, ...rest } = window({ tags });
+  return rest;
+};
+
 describe('openingAt: a window is open for its duration after each occurrence', () => {
   it.each([
     { name: 'just before it opens', when: '2026-05-01T01:59:59.999Z', open: undefined },
@@ -63,12 +69,12 @@ describe('windowSelects', () => {
   it.each([
     { name: 'by name, ignoring case', w: window({ jobs: ['billing'] }), selects: true },
     { name: 'another name', w: window({ jobs: ['search'] }), selects: false },
-    { name: 'by one tag', w: window({ jobs: undefined, tags: { team: 'payments' } } as Partial<MaintenanceWindow>), selects: true },
-    { name: 'by all of two tags', w: window({ jobs: undefined, tags: { team: 'payments', env: 'prod' } } as Partial<MaintenanceWindow>), selects: true },
-    { name: 'one tag differs', w: window({ jobs: undefined, tags: { team: 'payments', env: 'test' } } as Partial<MaintenanceWindow>), selects: false },
+    { name: 'by one tag', w: byTags({ team: 'payments' }), selects: true },
+    { name: 'by all of two tags', w: byTags({ team: 'payments', env: 'prod' }), selects: true },
+    { name: 'one tag differs', w: byTags({ team: 'payments', env: 'test' }), selects: false },
+    { name: 'no tags at all', w: byTags({}), selects: false },
   ])('$name', ({ w, selects }) => {
-    const { jobs, ...rest } = w;
-    expect(windowSelects(jobs ? w : rest, job)).toBe(selects);
+    expect(windowSelects(w, job)).toBe(selects);
   });
 });
 
@@ -96,5 +102,17 @@ describe('suppressesAlerts', () => {
     { name: 'an ordinary up run', run: {}, suppressed: false },
   ])('$name', ({ run, suppressed }) => {
     expect(suppressesAlerts(run)).toBe(suppressed);
+  });
+});
+
+describe('openingAt answers the same when asked again about one window (its memo)', () => {
+  it.each([
+    { name: 'daily 2h', w: window() },
+    { name: 'hourly 2h (overlapping openings)', w: window({ schedule: cron('0 * * * *'), durationMs: 2 * HOUR }) },
+    { name: 'every 10 s for 3 s', w: window({ schedule: cron('*/10 * * * * *'), durationMs: 3_000 }) },
+  ])('$name: forwards, backwards and jumping', ({ w }) => {
+    const base = at('2026-05-01T01:00:00Z');
+    const steps = [0, 1, 59, 60, 61, 119, 120, 121, 180, 179, 0, 240, 2, 1_440, 1_500, 60, 3_000].map((m) => base + m * 60_000 + (m % 7) * 1_000);
+    for (const when of steps) expect(openingAt(w, when), new Date(when).toISOString()).toEqual(openingAt({ ...w }, when));
   });
 });

@@ -1,0 +1,124 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApi, type ApiHost } from '../../support/api.js';
+import { startServer, type TestServer } from '../../support/servers.js';
+
+/** Debian's Chromium (`apt-get install chromium`; .ci/run installs it), or `CHROMIUM_PATH`. */
+const CHROMIUM: string = [process.env.CHROMIUM_PATH, '/usr/bin/chromium'].find((path): path is string => Boolean(path) && existsSync(path as string)) ?? '';
+/** Where the screenshots go (gitignored; CI keeps it as an artifact). */
+export const ARTIFACTS = join('test-results', 'status-page');
+
+const title = CHROMIUM
+  ? 'the status page in headless Chromium'
+  : 'the status page in headless Chromium — SKIPPED: no Chromium binary at /usr/bin/chromium (apt-get install chromium, or set CHROMIUM_PATH)';
+
+/**
+ * The page end to end (issue 16): the local host in this process with jobs against real HTTP
+ * targets and runs recorded, the page in a real browser under the app's Content-Security-Policy.
+ */
+describe.skipIf(!CHROMIUM)(title, () => {
+  let target: TestServer;
+  let api: ApiHost;
+  let browser: Browser;
+  let flakyUp = true;
+  const errors: string[] = [];
+
+  const watch = (page: Page) => {
+    page.on('console', (message: ConsoleMessage) => {
+      if (message.type() === 'error' || message.type() === 'warning') errors.push(`${message.type()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+    page.on('requestfailed', (request) => errors.push(`request failed: ${request.url()} ${request.failure()?.errorText ?? ''}`));
+  };
+  const run = async (job: string) => expect((await api.call('POST', `/jobs/${job}/run`)).status).toBe(200);
+
+  beforeAll(async () => {
+    target = await startServer(async (req, res) => {
+      if (req.url === '/slow') await new Promise((resolve) => setTimeout(resolve, 40));
+      const up = req.url !== '/flaky' || flakyUp;
+      res.writeHead(up ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: up ? 'UP' : 'DOWN' }));
+    });
+    api = await startApi(
+      {
+        jobs: [
+          { name: 'checkout-api', description: 'Public checkout API', url: `${target.url}/ok`, every: '1h', tags: { team: 'Payments' } },
+          { name: 'payments-db', url: `${target.url}/flaky`, every: '1h', tags: { team: 'Payments' }, retry: { maxAttempts: 1 } },
+          { name: 'website', url: `${target.url}/slow`, every: '1h', tags: { team: 'Web' } },
+          { name: 'batch', url: `${target.url}/ok`, every: '1h' },
+        ],
+      },
+      { PULSECHECK_STATUS_GROUP_BY: 'team', PULSECHECK_ALLOWED_NETWORKS: '127.0.0.0/8' },
+    );
+    for (let i = 0; i < 3; i++) for (const job of ['checkout-api', 'payments-db', 'website', 'batch']) await run(job);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    mkdirSync(ARTIFACTS, { recursive: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await api?.host.stop();
+    await target?.close();
+  });
+
+  it('shows every job with its uptime, grouped by team, with no console error (desktop, 1280 px)', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    watch(page);
+    const response = await page.goto(`${api.host.url}/status`);
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+    expect(response?.headers()['content-security-policy']).not.toContain('unsafe-inline');
+    for (const job of ['checkout-api', 'payments-db', 'website', 'batch']) {
+      const card = page.locator(`[data-job="${job}"]`);
+      await card.waitFor();
+      await expect.poll(() => card.locator('[data-window="1d"] .uptime').textContent(), { timeout: 10_000 }).toBe('100 %');
+      expect(await card.locator('.bar').count()).toBe(90);
+      expect(await card.locator('.bar.up').count()).toBe(1);
+      expect(await card.locator('canvas').count()).toBe(1);
+    }
+    expect(await page.locator('.group h2').allTextContents()).toEqual(['Payments', 'Web', 'Other']);
+    expect(await page.locator('#overall').textContent()).toBe('All systems operational');
+    // A day's tooltip.
+    await page.locator('[data-job="website"] .bar').last().hover();
+    expect(await page.locator('.tooltip').textContent()).toMatch(/100 % up\s*3 up · 0 degraded · 0 down/);
+    await page.screenshot({ path: join(ARTIFACTS, 'desktop-1280.png'), fullPage: true });
+    await page.close();
+    expect(errors).toEqual([]);
+  });
+
+  it('fits a phone (390 px) in the dark theme, with the last 30 days of bars', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, colorScheme: 'dark' });
+    const page = await context.newPage();
+    watch(page);
+    await page.goto(`${api.host.url}/status`);
+    await page.locator('[data-job="batch"] canvas').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.locator('[data-job="batch"] .bar:visible').count()).toBe(30);
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(background).toBe('rgb(15, 19, 24)');
+    await page.screenshot({ path: join(ARTIFACTS, 'phone-390-dark.png'), fullPage: true });
+    await context.close();
+    expect(errors).toEqual([]);
+  });
+
+  it('updates after a new run without a reload: the job goes down and its incident shows', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    watch(page);
+    let navigations = 0;
+    page.on('framenavigated', (frame) => frame === page.mainFrame() && navigations++);
+    await page.goto(`${api.host.url}/status?refresh=2`);
+    const card = page.locator('[data-job="payments-db"]');
+    await expect.poll(() => card.locator('.badge').textContent(), { timeout: 10_000 }).toBe('Operational');
+    flakyUp = false;
+    await run('payments-db');
+    await expect.poll(() => card.locator('.badge').textContent(), { timeout: 15_000 }).toBe('Down');
+    expect(await page.locator('#overall').textContent()).toBe('1 of 4 down');
+    expect(await page.locator('#ongoing .incident').textContent()).toMatch(/payments-db.*conditions failed \(HTTP 503\)/);
+    expect(await card.locator('[data-window="1d"] .uptime').textContent()).toBe('75.00 %');
+    expect(navigations).toBe(1);
+    await page.screenshot({ path: join(ARTIFACTS, 'desktop-incident.png'), fullPage: true });
+    await page.close();
+    expect(errors).toEqual([]);
+  }, 30_000);
+});
