@@ -53,8 +53,10 @@ import { JobAdmin } from './app/jobAdmin.js';
 import { RollupRecorder, withRollups } from './app/rollups.js';
 import { Badges } from './app/badges.js';
 import { Uptime } from './app/uptime.js';
+import { checkQueueFor, configSourceFor, storeFor } from './compositionStorage.js';
+import { MemoryClaims } from './adapters/memory-store/memoryClaims.js';
+import { QueuedChecks } from './app/queuedChecks.js';
 import { StatusSummary } from './app/statusSummary.js';
-import { configSourceFor, storeFor } from './compositionStorage.js';
 import { leasesFor } from './compositionLeases.js';
 import { deadLetterQueueFor } from './compositionDeadLetters.js';
 import { DeadLetters } from './app/deadLetters.js';
@@ -189,7 +191,10 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   const tickSchedule = compileCron(settings.tickSchedule, 'UTC');
   if (typeof tickSchedule === 'string') throw new Error(`PULSECHECK_TICK_SCHEDULE ${tickSchedule}`);
   const firstTick = nextOccurrence(tickSchedule, 0) ?? 0;
-  const dispatcher = new Dispatcher({ catalog, store, clock, runner, logger, tickSchedule });
+  // Queue mode (docs/scaling.md): the tick queues occurrences; runCheck runs them on every instance.
+  const queue = checkQueueFor(settings, identity);
+  const dispatcher = new Dispatcher({ catalog, store, clock, runner, logger, tickSchedule, ...(queue ? { queue } : {}) });
+  const queuedChecks = new QueuedChecks({ catalog, runner, clock, claims: store.claims ?? new MemoryClaims(), store, logger, location: settings.location });
   const lifecycle = new Lifecycle({ dispatcher, telemetry, store, alerting, outbox });
   followUps = new FollowUps({ catalog, runner, clock, logger, lifecycle });
   const uptime = new Uptime({ store, catalog, clock, timeZone: settings.statusTimeZone });
@@ -203,6 +208,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   const useCases: UseCases = {
     version: VERSION,
     lifecycle,
+    queuedChecks,
     health: new Health({
       catalog,
       store,

@@ -4,15 +4,19 @@ import type { AzureIdentity } from './adapters/azure-identity/azureIdentity.js';
 import { BlobJobCatalog } from './adapters/blob-catalog/blobCatalog.js';
 import { FileJobCatalog } from './adapters/file-catalog/fileCatalog.js';
 import { MemoryStore } from './adapters/memory-store/memoryStore.js';
+import { StorageCheckQueue } from './adapters/storage-queue/checkQueue.js';
 import { AlertsTable } from './adapters/table-store/alertsTable.js';
 import { AuditTable } from './adapters/table-store/auditTable.js';
+import { ClaimsTable } from './adapters/table-store/claimsTable.js';
 import { DispatcherTable } from './adapters/table-store/dispatcherTable.js';
 import { JobStateTable } from './adapters/table-store/jobStateTable.js';
 import { JobsTable } from './adapters/table-store/jobsTable.js';
 import { RollupsTable } from './adapters/table-store/rollupsTable.js';
 import { RunsTable } from './adapters/table-store/runsTable.js';
 import { TABLE, TableStorage, type TableStoreOptions } from './adapters/table-store/tableStore.js';
-import type { Clock, ConfigJobSource, Logger, StateStore } from './app/ports/index.js';
+import { Tables } from './adapters/table-store/tables.js';
+import type { CheckQueue, Clock, ConfigJobSource, Logger, StateStore } from './app/ports/index.js';
+import { CHECKS_QUEUE } from './domain/occurrence.js';
 import { loadJobsFiles, type LoadedJobs } from './config/jobsFile.js';
 import { configError } from './domain/errors.js';
 import type { Settings } from './config/settings.js';
@@ -36,6 +40,15 @@ export function storeFor(settings: Settings, logger: Logger, identity: AzureIden
     return tableStore({ ...common, connection: { endpoint, credential: lazyCredential(identity, settings.storageIdentity.clientId) } });
   }
   return new MemoryStore({ location: settings.location });
+}
+
+/** Queue mode's `pulsecheck-checks` in the `AzureWebJobsStorage` account (settings ensure there is one); inline mode: none. */
+export function checkQueueFor(settings: Settings, identity: AzureIdentity): CheckQueue | undefined {
+  if (settings.dispatch !== 'queue') return undefined;
+  if (settings.storageConnection) return new StorageCheckQueue({ connectionString: settings.storageConnection }, CHECKS_QUEUE);
+  const storage = settings.storageIdentity;
+  if (!storage) return undefined;
+  return new StorageCheckQueue({ endpoint: storage.queueServiceUri, credential: lazyCredential(identity, storage.clientId) }, CHECKS_QUEUE);
 }
 
 /** How long the list of API jobs read from storage is reused, in ms (other instances' changes show after this). */
@@ -76,6 +89,9 @@ export function tableStore(options: TableStoreOptions): StateStore {
     loadLocations: (job) => states.loadLocations(job),
     forgetJob: (job) => states.forgetJob(job),
     recordRun: (run) => runs.recordRun(run),
+    whenStored: (run) => runs.whenStored(run),
+    // Its own Tables: the table is created on the first claim (queue mode only).
+    claims: new ClaimsTable(new Tables({ connection: options.connection, prefix: options.tablePrefix ?? 'Pulsecheck', names: [TABLE.claims], clock: options.clock }), TABLE.claims),
     listRuns: (job, page) => runs.listRuns(job, page),
     deleteRunsBefore: (before, max) => runs.deleteRunsBefore(before, max),
     addRollups: (deltas) => rollups.addRollups(deltas),

@@ -8,7 +8,8 @@ import { rankOf } from '../domain/priority.js';
 import type { JobState } from '../domain/state.js';
 import type { CheckRunner } from './checkRunner.js';
 import { ScheduleMemo } from './scheduleMemo.js';
-import type { Clock, DispatcherStateStore, JobCatalog, JobStateStore, Logger, RunStore } from './ports/index.js';
+import type { CheckQueue, Clock, DispatcherStateStore, JobCatalog, JobStateStore, Logger, RunStore } from './ports/index.js';
+import { queuedOccurrence } from './queueDispatch.js';
 
 export interface DispatcherDeps {
   readonly catalog: JobCatalog;
@@ -19,6 +20,11 @@ export interface DispatcherDeps {
   readonly logger: Logger;
   /** The dispatcher timer's own schedule: each tick plans up to the next one. */
   readonly tickSchedule: Schedule;
+  /**
+   * Queue mode (`PULSECHECK_DISPATCH=queue`): each occurrence is put on this queue, visible shortly
+   * before its instant, instead of being started here (docs/scaling.md). Absent: inline mode.
+   */
+  readonly queue?: CheckQueue;
 }
 
 /** What one tick did. */
@@ -89,6 +95,7 @@ export class Dispatcher {
   async tick(signals: { stop?: AbortSignal; abort?: AbortSignal } = {}): Promise<TickReport> {
     const { stop, abort } = signals;
     const { clock, store, logger } = this.#deps;
+    if (this.#deps.queue) return this.#enqueue(this.#deps.queue);
     const { occurrences, jobs, end, waitUntil } = await this.#exclusive(() => this.#plan());
     const byJob = new Map(jobs.map((job) => [job.name, job]));
     const runs: Promise<Run>[] = [];
@@ -125,6 +132,30 @@ export class Dispatcher {
     const running = runs.length - finished.length;
     logger.debug({ planned: occurrences.length, started: runs.length, running }, 'tick done');
     return { planned: occurrences.length, started: runs.length, runs: finished, running };
+  }
+
+  /**
+   * Queue mode: plans like inline mode, puts one message per occurrence, then saves the cursors. In
+   * that order: a crash in between queues them again next tick (the claims make a duplicate run
+   * once), never loses them. Occurrences that could not be put are handed back to the next tick.
+   */
+  async #enqueue(queue: CheckQueue): Promise<TickReport> {
+    const { clock, store, logger } = this.#deps;
+    const { occurrences, jobs } = await this.#exclusive(() => this.#plan(false));
+    const byJob = new Map(jobs.map((job) => [job.name, job]));
+    const now = clock.now();
+    const queued = occurrences.flatMap((o) => {
+      const job = byJob.get(o.job);
+      return job ? [queuedOccurrence(job, o, now)] : [];
+    });
+    const { sent, error } = queued.length > 0 ? await queue.enqueue(queued) : { sent: 0 };
+    if (error !== undefined) logger.error({ err: error, planned: queued.length, sent }, 'could not queue every occurrence; the next tick queues the rest');
+    const unsent = queued.slice(sent).map(({ message }) => ({ job: message.job, scheduledAt: Date.parse(message.scheduledAt), catchUp: false }));
+    await this.#exclusive(() => (unsent.length > 0 ? this.#handBack(unsent) : this.#save()));
+    this.#lastTick = clock.now();
+    await store.saveLastTick(this.#lastTick);
+    logger.debug({ planned: occurrences.length, queued: sent }, 'tick done');
+    return { planned: occurrences.length, started: sent, runs: [], running: 0 };
   }
 
   /** Resolves when every run this dispatcher started has ended (shutdown waits for it). */
@@ -184,7 +215,7 @@ export class Dispatcher {
     return finished;
   }
 
-  async #plan(): Promise<{ occurrences: Occurrence[]; jobs: readonly Job[]; end: number; waitUntil: number }> {
+  async #plan(save = true): Promise<{ occurrences: Occurrence[]; jobs: readonly Job[]; end: number; waitUntil: number }> {
     const { catalog, clock, store, tickSchedule } = this.#deps;
     const now = clock.now();
     const find = this.#occurrences;
@@ -200,7 +231,7 @@ export class Dispatcher {
     const recorded = await this.#recorded(leftovers(cursors, running));
     const plan = planTick({ jobs, cursors, now, tickAt, horizon, lookbackMs, running, recorded, occurrences: find });
     this.#planned = plan.cursors;
-    await this.#save();
+    if (save) await this.#save();
     return { occurrences: plan.occurrences, jobs, end: horizon, waitUntil: nextTick - endMarginMs(lookbackMs) };
   }
 

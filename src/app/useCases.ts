@@ -7,6 +7,7 @@ import type { JobAdmin } from './jobAdmin.js';
 import type { JobViews } from './jobViews.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ManualRuns } from './manualRuns.js';
+import type { QueuedChecks } from './queuedChecks.js';
 import type { MetricsExposition, RateLimiter } from './ports/index.js';
 import type { SecretCheck } from './secrets.js';
 import type { StatusSummary } from './statusSummary.js';
@@ -22,6 +23,8 @@ export interface UseCases {
   readonly version: string;
   /** The dispatcher's ticks and the graceful shutdown. */
   readonly lifecycle: Lifecycle;
+  /** `runCheck`: a queued occurrence, run once at its instant (queue mode). */
+  readonly queuedChecks: QueuedChecks;
   readonly health: Health;
   /** Jobs with their state, as the API shows them. */
   readonly jobViews: JobViews;

@@ -70,9 +70,7 @@ const settingsSchema = z.object({
   PULSECHECK_TICK_SCHEDULE: text(DEFAULT_TICK_SCHEDULE).refine((value) => typeof compileCron(value, 'UTC') !== 'string', {
     message: 'must be NCRONTAB with 5 or 6 fields, e.g. "*/10 * * * * *"',
   }),
-  PULSECHECK_DISPATCH: text('inline').pipe(
-    z.enum(['inline', 'queue'], { error: 'must be "inline" or "queue"' }),
-  ),
+  PULSECHECK_DISPATCH: text('inline').pipe(z.enum(['inline', 'queue'], { error: 'must be "inline" or "queue"' })),
   PULSECHECK_PORT: integer(0, 65_535, 7071),
   // The timer singleton (issue 13): instances with one host id share the timers' listener locks.
   AzureFunctionsWebHost__hostid: z
@@ -123,6 +121,7 @@ const settingsSchema = z.object({
   // Durable state (issue 4): identity-based storage, retention, the jobs file from a blob.
   AzureWebJobsStorage__accountName: z.string().regex(/^[a-z0-9]{3,24}$/, 'must be a storage account name (3-24 lower-case letters and digits)').optional(),
   AzureWebJobsStorage__tableServiceUri: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  AzureWebJobsStorage__queueServiceUri: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   AzureWebJobsStorage__clientId: z.string().min(1).optional(),
   PULSECHECK_TABLE_PREFIX: text('Pulsecheck').pipe(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,40}$/, 'must be letters and digits, starting with a letter')),
   PULSECHECK_RETENTION_DAYS: integer(1, 3_650, 30),
@@ -191,7 +190,7 @@ export interface Settings {
    */
   readonly jobsOverlay: string | undefined;
   readonly tickSchedule: string;
-  /** `inline`: the tick runs due checks itself; `queue`: one message per occurrence on `pulsecheck-checks` (docs/scaling.md). */
+  /** `inline`: the tick runs the checks; `queue`: it queues them for `runCheck` (docs/scaling.md). */
   readonly dispatch: 'inline' | 'queue';
   readonly port: number;
   /** `AzureFunctionsWebHost__hostid`: the app's host id, which names its timer locks; unset: the host's default. */
@@ -284,6 +283,8 @@ export interface StorageIdentity {
   readonly accountName: string;
   /** Default `https://<account>.table.core.windows.net`. */
   readonly tableServiceUri: string;
+  /** Default `https://<account>.queue.core.windows.net` (queue mode). */
+  readonly queueServiceUri: string;
   /** Client id of a user-assigned managed identity (`AzureWebJobsStorage__clientId`, else `AZURE_CLIENT_ID`). */
   readonly clientId: string | undefined;
 }
@@ -301,6 +302,10 @@ export function loadSettings(env: Env): Settings {
     );
   }
   const s = parsed.data;
+  if (s.PULSECHECK_DISPATCH === 'queue' && !s.AzureWebJobsStorage?.trim() && !s.AzureWebJobsStorage__accountName && !s.AzureWebJobsStorage__tableServiceUri) {
+    const message = 'PULSECHECK_DISPATCH "queue" needs a storage account for its queue: set AzureWebJobsStorage (or AzureWebJobsStorage__accountName)';
+    throw configError([{ path: 'PULSECHECK_DISPATCH', message }], 'settings');
+  }
   return {
     storageConnection: s.AzureWebJobsStorage?.trim() || undefined,
     jobsFile: s.PULSECHECK_JOBS_FILE,
@@ -334,6 +339,9 @@ export function loadSettings(env: Env): Settings {
       ? {
           accountName: s.AzureWebJobsStorage__accountName ?? new URL(s.AzureWebJobsStorage__tableServiceUri as string).hostname.split('.')[0] ?? '',
           tableServiceUri: s.AzureWebJobsStorage__tableServiceUri ?? `https://${s.AzureWebJobsStorage__accountName}.table.core.windows.net`,
+          queueServiceUri:
+            s.AzureWebJobsStorage__queueServiceUri ??
+            `https://${s.AzureWebJobsStorage__accountName ?? new URL(s.AzureWebJobsStorage__tableServiceUri as string).hostname.split('.')[0]}.queue.core.windows.net`,
           clientId: s.AzureWebJobsStorage__clientId ?? (s.AZURE_CLIENT_ID?.trim() || undefined),
         }
       : undefined,

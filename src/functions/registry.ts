@@ -1,6 +1,7 @@
-import type { HttpHandler, HttpMethod, TimerHandler } from '@azure/functions';
+import type { HttpHandler, HttpMethod, StorageQueueHandler, TimerHandler } from '@azure/functions';
 import type { UseCases } from '../app/useCases.js';
-import { DEFAULT_RETENTION_SCHEDULE, DEFAULT_TICK_SCHEDULE } from '../config/settings.js';
+import { DEFAULT_RETENTION_SCHEDULE, DEFAULT_TICK_SCHEDULE, type Settings } from '../config/settings.js';
+import { CHECKS_QUEUE } from '../domain/occurrence.js';
 import type { Role } from '../domain/access.js';
 import { authorized, hostAuthLevel, statusPageView, type AccessOptions, type CallerHandler } from './access.js';
 import { withSecurityHeaders } from './http.js';
@@ -13,6 +14,7 @@ import { createJob, deleteJob, replaceJob, runUnsaved } from './handlers/jobAdmi
 import { openApi } from './handlers/openapi.js';
 import { testChannel } from './handlers/channels.js';
 import { listDeadLetters, retryDeadLetter } from './handlers/deadLetters.js';
+import { runCheck } from './handlers/runCheck.js';
 import { jobStats, sla } from './handlers/uptime.js';
 import { stateBadgeHandler, uptimeBadgeHandler } from './handlers/badges.js';
 import { listAlerts } from './handlers/alerts.js';
@@ -51,7 +53,20 @@ export interface HttpFunction {
   readonly handler: (useCases: UseCases, access: AccessOptions) => CallerHandler;
 }
 
-export type FunctionDefinition = TimerFunction | HttpFunction;
+export interface QueueFunction {
+  readonly trigger: 'queue';
+  readonly name: string;
+  /** The Storage queue it is triggered by; failed messages go to `<queueName>-poison`. */
+  readonly queueName: string;
+  /** The app setting (or setting prefix, for an identity) naming the storage account. */
+  readonly connection: string;
+  /** Registered only when this holds: a host polls no queue the app does not use. */
+  readonly enabled: (settings: Settings) => boolean;
+  /** Picks the use case the handler needs from the app's. */
+  readonly handler: (useCases: UseCases) => StorageQueueHandler;
+}
+
+export type FunctionDefinition = TimerFunction | HttpFunction | QueueFunction;
 
 /** THE table of every function; both hosts register exactly this. */
 export const registry: readonly FunctionDefinition[] = [
@@ -60,6 +75,15 @@ export const registry: readonly FunctionDefinition[] = [
     name: 'dispatcher',
     schedule: { setting: 'PULSECHECK_TICK_SCHEDULE', fallback: DEFAULT_TICK_SCHEDULE },
     handler: (u) => dispatcher(u.lifecycle),
+  },
+  // Queue mode (docs/scaling.md): every instance runs the occurrences the dispatcher queued.
+  {
+    trigger: 'queue',
+    name: 'runCheck',
+    queueName: CHECKS_QUEUE,
+    connection: 'AzureWebJobsStorage',
+    enabled: (settings) => settings.dispatch === 'queue',
+    handler: (u) => runCheck(u.lifecycle, u.queuedChecks),
   },
   // Anonymous: container probes and the smoke test call it; only readers see the detail.
   { trigger: 'http', name: 'health', methods: ['GET'], route: 'health', role: 'anonymous', handler: (u) => health(u.health) },

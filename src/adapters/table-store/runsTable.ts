@@ -42,6 +42,10 @@ export class RunsTable implements RunStore {
     return this.writer.addRun(run);
   }
 
+  whenStored(run: Run): Promise<void> {
+    return this.writer.whenStored(run);
+  }
+
   async listRuns(job: string, page: PageRequest): Promise<Run[]> {
     const collector = new PageCollector(page.limit, page.after ?? '');
     // A page after a key starts at that key's minute: earlier entities hold only newer runs.

@@ -22,7 +22,7 @@ export interface TableStoreOptions {
 }
 
 /** The tables of the store, without the prefix: one per role, and the runs' shards. */
-export const TABLE = { jobs: 'Jobs', state: 'State', audit: 'Audit' } as const;
+export const TABLE = { jobs: 'Jobs', state: 'State', audit: 'Audit', claims: 'Claims' } as const;
 
 /** A probe is sent when health is asked and no request ended for this long, in ms. */
 const PROBE_AFTER_MS = 1_000;
@@ -37,6 +37,8 @@ const PROBE_WAIT_MS = 500;
  * - `<prefix>State`: partition `job` (each job's state and circuit per location) and `dispatcher` (per location);
  * - `<prefix>Runs0…63`: run history (RunsTable);
  * - `<prefix>Audit`: the audit log (AuditTable);
+ * - `<prefix>Claims`: occurrence claims of queue mode (ClaimsTable, over its own Tables: created
+ *   on first use, so inline mode never creates it);
  * - `<prefix>RollupHours`, `<prefix>RollupDays`: hourly and daily rollups of runs (RollupsTable);
  * - `<prefix>Alerts`: alert state and the outbox of notifications (AlertsTable), written through.
  * Runs, job state and dispatcher state are written behind; API jobs and the audit log are

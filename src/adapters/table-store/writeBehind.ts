@@ -105,6 +105,8 @@ export class WriteBehind {
   failure: { readonly error: unknown; readonly since: number; consecutive: number } | undefined;
   /** Runs that could not be stored (dropped), since start. */
   lost = 0;
+  /** Callers of `whenStored`, by job and run key. */
+  readonly #storedWaiters = new Map<string, Array<() => void>>();
 
   constructor(options: WriteBehindOptions) {
     this.#writers = options.writers;
@@ -135,6 +137,26 @@ export class WriteBehind {
     runs.set(key, { key, job: run.job, json: JSON.stringify(run), scheduledAt: Date.parse(run.scheduledAt), inFlight: false });
     this.#pendingRuns++;
     this.#kick();
+  }
+
+  /** Resolves when `run` (added before) is no longer pending: stored, or dropped. At once if it is not pending. */
+  whenStored(run: Run): Promise<void> {
+    const key = runKey(run);
+    if (!this.#runs.get(run.job)?.has(key)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const id = `${run.job}/${key}`;
+      const waiters = this.#storedWaiters.get(id);
+      if (waiters) waiters.push(resolve);
+      else this.#storedWaiters.set(id, [resolve]);
+    });
+  }
+
+  #settled(job: string, key: string): void {
+    const id = `${job}/${key}`;
+    const waiters = this.#storedWaiters.get(id);
+    if (!waiters) return;
+    this.#storedWaiters.delete(id);
+    for (const wake of waiters) wake();
   }
 
   /**
@@ -335,6 +357,7 @@ export class WriteBehind {
       const runs = this.#runs.get(p.job);
       if (runs?.delete(p.key)) this.#pendingRuns--;
       if (runs?.size === 0) this.#runs.delete(p.job);
+      this.#settled(p.job, p.key);
     }
   }
 
@@ -353,6 +376,7 @@ export class WriteBehind {
         runs.delete(key);
         if (runs.size === 0) this.#runs.delete(job);
         this.#pendingRuns--;
+        this.#settled(job, key);
         this.#lose(1, this.failure?.error);
         return;
       }

@@ -14,4 +14,5 @@ export type { Notifier } from './notifier.js';
 export type { Lease, LeaseProvider } from './lease.js';
 export type { DeadLetterQueue, PoisonMessage } from './deadLetters.js';
 export type { CompactionReport, RollupQuery, RollupStore } from './rollups.js';
+export type { CheckQueue, ClaimHolder, OccurrenceClaims, QueuedOccurrence } from './queue.js';
 export type { AlertRecord, AlertStateStore, DeliveryFailure, NewDelivery, OutboxEntry, OutboxStore } from './alerts.js';

@@ -6,6 +6,7 @@ import type { Run } from '../../domain/run.js';
 import type { JobState } from '../../domain/state.js';
 import type { ComponentHealth } from './health.js';
 import type { JobRepository } from './jobs.js';
+import type { OccurrenceClaims } from './queue.js';
 import type { RollupStore } from './rollups.js';
 
 /**
@@ -58,6 +59,11 @@ export interface RunStore {
    * run may be written in the background; `flush()` waits until it is stored.
    */
   recordRun(run: Run): Promise<void>;
+  /**
+   * Resolves when `run`, recorded before, is stored (or given up: dropped while storage failed).
+   * Absent: `recordRun` stores before it resolves. Queue mode deletes a message only then.
+   */
+  whenStored?(run: Run): Promise<void>;
   /** Up to `limit` runs of a job with a sort key after `after`, newest first. */
   listRuns(job: string, page: PageRequest): Promise<Run[]>;
   /**
@@ -103,4 +109,7 @@ export interface StateStore
     JobRepository,
     AlertStateStore,
     OutboxStore,
-    StoreLifecycle {}
+    StoreLifecycle {
+  /** Occurrence claims of queue mode (docs/scaling.md), in the same storage. Absent: claims in memory (one instance). */
+  readonly claims?: OccurrenceClaims;
+}

@@ -20,6 +20,11 @@ for (const fn of registry) {
   const schedule = process.env[fn.schedule.setting] ? `%${fn.schedule.setting}%` : fn.schedule.fallback;
   app.timer(fn.name, { schedule, handler: fn.handler(deps.useCases), useMonitor: true });
 }
+// Queue mode: the host polls the queue with host.json's `extensions.queues` and moves poison messages.
+for (const fn of registry) {
+  if (fn.trigger !== 'queue' || !fn.enabled(deps.settings)) continue;
+  app.storageQueue(fn.name, { queueName: fn.queueName, connection: fn.connection, handler: fn.handler(deps.useCases) });
+}
 // Each behind `authorized` (roles, rate limits); the Functions host checks keys where authLevel is `function`.
 for (const fn of hostedHttpFunctions(deps.useCases, { ...deps.settings.access, host: 'azure' })) {
   app.http(fn.name, { methods: [...fn.methods], route: fn.route, authLevel: fn.authLevel, handler: fn.handler });

@@ -6,10 +6,11 @@ import type { Logger } from '../../app/ports/index.js';
 const { InvocationContext } = azure;
 
 /** An `InvocationContext` whose `context.log/warn/error` go to the app's logger. */
-export function invocationContext(functionName: string, logger: Logger): InstanceType<typeof InvocationContext> {
+export function invocationContext(functionName: string, logger: Logger, triggerMetadata?: Record<string, unknown>): InstanceType<typeof InvocationContext> {
   return new InvocationContext({
     invocationId: randomUUID(),
     functionName,
+    ...(triggerMetadata ? { triggerMetadata } : {}),
     logHandler: (level, ...args) => {
       const err = args.find((a) => a instanceof Error);
       const message = args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ');

@@ -15,6 +15,7 @@ import type { Settings } from '../../config/settings.js';
 import { TimerRunner } from './timerRunner.js';
 import { SingletonTimer } from './singletonTimer.js';
 import { defaultHostId, singletonOptions } from './singletonOptions.js';
+import { isDisabled, startQueueFunctions } from './queueFunctions.js';
 
 export interface LocalHostOptions extends Omit<BuildOptions, 'env' | 'baseDir'> {
   /** The app directory: `local.settings.json` and a relative jobs file are found here. Default cwd. */
@@ -94,16 +95,18 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   const functions = hostedHttpFunctions(deps.useCases, { ...deps.settings.access, host: 'local' });
   listener = requestListener(functions, deps.logger, allowedHosts(env.WEBSITE_HOSTNAME));
 
-  // Each timer on one instance at a time (the holder of its lock in storage), as in Azure.
+  // Each timer on one instance at a time (the holder of its lock in storage), as in Azure; a timer
+  // turned off with AzureWebJobs.<name>.Disabled does not run here at all.
   const { leases } = deps;
   const timers = registry.flatMap((fn) => {
-    if (fn.trigger !== 'timer') return [];
+    if (fn.trigger !== 'timer' || isDisabled(env, fn.name)) return [];
     const schedule = env[fn.schedule.setting]?.trim() || fn.schedule.fallback;
     const runner = () => new TimerRunner(fn.name, schedule, fn.handler(deps.useCases), deps.logger);
     return [leases ? new SingletonTimer(fn.name, schedule, leases.listenerLease(fn.name, singleton.lockPeriodMs), runner, deps.logger, singleton) : runner()];
   });
   const schedules = timers.map((timer) => ({ name: timer.name, schedule: timer.schedule }));
   for (const timer of timers) timer.start();
+  const queues = startQueueFunctions(deps, dir, env);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -114,7 +117,8 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       (stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        await deps.useCases.lifecycle.shutdown(settings.shutdownGraceMs);
+        // The pollers stop taking messages; runCheck refuses new ones, which go back to the queue.
+        await Promise.all([deps.useCases.lifecycle.shutdown(settings.shutdownGraceMs), queues.stop()]);
         await Promise.all(timers.map((timer) => timer.stop()));
         // Responses to requests whose run just finished are still being written: let them go out.
         const deadline = Date.now() + 2_000;
