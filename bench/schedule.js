@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 // npm run bench, part 6 (issue 12): N jobs on `*/10 * * * * *` for a minute, measured where the user
 // feels it. Each row is one process, started alone:
 //
@@ -54,6 +55,7 @@ function waitFor(child, pattern) {
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`exited with ${code} before printing ${pattern}: ${output.slice(-2_000)}`)));
     child.stdout.on('data', (chunk) => {
+      if (process.env.BENCH_HOST_LOG) appendFileSync(process.env.BENCH_HOST_LOG, chunk);
       if (output.length < 100_000) output += chunk;
       if (pattern.test(output)) resolve();
     });

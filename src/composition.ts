@@ -56,6 +56,7 @@ import { NO_SHARED_PARTS } from './config/resolveJob.js';
 import type { Settings } from './config/settings.js';
 import type { Env } from './config/substitute.js';
 import type { Channel } from './domain/alerting/channel.js';
+import type { MaintenanceWindow } from './domain/maintenance.js';
 import { networkPolicy, type NetworkPolicy } from './domain/network.js';
 import { compileCron, nextOccurrence } from './domain/schedule.js';
 
@@ -128,12 +129,12 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   const store = options.store ?? storeFor(settings, logger, identity, clock);
   // What API jobs and alerts take from the jobs file: `defaults` and `templates` (issue 14) and
   // `channels` (issue 15), kept to the version in use.
-  const file = { current: { shared: NO_SHARED_PARTS, channels: options.channels ?? new Map<string, Channel>() } };
+  const file = { current: { shared: NO_SHARED_PARTS, channels: options.channels ?? new Map<string, Channel>(), maintenance: [] as readonly MaintenanceWindow[] } };
   const config =
     options.configSource ??
     configSourceFor(settings, { env, baseDir: options.baseDir ?? process.cwd(), logger, clock, watch: options.watchJobsFile ?? false, identity, file });
   const channels = () => file.current.channels;
-  const compile = compileApiJob(env, targets, () => file.current.shared, channels);
+  const compile = compileApiJob(env, targets, () => file.current.shared, channels, () => file.current.maintenance);
   const alertChannels = new AlertChannels({
     channels,
     notifiers: options.notifiers ?? notifiersFor(settings, targets),

@@ -2,6 +2,7 @@ import { type BulkheadPolicy, type CircuitBreakerPolicy, isBrokenCircuitError, i
 import type { CircuitBreakerSpec, Job } from '../domain/job.js';
 import { comparisonFor, judge, type Attempt } from '../domain/outcome.js';
 import { buildRun, unjudged, unjudgedRun, type Run, type RunIdentity, type Trigger, type Verdict } from '../domain/run.js';
+import { activeMaintenance } from '../domain/maintenance.js';
 import { hiddenForms } from '../domain/redact.js';
 import { INITIAL_STATE, decideState } from '../domain/state.js';
 import { RequestPolicy, breakerPolicy } from './policy.js';
@@ -17,6 +18,8 @@ export interface RunRequest {
   readonly catchUp?: boolean;
   /** `false`: report the run to telemetry only, not to the job's history and state (unsaved jobs). Default true. */
   readonly record?: boolean;
+  /** The run falls in a maintenance window: set by `run` from the job's windows at `scheduledAt`. */
+  readonly maintenance?: boolean;
 }
 
 export interface CheckRunnerDeps {
@@ -66,6 +69,8 @@ const ABORTED = unjudged('aborted', 'Pulsecheck stopped before the check finishe
 
 /**
  * Runs one check, top to bottom:
+ * 0. maintenance: in a window of the job (domain/maintenance.ts) the run is marked `maintenance`; a
+ *    scheduled occurrence in a `pause` window is `skipped` (maintenance) without a request;
  * 1. admission: a scheduled run of a job whose previous run is still going is `skipped` (overlap);
  *    the bulkhead bounds the checks in flight (`overloaded` past its queue);
  * 2. the job's circuit breaker, its state from the store, lets the run through or skips it (`circuit-open`);
@@ -91,8 +96,14 @@ export class CheckRunner {
     return this.#running.size;
   }
 
-  async run(job: Job, request: RunRequest, signal?: AbortSignal): Promise<Run> {
-    const traced = await this.#admit(job, request, signal);
+  async run(job: Job, asked: RunRequest, signal?: AbortSignal): Promise<Run> {
+    const window = activeMaintenance(job.maintenance, asked.scheduledAt);
+    const request = window ? { ...asked, maintenance: true } : asked;
+    // A paused window skips scheduled occurrences; a run asked for by someone still runs (marked).
+    const traced =
+      window?.checks === 'pause' && request.trigger === 'schedule'
+        ? { run: unjudgedRun(this.#identity(job, request), this.#deps.clock.now(), 'maintenance', `paused by maintenance window "${window.name}" until ${new Date(window.end).toISOString()}`) }
+        : await this.#admit(job, request, signal);
     if (request.record === false) this.#deps.telemetry.runCompleted(traced.run, job, traced.trace);
     else await this.#record(job, traced.run, traced.trace);
     return traced.run;
@@ -162,12 +173,12 @@ export class CheckRunner {
     // Cut short by the caller (shutdown), not failed by the target: no verdict, no breaker failure.
     if (signal.aborted && final.type === 'failure') return { attempts, final, verdict: ABORTED };
     const hidden = values.length === 0 ? NOTHING_HIDDEN : hiddenForms(values);
-    return { attempts, final, verdict: judge(job.conditions, final, clock.now(), { hidden, compare: comparisonFor(job.source) }) };
+    return { attempts, final, verdict: judge(job.conditions, final, clock.now(), { hidden, compare: comparisonFor(job.source), ...(job.degradedConditions ? { degraded: job.degradedConditions } : {}) }) };
   }
 
   #identity(job: Job, request: RunRequest): RunIdentity {
-    const { runId, trigger, scheduledAt, catchUp } = request;
-    return { runId, job: job.name, trigger, scheduledAt, location: this.#deps.location, ...(catchUp ? { catchUp } : {}) };
+    const { runId, trigger, scheduledAt, catchUp, maintenance } = request;
+    return { runId, job: job.name, trigger, scheduledAt, location: this.#deps.location, ...(catchUp ? { catchUp } : {}), ...(maintenance ? { maintenance } : {}) };
   }
 
   /** Policies are built once per job (a reloaded job is a new object, with new policies). */

@@ -5,10 +5,11 @@ import { PulsecheckError, notFound, preconditionFailed } from '../domain/errors.
 import { decodeCursor, runKey, toPage, type Page } from '../domain/history.js';
 import type { Job } from '../domain/job.js';
 import { maskDefinition } from '../domain/mask.js';
+import { ROLLUP_RETENTION_DAYS } from '../domain/rollup.js';
 import type { Run } from '../domain/run.js';
 import { INITIAL_STATE } from '../domain/state.js';
 import type { Catalog } from './catalog.js';
-import type { AuditStore, Clock, JobRepository, JobStateStore, RunStore, StoredJob } from './ports/index.js';
+import type { AuditStore, Clock, JobRepository, JobStateStore, RollupStore, RunStore, StoredJob } from './ports/index.js';
 import { jobView, type JobView } from './views.js';
 
 /** `If-Match`: any revision (`*`), or one of these. */
@@ -16,7 +17,7 @@ export type IfMatch = { readonly any: true } | { readonly etags: readonly string
 
 export interface JobAdminDeps {
   readonly catalog: Catalog;
-  readonly store: JobRepository & JobStateStore & RunStore & AuditStore;
+  readonly store: JobRepository & JobStateStore & RunStore & AuditStore & RollupStore;
   readonly clock: Clock;
   /** Most API jobs there may be; creating one more is `quota_exceeded`. */
   readonly maxApiJobs: number;
@@ -113,6 +114,25 @@ export class JobAdmin {
       if (count < RETENTION_BATCH) return { deleted, before: new Date(before).toISOString(), complete: true };
     }
     return { deleted, before: new Date(before).toISOString(), complete: false };
+  }
+
+  /**
+   * Rollup upkeep for the retention timer (issue 16): merges the settled partial buckets and deletes
+   * buckets older than `ROLLUP_RETENTION_DAYS`, `RETENTION_BATCH` buckets per store call, at most
+   * `RETENTION_BATCHES` calls (the next run goes on).
+   */
+  async compactRollups(): Promise<{ compacted: number; deleted: number; complete: boolean }> {
+    const { store, clock } = this.#deps;
+    const now = clock.now();
+    let compacted = 0;
+    let deleted = 0;
+    for (let batch = 0; batch < RETENTION_BATCHES; batch++) {
+      const report = await store.compactRollups(now, now - ROLLUP_RETENTION_DAYS * 86_400_000, RETENTION_BATCH);
+      compacted += report.compacted;
+      deleted += report.deleted;
+      if (report.compacted + report.deleted < RETENTION_BATCH) return { compacted, deleted, complete: true };
+    }
+    return { compacted, deleted, complete: false };
   }
 
   #oneAtATime<T>(fn: () => Promise<T>): Promise<T> {

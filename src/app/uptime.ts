@@ -1,13 +1,11 @@
 import { HOUR_MS, dateIn, dayOf, hourStart, periodsBetween, type Period } from '../domain/calendar.js';
-import { notFound } from '../domain/errors.js';
+import { notFound, validationError } from '../domain/errors.js';
 import { EMPTY_COUNTS, mergeCounts, type BucketCounts, type BucketSpan } from '../domain/rollup.js';
-import { figures, figuresOf, isNoData, type UptimeFigures } from '../domain/sla.js';
+import { MAX_SLA_RANGE_DAYS, figures, figuresOf, isNoData, type UptimeFigures, type UptimeWindow } from '../domain/sla.js';
 import type { Clock, JobCatalog } from './ports/index.js';
 import type { RollupStore } from './ports/rollups.js';
 
-/** The SLA windows: the last 1 or 7 days in hours, the last 30 or 90 days in calendar days. */
-export type UptimeWindow = '1d' | '7d' | '30d' | '90d';
-export const UPTIME_WINDOWS: readonly UptimeWindow[] = ['1d', '7d', '30d', '90d'];
+export { UPTIME_WINDOWS, type UptimeWindow } from '../domain/sla.js';
 
 /** One bucket of a series: its edges and figures, all locations together. */
 export interface SeriesEntry extends UptimeFigures {
@@ -106,12 +104,18 @@ export class Uptime {
    * `from` and `to` (epoch ms; hours when at most 7 days apart, else days, widened to whole buckets).
    */
   async sla(query: { job?: string; window?: UptimeWindow; from?: number; to?: number }): Promise<JobUptime[]> {
+    const now = this.#deps.clock.now();
+    const from = query.from ?? now - 30 * 24 * HOUR_MS;
+    const to = Math.min(query.to ?? now, now + 1);
+    if (!query.window) {
+      if (to <= from) throw validationError('the query string', [{ path: 'to', message: 'to must be after from (and from before now)' }]);
+      if (to - from > MAX_SLA_RANGE_DAYS * 24 * HOUR_MS) {
+        throw validationError('the query string', [{ path: 'from', message: `from must be at most ${MAX_SLA_RANGE_DAYS} days before to (or now): rollups are kept ${MAX_SLA_RANGE_DAYS} days` }]);
+      }
+    }
     const names = query.job === undefined ? (await this.#deps.catalog.list()).map((j) => j.name).sort() : [await this.#job(query.job)];
     const one = async (job: string): Promise<JobUptime> => {
       if (query.window) return this.uptime(job, query.window);
-      const now = this.#deps.clock.now();
-      const from = query.from ?? now - 30 * 24 * HOUR_MS;
-      const to = Math.min(query.to ?? now, now + 1);
       const span: BucketSpan = to - from <= HOURLY_UP_TO_MS ? 'hour' : 'day';
       return this.#over(job, span, periodsBetween(span, from, to, this.#deps.timeZone), Math.min(to, now), null);
     };

@@ -1,5 +1,6 @@
 import type { Job } from '../domain/job.js';
 import { describeSchedule, nextOccurrence } from '../domain/schedule.js';
+import { activeMaintenance, type MaintenanceChecks } from '../domain/maintenance.js';
 import type { JobState } from '../domain/state.js';
 import { maskDefinition, maskHeaders, maskUrl } from '../domain/mask.js';
 
@@ -24,6 +25,8 @@ export interface JobView {
   readonly retry: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number; deadlineSeconds: number };
   readonly circuitBreaker: { failureThreshold: number; halfOpenAfterSeconds: number } | false;
   readonly state: JobState;
+  /** `GET /api/jobs/{name}`: the maintenance window open now (instants ISO 8601), if any. */
+  readonly maintenance?: { readonly name: string; readonly checks: MaintenanceChecks; readonly start: string; readonly end: string };
   /** `GET /api/jobs/{name}`: the job as written (`extends`, `params`, references), credentials masked. */
   readonly definition?: Readonly<Record<string, unknown>>;
   /** `GET /api/jobs/{name}?resolved=true`: as it runs (defaults and templates merged), references unresolved, credentials masked. */
@@ -31,7 +34,7 @@ export interface JobView {
 }
 
 type Head = Pick<JobView, 'name' | 'description' | 'source' | 'etag' | 'enabled' | 'method' | 'url' | 'schedule'>;
-type Tail = Omit<JobView, keyof Head | 'nextRunAt' | 'state' | 'definition' | 'resolved'>;
+type Tail = Omit<JobView, keyof Head | 'nextRunAt' | 'state' | 'maintenance' | 'definition' | 'resolved'>;
 
 /**
  * What a job's view holds besides its next run and state, made once per job object (a job is a new
@@ -82,12 +85,26 @@ function fixed(job: Job): { head: Head; tail: Tail } {
 export function jobView(job: Job, state: JobState, now: number): JobView {
   const { head, tail } = fixed(job);
   const next = job.enabled ? nextOccurrence(job.schedule, now) : undefined;
-  return { ...head, nextRunAt: next === undefined ? null : new Date(next).toISOString(), ...tail, state };
+  return { ...head, nextRunAt: next === undefined ? null : new Date(next).toISOString(), ...tail, state: shownState(job, state, now) };
+}
+
+/**
+ * The state as shown at `now` (epoch ms): MAINTENANCE, since the window opened, while a maintenance
+ * window of the job is open, before the job's first run in it too.
+ */
+function shownState(job: Job, state: JobState, now: number): JobState {
+  if (!job.maintenance || state.health === 'MAINTENANCE') return state;
+  const open = activeMaintenance(job.maintenance, now);
+  return open ? { ...state, health: 'MAINTENANCE', since: new Date(open.start).toISOString() } : state;
 }
 
 /** The view of one job with its definition: as written, or (`resolved`) as it runs. */
 export function jobDetailView(job: Job, state: JobState, now: number, resolved: boolean): JobView {
-  const view = jobView(job, state, now);
+  const open = activeMaintenance(job.maintenance, now);
+  const view: JobView = {
+    ...jobView(job, state, now),
+    ...(open ? { maintenance: { name: open.name, checks: open.checks, start: new Date(open.start).toISOString(), end: new Date(open.end).toISOString() } } : {}),
+  };
   return resolved ? { ...view, resolved: maskDefinition(job.resolved ?? job.definition) } : { ...view, definition: maskDefinition(job.definition) };
 }
 
@@ -107,8 +124,9 @@ export function jobViewJson(job: Job, state: JobState, now: number): string {
   }
   const next = job.enabled ? nextOccurrence(job.schedule, now) : undefined;
   const nextRunAt = next === undefined ? 'null' : `"${new Date(next).toISOString()}"`;
-  if (parts.last?.state === state && parts.last.nextRunAt === nextRunAt) return parts.last.json;
-  const json = `${parts.head},"nextRunAt":${nextRunAt},${parts.tail},"state":${JSON.stringify(state)}}`;
+  // A job with maintenance windows is shown afresh: a window may open or close between two runs.
+  if (!job.maintenance && parts.last?.state === state && parts.last.nextRunAt === nextRunAt) return parts.last.json;
+  const json = `${parts.head},"nextRunAt":${nextRunAt},${parts.tail},"state":${JSON.stringify(shownState(job, state, now))}}`;
   parts.last = { state, nextRunAt, json };
   return json;
 }

@@ -1,6 +1,7 @@
 import type { Channel } from '../domain/alerting/channel.js';
 import { validationError, type Issue } from '../domain/errors.js';
 import type { Job } from '../domain/job.js';
+import type { MaintenanceWindow } from '../domain/maintenance.js';
 import type { NetworkPolicy } from '../domain/network.js';
 import type { ReferencePolicy } from '../domain/sandbox.js';
 import { describeZodIssue } from './issues.js';
@@ -8,6 +9,7 @@ import { jobName } from './jobsSchema.js';
 import { resolveJob, type SharedParts } from './resolveJob.js';
 import type { Env } from './substitute.js';
 import { targetIssues } from './targetIssues.js';
+import { withWindows } from './maintenanceSchema.js';
 
 /** A job definition compiled, or every problem it has. */
 export interface CompiledJob {
@@ -20,14 +22,15 @@ export interface CompiledJob {
  * `templates`, sandboxed: it may reference only what `sandbox` allows (wherever the reference was
  * written: its own fields, a parameter, a template, `defaults`), and a `url` or `auth.tokenUrl` that
  * is an IP literal the target guard refuses is an issue at once. Its `alerts` may name the jobs
- * file's current `channels`, never define one.
+ * file's current `channels`, never define one. The file's maintenance windows that select it by tags apply.
  */
 export const compileApiJob =
-  (env: Env, targets: NetworkPolicy, shared: () => SharedParts, channels: () => ReadonlyMap<string, Channel> = () => new Map()) =>
+  (env: Env, targets: NetworkPolicy, shared: () => SharedParts, channels: () => ReadonlyMap<string, Channel> = () => new Map(), windows: () => readonly MaintenanceWindow[] = () => []) =>
   (definition: Readonly<Record<string, unknown>>, sandbox: ReferencePolicy): CompiledJob => {
     const compiled = resolveJob(definition, shared(), { env, source: 'api', where: '', pathPrefix: '', sandbox, channels: new Set(channels().keys()) });
     const refused = targetIssues(compiled.job, definition, targets);
-    return refused.length === 0 ? compiled : { issues: [...compiled.issues, ...refused] };
+    if (refused.length > 0) return { issues: [...compiled.issues, ...refused] };
+    return compiled.job ? { ...compiled, job: withWindows(compiled.job, windows()) } : compiled;
   };
 
 /**

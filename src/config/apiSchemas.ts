@@ -62,27 +62,28 @@ export const runSchema = z
     startedAt: instant,
     durationMs: z.number(),
     attempts: z.int(),
-    status: z.enum(['up', 'down', 'skipped', 'error']),
+    status: z.enum(['up', 'degraded', 'down', 'skipped', 'error']),
     success: z.boolean(),
     httpStatus: z.int().nullable(),
-    conditions: z.array(z.object({ condition: z.string(), success: z.boolean(), actual: z.string() })),
+    conditions: z.array(z.object({ condition: z.string(), success: z.boolean(), actual: z.string(), degraded: z.literal(true).optional().describe('a result of `degradedConditions`') })),
     error: runError.optional(),
     timings: z.object({ dns: z.number(), connect: z.number(), tls: z.number(), firstByte: z.number(), total: z.number() }).optional(),
     certificateExpiresAt: instant.optional(),
     location: z.string(),
     catchUp: z.boolean().optional(),
+    maintenance: z.boolean().optional().describe('true when the run fell in a maintenance window'),
   })
   .describe('One run of a job');
 
 const definitionShape = z.record(z.string(), z.unknown());
 
 export const jobStateSchema = z.object({
-  health: z.enum(['UP', 'DOWN', 'UNKNOWN']),
+  health: z.enum(['UP', 'DEGRADED', 'DOWN', 'UNKNOWN', 'MAINTENANCE']),
   since: instant.nullable(),
   consecutiveFailures: z.int(),
   consecutiveSuccesses: z.int(),
   lastRun: z
-    .object({ runId: z.string(), status: z.enum(['up', 'down', 'skipped', 'error']), startedAt: instant, durationMs: z.number(), httpStatus: z.int().nullable(), error: runError.optional() })
+    .object({ runId: z.string(), status: z.enum(['up', 'degraded', 'down', 'skipped', 'error']), startedAt: instant, durationMs: z.number(), httpStatus: z.int().nullable(), error: runError.optional() })
     .nullable(),
 });
 
@@ -104,6 +105,10 @@ export const jobViewSchema = z
     retry: z.object({ maxAttempts: z.int(), initialDelayMs: z.int(), maxDelayMs: z.int(), deadlineSeconds: z.number() }),
     circuitBreaker: z.union([z.literal(false), z.object({ failureThreshold: z.int(), halfOpenAfterSeconds: z.number() })]),
     state: jobStateSchema,
+    maintenance: z
+      .object({ name: z.string(), checks: z.enum(['run', 'pause']), start: instant, end: instant })
+      .optional()
+      .describe('`GET /api/jobs/{name}`: the maintenance window open now, if any'),
     definition: definitionShape.optional().describe('`GET /api/jobs/{name}`: as written (extends, params, references); credentials masked'),
     resolved: definitionShape.optional().describe('`GET /api/jobs/{name}?resolved=true`: as it runs (defaults and templates merged), references unresolved; credentials masked'),
   })

@@ -81,12 +81,15 @@ export function compileJob(input: JobInput, defaults: DefaultsInput, options: Co
   if (sandbox) refuseReferences(sandbox, auth, writtenAuth, texts, problem);
 
   const schedule = compileSchedule(input, defaults, problem);
-  const conditions: Condition[] = [];
-  (input.conditions ?? defaults.conditions ?? BUILT_IN.conditions).forEach((text, i) => {
-    const parsed = parseCondition(text);
-    if (typeof parsed === 'string') problem(`conditions[${i}]`, parsed);
-    else conditions.push(parsed);
-  });
+  const parseAll = (field: 'conditions' | 'degradedConditions', texts: readonly string[]): Condition[] =>
+    texts.flatMap((text, i) => {
+      const parsed = parseCondition(text);
+      if (typeof parsed !== 'string') return [parsed];
+      problem(`${field}[${i}]`, parsed);
+      return [];
+    });
+  const conditions = parseAll('conditions', input.conditions ?? defaults.conditions ?? BUILT_IN.conditions);
+  const degradedConditions = parseAll('degradedConditions', input.degradedConditions ?? defaults.degradedConditions ?? []);
 
   const timeoutSeconds = input.timeoutSeconds ?? defaults.timeoutSeconds ?? BUILT_IN.timeoutSeconds;
   const pick = <K extends keyof typeof BUILT_IN.retry>(key: K) =>
@@ -132,7 +135,8 @@ export function compileJob(input: JobInput, defaults: DefaultsInput, options: Co
             halfOpenAfterMs: (breaker.halfOpenAfterSeconds ?? BUILT_IN.circuitBreaker.halfOpenAfterSeconds) * 1_000,
           },
     conditions,
-    readBody: needsBody(conditions),
+    ...(degradedConditions.length > 0 ? { degradedConditions } : {}),
+    readBody: needsBody([...conditions, ...degradedConditions]),
     insecureSkipVerify: input.tls?.insecureSkipVerify ?? defaults.tls?.insecureSkipVerify ?? false,
     ...(alerts.length > 0 ? { alerts } : {}),
     source: options.source,

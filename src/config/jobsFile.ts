@@ -2,6 +2,8 @@ import { configError, type Issue } from '../domain/errors.js';
 import type { Channel } from '../domain/alerting/channel.js';
 import type { Job } from '../domain/job.js';
 import { channelsSchema, compileChannels } from './channelsSchema.js';
+import type { MaintenanceWindow } from '../domain/maintenance.js';
+import { compileMaintenance, withWindows, type MaintenanceInput } from './maintenanceSchema.js';
 import { UNRESOLVED } from './compileJob.js';
 import { describeZodIssue } from './issues.js';
 import { z } from 'zod';
@@ -26,6 +28,8 @@ export interface LoadedJobs {
   readonly jobs: Job[];
   readonly shared: SharedParts;
   readonly channels: ReadonlyMap<string, Channel>;
+  /** The file's maintenance windows (config/maintenanceSchema.ts): those selecting by tags apply to API jobs too. */
+  readonly maintenance: readonly MaintenanceWindow[];
 }
 
 /**
@@ -92,8 +96,10 @@ function compileFile(file: Record<string, unknown>, env: Env, fileName: string):
     issues.push(...result.issues);
     if (result.job) jobs.push(result.job);
   });
+  const maintenance = compileMaintenance((file.maintenance ?? []) as MaintenanceInput, new Set(seen.keys()));
+  issues.push(...maintenance.issues);
   if (issues.length > 0) throw configError(issues, fileName);
-  return { jobs, shared, channels };
+  return { jobs: jobs.map((job) => withWindows(job, maintenance.windows)), shared, channels, maintenance: maintenance.windows };
 }
 
 /** `defaults` on its own, `${env:}` substituted and typed as in a job; false when invalid. */

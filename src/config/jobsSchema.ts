@@ -4,6 +4,7 @@ import { MAX_CONDITION_LENGTH } from '../domain/conditions/parse.js';
 import { HTTP_METHODS } from '../domain/job.js';
 import { alertsSchema } from './alertsSchema.js';
 import { channelsSchema } from './channelsSchema.js';
+import { maintenanceSchema } from './maintenanceSchema.js';
 
 /**
  * The jobs file (`jobs.config.json`) and the job body of the API share these schemas.
@@ -125,6 +126,11 @@ const settable = {
     .max(50)
     .optional()
     .describe('Gatus conditions, e.g. "[STATUS] == 200", "[BODY].status == UP". Default: 2xx status.'),
+  degradedConditions: z
+    .array(z.string().max(MAX_CONDITION_LENGTH))
+    .max(50)
+    .optional()
+    .describe('Conditions judged when `conditions` hold; one that fails makes the run "degraded" (still up), e.g. "[RESPONSE_TIME] < 300".'),
   tls: z
     .strictObject({ insecureSkipVerify: z.boolean().optional().describe('Accept any server certificate.') })
     .optional(),
@@ -174,6 +180,7 @@ export const jobsFileSchema = z
     defaults: defaultsSchema.optional(),
     templates: z.record(z.string(), templateSchema).optional().describe('Named sets of job fields, for "extends".'),
     channels: channelsSchema.optional(),
+    maintenance: maintenanceSchema.optional(),
     jobs: z.array(jobEntrySchema).describe('The health checks.'),
   })
   .describe('Pulsecheck jobs file');

@@ -6,6 +6,7 @@ import { parseAllowList, type AllowList, type ReferencePolicy } from '../domain/
 import { parseNetworks } from '../domain/network.js';
 import { compileCron } from '../domain/schedule.js';
 import { isTimeZone } from '../domain/calendar.js';
+import { STATUS_PAGE_ACCESS, type StatusPageAccess } from '../domain/statusAccess.js';
 import { datadogAgentUrl } from './datadog.js';
 import { formatPath } from './issues.js';
 import type { Env } from './substitute.js';
@@ -128,6 +129,10 @@ const settingsSchema = z.object({
     .optional(),
   // Rollups and SLA (issue 16): the calendar days of the daily buckets.
   PULSECHECK_STATUS_TIMEZONE: text('UTC').refine(isTimeZone, { message: 'must be an IANA time zone, e.g. "UTC" or "Europe/Berlin"' }),
+  // Who sees the status page and the badges (docs/status-page.md, Access).
+  PULSECHECK_STATUS_PAGE: text('private')
+    .transform((value) => value.toLowerCase())
+    .pipe(z.enum(STATUS_PAGE_ACCESS, { error: 'must be "private", "public" or "off"' })),
   PULSECHECK_JOBS_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of a blob' }).optional(),
   // The API sandbox (docs/security.md, Scoped references): what API jobs may reference, how many, their bulkhead.
   PULSECHECK_API_ENV_ALLOW: allowList(/^[A-Za-z_][A-Za-z0-9_]*$/, 'setting names'),
@@ -252,6 +257,11 @@ export interface AccessSettings {
   readonly easyAuth: boolean;
   /** `PULSECHECK_METRICS_TOKEN`: a bearer token that may read `GET /api/metrics` and nothing else. */
   readonly metricsToken: string | undefined;
+  /**
+   * Who sees the status page and the badges (`PULSECHECK_STATUS_PAGE`, default `private`): see
+   * `domain/statusAccess.ts` and `functions/access.ts` (`statusPageAccess`, `effectiveRole`).
+   */
+  readonly statusPage: StatusPageAccess;
   /** Requests per minute per caller and instance; 0: unlimited. Defaults 600 reads, 60 writes. */
   readonly rateLimits: { readonly read: number; readonly write: number };
 }
@@ -331,6 +341,7 @@ export function loadSettings(env: Env): Settings {
     access: {
       easyAuth: s.WEBSITE_AUTH_ENABLED?.trim().toLowerCase() === 'true',
       metricsToken: s.PULSECHECK_METRICS_TOKEN,
+      statusPage: s.PULSECHECK_STATUS_PAGE,
       rateLimits: { read: s.PULSECHECK_RATE_LIMIT_READS, write: s.PULSECHECK_RATE_LIMIT_WRITES },
     },
     smtp: { url: s.PULSECHECK_SMTP_URL, from: s.PULSECHECK_SMTP_FROM ?? 'pulsecheck@localhost' },

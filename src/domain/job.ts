@@ -1,6 +1,7 @@
 import type { AlertRule } from './alerting/rule.js';
 import type { Auth, SecretRef } from './auth.js';
 import type { Condition } from './conditions/ast.js';
+import type { MaintenanceWindow } from './maintenance.js';
 import type { Schedule } from './schedule.js';
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -49,6 +50,8 @@ export interface Job {
   /** `null` when the job opts out of the circuit breaker. */
   readonly circuitBreaker: CircuitBreakerSpec | null;
   readonly conditions: readonly Condition[];
+  /** `degradedConditions`: judged when `conditions` hold; one failing makes the run `degraded`. Absent when none. */
+  readonly degradedConditions?: readonly Condition[];
   /** Whether a condition reads the response body (otherwise the prober discards it unread). */
   readonly readBody: boolean;
   /** Accept any server certificate (self-signed internal endpoints). Expiry is still reported. */
@@ -63,6 +66,8 @@ export interface Job {
   readonly resolved?: Readonly<Record<string, unknown>>;
   /** Alert rules (`alerts`, else those of `defaults`); none when absent. */
   readonly alerts?: readonly AlertRule[];
+  /** The jobs file's maintenance windows that select this job (domain/maintenance.ts); absent when none. */
+  readonly maintenance?: readonly MaintenanceWindow[];
   /** API jobs: the stored revision, shown as the HTTP `ETag`. */
   readonly revision?: string;
 }

@@ -1,5 +1,6 @@
 import { describeResult, evaluateConditions } from './conditions/evaluate.js';
 import type { Condition, ConditionResult } from './conditions/ast.js';
+import type { ConditionContext } from './conditions/evaluate.js';
 import type { Comparison } from './conditions/view.js';
 import { scrub } from './redact.js';
 import type { JobSource } from './job.js';
@@ -70,6 +71,11 @@ export interface JudgeOptions {
    * `full` for the jobs file's jobs (`comparisonFor`).
    */
   readonly compare: Comparison;
+  /**
+   * The job's `degradedConditions`: evaluated only when every condition holds; one that fails makes
+   * the run `degraded` (still a success). Default none.
+   */
+  readonly degraded?: readonly Condition[];
 }
 
 /**
@@ -81,21 +87,21 @@ export function comparisonFor(source: JobSource): Comparison {
 }
 
 /**
- * Decides `up` or `down` from the final attempt. A transport failure is `down` unless the job asks
+ * Decides `up`, `degraded` or `down` from the final attempt (`degraded`: the conditions hold but a
+ * degraded condition does not; its results follow the conditions', marked `degraded`). A transport failure is `down` unless the job asks
  * about reachability itself (`[CONNECTED] == false`), in which case its conditions decide. A
  * connection the target guard refused is `error` (`blocked-target`), whatever the conditions.
  * `now` (epoch ms) is when the attempt ended, for the certificate's time left.
  */
 export function judge(conditions: readonly Condition[], attempt: Attempt, now: number, options: JudgeOptions): Verdict {
-  const { hidden = [], compare } = options;
+  const { hidden = [], compare, degraded = [] } = options;
   const failure = attempt.type === 'failure' ? attempt : undefined;
   if (failure?.kind === 'blocked-target') {
     // No connection was made: nothing is known about the target, and its conditions are not judged.
     return { status: 'error', success: false, httpStatus: null, conditions: [], error: { kind: failure.kind, message: scrub(failure.message, hidden) } };
   }
   const asksAboutConnection = conditions.some((c) => c.left.type === 'placeholder' && c.left.name === 'CONNECTED');
-  const results: ConditionResult[] = evaluateConditions(
-    conditions,
+  const input: ConditionContext =
     attempt.type === 'response'
       ? {
           connected: true,
@@ -109,8 +115,8 @@ export function judge(conditions: readonly Condition[], attempt: Attempt, now: n
           hidden,
           compare,
         }
-      : { connected: false, responseTimeMs: attempt.timings.total, headers: {}, hidden, compare },
-  );
+      : { connected: false, responseTimeMs: attempt.timings.total, headers: {}, hidden, compare };
+  const results: ConditionResult[] = evaluateConditions(conditions, input);
   const httpStatus = attempt.type === 'response' ? attempt.status : null;
   const failed = failedConditions(conditions, results);
   if (failure && !asksAboutConnection) {
@@ -119,7 +125,10 @@ export function judge(conditions: readonly Condition[], attempt: Attempt, now: n
   if (failed.length > 0) {
     return { status: 'down', success: false, httpStatus, conditions: results, error: { kind: 'conditions', message: failed.join('; ') } };
   }
-  return { status: 'up', success: true, httpStatus, conditions: results };
+  if (degraded.length === 0) return { status: 'up', success: true, httpStatus, conditions: results };
+  const extra = evaluateConditions(degraded, input).map((result): ConditionResult => ({ ...result, degraded: true }));
+  const status = extra.every((result) => result.success) ? 'up' : 'degraded';
+  return { status, success: true, httpStatus, conditions: [...results, ...extra] };
 }
 
 /** The failed conditions of a run, each as `[STATUS] (503) == 200`. */
@@ -128,4 +137,9 @@ export function failedConditions(conditions: readonly Condition[], results: read
     const condition = conditions[i];
     return result.success || !condition || condition.source !== result.condition ? [] : [describeResult(condition, result)];
   });
+}
+
+/** The failed degraded conditions of a run (`degraded` results), each as `[RESPONSE_TIME] < 300 (actual: 412)`. */
+export function failedDegraded(results: readonly ConditionResult[]): string[] {
+  return results.flatMap((r) => (r.degraded && !r.success ? [r.actual === null ? r.condition : `${r.condition} (actual: ${r.actual})`] : []));
 }

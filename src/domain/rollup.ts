@@ -2,6 +2,9 @@ import { HOUR_MS, hourStart, type Period } from './calendar.js';
 import { EMPTY_LATENCY, addLatency, mergeLatency, type LatencySummary } from './latency.js';
 import type { Run } from './run.js';
 
+/** Rollup buckets are kept this many days, whatever the run history's retention (docs/status-page.md). */
+export const ROLLUP_RETENTION_DAYS = 400;
+
 /** A bucket's length: a UTC hour, or a calendar day of the status time zone (23 to 25 hours). */
 export type BucketSpan = 'hour' | 'day';
 

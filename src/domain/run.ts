@@ -10,6 +10,7 @@ export type TransportFailureKind = 'timeout' | 'connect' | 'dns' | 'tls' | 'rese
  * Stable reasons a run is not `up`, documented in docs/troubleshooting.md (Error kinds).
  * `conditions`: a response came but a condition failed. `circuit-open`, `overlap`, `overloaded`:
  * the run was skipped. `aborted`: the run was cut short by a shutdown (status `skipped`).
+ * `maintenance`: the occurrence fell in a maintenance window with `checks: "pause"` (status `skipped`).
  * `internal`: a fault of Pulsecheck itself (status `error`).
  * `secret-unavailable`: a secret or token the request needs could not be obtained, so the target
  * was not called (status `error`; the message names the secret, never a value).
@@ -32,6 +33,7 @@ export const RUN_ERROR_KINDS = [
   'overlap',
   'overloaded',
   'aborted',
+  'maintenance',
   'internal',
   'secret-unavailable',
   'blocked-target',
@@ -93,6 +95,8 @@ export interface RunIdentity {
   readonly catchUp?: boolean;
   /** Where the run ran (`PULSECHECK_RUN_LOCATION`). */
   readonly location: string;
+  /** The run falls in a maintenance window (domain/maintenance.ts). Default false. */
+  readonly maintenance?: boolean;
 }
 
 /** What a check did: when, how many requests, what was decided, and its final attempt. */
@@ -139,6 +143,7 @@ export function buildRun(id: RunIdentity, facts: RunFacts): Run {
   if (final?.certificateExpiresAt !== undefined) run.certificateExpiresAt = new Date(final.certificateExpiresAt).toISOString();
   run.location = id.location;
   if (id.catchUp) run.catchUp = true;
+  if (id.maintenance) run.maintenance = true;
   return run;
 }
 

@@ -1,6 +1,13 @@
 import { latencyQuantile } from './latency.js';
 import { EMPTY_COUNTS, countedRuns, mergeCounts, type BucketCounts } from './rollup.js';
 
+/** The SLA windows: the last 1 or 7 days in hours, the last 30 or 90 days in calendar days. */
+export const UPTIME_WINDOWS = ['1d', '7d', '30d', '90d'] as const;
+export type UptimeWindow = (typeof UPTIME_WINDOWS)[number];
+
+/** The longest `from`-`to` range of an SLA query, in days: the rollups' retention. */
+export const MAX_SLA_RANGE_DAYS = 400;
+
 /**
  * Uptime in percent: good runs (up + degraded) ÷ (good + bad runs (down + error)), maintenance and
  * no-data excluded, rounded DOWN to 3 decimals (99.9996 % is 99.999 %, never 100 %). `null` when

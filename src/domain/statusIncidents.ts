@@ -30,6 +30,7 @@ const LABELS: Readonly<Record<RunErrorKind, string>> = {
   overlap: 'overlapping run',
   overloaded: 'overloaded',
   aborted: 'aborted',
+  maintenance: 'paused for maintenance',
   internal: 'internal error',
   'secret-unavailable': 'credentials unavailable',
   'blocked-target': 'target blocked',

@@ -5,6 +5,7 @@ import type { AccessSettings } from '../config/settings.js';
 import { parsePrincipal } from '../config/principal.js';
 import { allows, higher, requestKind, roleOfAppRoles, type Caller, type Role } from '../domain/access.js';
 import { PulsecheckError } from '../domain/errors.js';
+import { showsOnStatusPage, statusPageRole, type StatusPageAccess } from '../domain/statusAccess.js';
 import { handle, problem } from './http.js';
 
 /**
@@ -15,8 +16,24 @@ import { handle, problem } from './http.js';
 export type HostKind = 'azure' | 'local';
 
 /** What the access rules need to know about the deployment. */
-export interface AccessOptions extends Pick<AccessSettings, 'easyAuth' | 'metricsToken'> {
+export interface AccessOptions extends Pick<AccessSettings, 'easyAuth' | 'metricsToken'>, Partial<Pick<AccessSettings, 'statusPage'>> {
   readonly host: HostKind;
+}
+
+/** `PULSECHECK_STATUS_PAGE` as the access options hold it (`private` when unset). */
+export const statusPageAccess = (options: Partial<Pick<AccessOptions, 'statusPage'>>): StatusPageAccess => options.statusPage ?? 'private';
+
+/**
+ * What a status-page route (the page, its summary, the badges) may show: `visible(job)` says whether a
+ * job is on it (a handler answers 404 for one that is not, as for an unknown job). The one rule the
+ * status page and badge handlers share; `authorized` already answered 404 when the page is `off`.
+ */
+export function statusPageView(options: Partial<Pick<AccessOptions, 'statusPage'>>): {
+  readonly access: StatusPageAccess;
+  visible(job: { readonly tags?: Readonly<Record<string, string>> | undefined }): boolean;
+} {
+  const access = statusPageAccess(options);
+  return { access, visible: (job) => showsOnStatusPage(access, job) };
 }
 
 /** What a route declares about who may call it (a registry entry). */
@@ -26,7 +43,16 @@ export interface GuardedRoute {
   readonly role: Role;
   /** `PULSECHECK_METRICS_TOKEN` is accepted here, as the `reader` role (only `metrics`). */
   readonly metricsToken?: boolean;
+  /**
+   * A status-page route (the page, its summary, the badges): `PULSECHECK_STATUS_PAGE` decides its
+   * role (`effectiveRole`), and `off` makes it a 404.
+   */
+  readonly statusPage?: boolean;
 }
+
+/** The role a route needs in this deployment: its declared one, or for a status-page route the one `PULSECHECK_STATUS_PAGE` gives. */
+export const effectiveRole = (route: GuardedRoute, options: Partial<Pick<AccessOptions, 'statusPage'>>): Role =>
+  route.statusPage ? statusPageRole(statusPageAccess(options), route.role) : route.role;
 
 /** An HTTP handler that is told who calls (after `authorized` let the call through). */
 export type CallerHandler = (
@@ -47,8 +73,8 @@ export function handleCaller(fn: (request: HttpRequest, caller: Caller, context:
  * need a role are `function` (any valid key is `admin`), except `metrics` when a metrics token is
  * set: it must reach the app, which checks the token.
  */
-export function hostAuthLevel(route: GuardedRoute, options: Pick<AccessOptions, 'easyAuth' | 'metricsToken'>): 'anonymous' | 'function' {
-  if (route.role === 'anonymous' || options.easyAuth) return 'anonymous';
+export function hostAuthLevel(route: GuardedRoute, options: Pick<AccessOptions, 'easyAuth' | 'metricsToken' | 'statusPage'>): 'anonymous' | 'function' {
+  if (effectiveRole(route, options) === 'anonymous' || options.easyAuth) return 'anonymous';
   return route.metricsToken && options.metricsToken ? 'anonymous' : 'function';
 }
 
@@ -59,7 +85,10 @@ export function hostAuthLevel(route: GuardedRoute, options: Pick<AccessOptions, 
  * with the caller.
  */
 export function authorized(route: GuardedRoute, handler: CallerHandler, limiter: RateLimiter, options: AccessOptions): HttpHandler {
+  const role = effectiveRole(route, options);
+  const off = route.statusPage === true && statusPageAccess(options) === 'off';
   return async (request, context) => {
+    if (off) return problem(new PulsecheckError('not_found', 'the status page is off (PULSECHECK_STATUS_PAGE=off)'));
     let caller: Caller;
     try {
       caller = callerOf(request, route, options);
@@ -73,7 +102,7 @@ export function authorized(route: GuardedRoute, handler: CallerHandler, limiter:
       context.error('access check failed', error);
       return problem(error);
     }
-    if (!allows(caller.role, route.role)) return denied(caller, route, options);
+    if (!allows(caller.role, role)) return denied(caller, { ...route, role }, options);
     return handler(request, context, caller);
   };
 }

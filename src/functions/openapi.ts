@@ -13,6 +13,7 @@ import {
   runSchema,
 } from '../config/apiSchemas.js';
 import { channelTestSchema } from '../config/channelsSchema.js';
+import { slaQuery, slaSchema, statsQuery, statsSchema } from '../config/uptimeSchemas.js';
 import { JOB_NAME_PATTERN, authSchema, jobEntrySchema, jsonValue } from '../config/jobsSchema.js';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from './http.js';
 
@@ -34,6 +35,8 @@ function componentSchemas(): Json {
   registry.add(healthSchema, { id: 'Health' });
   registry.add(healthSummarySchema, { id: 'HealthSummary' });
   registry.add(channelTestSchema, { id: 'ChannelTest' });
+  registry.add(slaSchema, { id: 'Sla' });
+  registry.add(statsSchema, { id: 'JobStats' });
   const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, io: 'input', unrepresentable: 'any' });
   // Each schema is embedded in the document: its own `$schema` and `$id` do not belong there.
   return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]));
@@ -75,6 +78,15 @@ const queryParams = Object.entries(z.toJSONSchema(pageQuery, { io: 'input' }).pr
   description: (schema as Json).description,
   schema: key === 'limit' ? { type: 'integer', minimum: 1, maximum: PAGE.max, default: PAGE.default } : { type: 'string' },
 }));
+/** The query parameters of a zod object schema, all optional (the input side: what a client sends). */
+const queryOf = (schema: z.ZodType): Json[] =>
+  Object.entries((z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json & { properties?: Record<string, Json> }).properties ?? {}).map(([key, { description, ...rest }]) => ({
+    name: key,
+    in: 'query',
+    required: false,
+    description,
+    schema: rest,
+  }));
 const jobBody = (description: string) => ({ required: true, description, ...content('JobDefinition') });
 
 /** The OpenAPI 3.1 description of every HTTP function (a test checks it covers the registry). */
@@ -201,6 +213,22 @@ export function openApiDocument(version: string): Json {
           ...as('operator'),
           responses: { 200: ok('What happened', 'ChannelTest'), ...errors(400, 404) },
         },
+      },
+      '/sla': {
+        get: {
+          operationId: 'sla',
+          summary: 'Uptime and SLA figures per job over a window (CSV with `Accept: text/csv`)',
+          ...as('reader'),
+          parameters: queryOf(slaQuery),
+          responses: {
+            200: { description: 'Figures per job', content: { 'application/json': { schema: ref('Sla') }, 'text/csv': { schema: { type: 'string' } } } },
+            ...errors(400, 404),
+          },
+        },
+      },
+      '/jobs/{name}/stats': {
+        parameters: [name],
+        get: { operationId: 'jobStats', summary: "A job's rollups as a series, oldest first", ...as('reader'), parameters: queryOf(statsQuery), responses: { 200: ok('The series', 'JobStats'), ...errors(400, 404) } },
       },
       '/openapi.json': { get: { operationId: 'openApi', summary: 'This document', ...anyone, responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } } },
     },

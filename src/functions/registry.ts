@@ -2,7 +2,7 @@ import type { HttpHandler, HttpMethod, TimerHandler } from '@azure/functions';
 import type { UseCases } from '../app/useCases.js';
 import { DEFAULT_RETENTION_SCHEDULE, DEFAULT_TICK_SCHEDULE } from '../config/settings.js';
 import type { Role } from '../domain/access.js';
-import { authorized, hostAuthLevel, type AccessOptions, type CallerHandler } from './access.js';
+import { authorized, hostAuthLevel, statusPageView, type AccessOptions, type CallerHandler } from './access.js';
 import { withSecurityHeaders } from './http.js';
 import { dispatcher } from './handlers/dispatcher.js';
 import { health, healthDetail } from './handlers/health.js';
@@ -13,6 +13,7 @@ import { createJob, deleteJob, replaceJob, runUnsaved } from './handlers/jobAdmi
 import { openApi } from './handlers/openapi.js';
 import { testChannel } from './handlers/channels.js';
 import { statusAsset, statusPage, statusSummary } from './handlers/status.js';
+import { jobStats, sla } from './handlers/uptime.js';
 
 export interface TimerFunction {
   readonly trigger: 'timer';
@@ -37,8 +38,14 @@ export interface HttpFunction {
   readonly role: Role;
   /** `PULSECHECK_METRICS_TOKEN` is accepted here as `reader`. */
   readonly metricsToken?: boolean;
-  /** Picks the use case the handler needs from the app's. */
-  readonly handler: (useCases: UseCases) => CallerHandler;
+  /**
+   * A status-page route (page, summary, badges): `PULSECHECK_STATUS_PAGE` sets its role (`role` when
+   * `private`, anonymous when `public`) or makes it a 404 (`off`); see `effectiveRole`. Its handler
+   * shows only what `statusPageView(access)` lets it.
+   */
+  readonly statusPage?: boolean;
+  /** Picks the use case the handler needs from the app's; `access`: the deployment's access options (for `statusPageView`). */
+  readonly handler: (useCases: UseCases, access: AccessOptions) => CallerHandler;
 }
 
 export type FunctionDefinition = TimerFunction | HttpFunction;
@@ -69,10 +76,21 @@ export const registry: readonly FunctionDefinition[] = [
   { trigger: 'http', name: 'listAudit', methods: ['GET'], route: 'audit', role: 'admin', handler: (u) => listAudit(u.admin) },
   // Alerting (issue 15): a test notification through a channel of the jobs file.
   { trigger: 'http', name: 'testChannel', methods: ['POST'], route: 'channels/{name}/test', role: 'operator', handler: (u) => testChannel(u.channels) },
-  // The status page (issue 16): the page, its data and its files, all under the same access rule.
-  { trigger: 'http', name: 'statusPage', methods: ['GET'], route: 'status', role: 'reader', handler: (u) => statusPage(u.version) },
-  { trigger: 'http', name: 'statusSummary', methods: ['GET'], route: 'status/summary', role: 'reader', handler: (u) => statusSummary(u.statusSummary, { access: 'private', visible: () => true }) },
-  { trigger: 'http', name: 'statusAsset', methods: ['GET'], route: 'status/assets/{file}', role: 'reader', handler: () => statusAsset() },
+  // The status page (issue 16): the page, its data and its files, all under PULSECHECK_STATUS_PAGE.
+  { trigger: 'http', name: 'statusPage', methods: ['GET'], route: 'status', role: 'reader', statusPage: true, handler: (u) => statusPage(u.version) },
+  {
+    trigger: 'http',
+    name: 'statusSummary',
+    methods: ['GET'],
+    route: 'status/summary',
+    role: 'reader',
+    statusPage: true,
+    handler: (u, access) => statusSummary(u.statusSummary, statusPageView(access)),
+  },
+  { trigger: 'http', name: 'statusAsset', methods: ['GET'], route: 'status/assets/{file}', role: 'reader', statusPage: true, handler: () => statusAsset() },
+  // Uptime, SLA and trends from the rollups (issue 16).
+  { trigger: 'http', name: 'sla', methods: ['GET'], route: 'sla', role: 'reader', handler: (u) => sla(u.uptime) },
+  { trigger: 'http', name: 'jobStats', methods: ['GET'], route: 'jobs/{name}/stats', role: 'reader', handler: (u) => jobStats(u.uptime) },
   { trigger: 'http', name: 'openApi', methods: ['GET'], route: 'openapi.json', role: 'anonymous', handler: (u) => openApi(u.version) },
   {
     trigger: 'timer',
@@ -97,7 +115,7 @@ export interface HostedHttpFunction {
 export function hostedHttpFunctions(useCases: UseCases, options: AccessOptions): HostedHttpFunction[] {
   return registry.flatMap((fn) =>
     fn.trigger === 'http'
-      ? [{ name: fn.name, methods: fn.methods, route: fn.route, authLevel: hostAuthLevel(fn, options), handler: withSecurityHeaders(authorized(fn, fn.handler(useCases), useCases.limiter, options)) }]
+      ? [{ name: fn.name, methods: fn.methods, route: fn.route, authLevel: hostAuthLevel(fn, options), handler: withSecurityHeaders(authorized(fn, fn.handler(useCases, options), useCases.limiter, options)) }]
       : [],
   );
 }

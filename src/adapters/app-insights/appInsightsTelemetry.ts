@@ -5,7 +5,7 @@ import type * as Resources from '@opentelemetry/resources';
 import type * as AppInsights from 'applicationinsights';
 import type { CircuitState, Clock, ComponentHealth, HealthContributor, TelemetrySink, TraceContext } from '../../app/ports/index.js';
 import type { Job } from '../../domain/job.js';
-import { failedConditions } from '../../domain/outcome.js';
+import { failedConditions, failedDegraded } from '../../domain/outcome.js';
 import type { Run } from '../../domain/run.js';
 import type { StateEffect } from '../../domain/state.js';
 
@@ -94,6 +94,8 @@ export class AppInsightsTelemetry implements TelemetrySink, HealthContributor {
           httpStatus: run.httpStatus === null ? '' : String(run.httpStatus),
           attempts: String(run.attempts),
           failedConditions: failed.join('; '),
+          failedDegradedConditions: failedDegraded(run.conditions).join('; '),
+          maintenance: String(run.maintenance === true),
           errorKind: run.error?.kind ?? '',
           scheduledAt: run.scheduledAt,
         },
@@ -160,6 +162,7 @@ export class AppInsightsTelemetry implements TelemetrySink, HealthContributor {
 
 /** The short reason of a run: what failed, or `up`. */
 function reason(run: Run): string {
-  const text = run.error ? `${run.error.kind}: ${run.error.message}` : `up${run.httpStatus === null ? '' : ` ${run.httpStatus}`}`;
+  const degraded = run.status === 'degraded' ? `: ${failedDegraded(run.conditions).join('; ')}` : '';
+  const text = run.error ? `${run.error.kind}: ${run.error.message}` : `${run.status}${run.httpStatus === null ? '' : ` ${run.httpStatus}`}${degraded}`;
   return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 1)}…` : text;
 }

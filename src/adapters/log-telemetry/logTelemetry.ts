@@ -1,6 +1,6 @@
 import type { CircuitState, Logger, TelemetrySink, TraceContext } from '../../app/ports/index.js';
 import type { Job } from '../../domain/job.js';
-import { failedConditions } from '../../domain/outcome.js';
+import { failedConditions, failedDegraded } from '../../domain/outcome.js';
 import type { Run } from '../../domain/run.js';
 import type { StateEffect } from '../../domain/state.js';
 
@@ -30,6 +30,8 @@ export class LogTelemetry implements TelemetrySink {
         startedAt: run.startedAt,
         latenessMs: Date.parse(run.startedAt) - Date.parse(run.scheduledAt),
         failedConditions: failedConditions(job.conditions, run.conditions),
+        ...(run.status === 'degraded' ? { failedDegradedConditions: failedDegraded(run.conditions) } : {}),
+        ...(run.maintenance ? { maintenance: true } : {}),
         errorKind: run.error?.kind ?? null,
         errorMessage: run.error?.message ?? null,
         location: run.location,
@@ -42,7 +44,7 @@ export class LogTelemetry implements TelemetrySink {
   }
 
   healthChanged(effect: StateEffect): void {
-    this.logger[effect.to === 'DOWN' ? 'warn' : 'info'](
+    this.logger[effect.to === 'DOWN' || effect.to === 'DEGRADED' ? 'warn' : 'info'](
       { event: 'health-changed', job: effect.job, from: effect.from, to: effect.to, runId: effect.run.runId },
       `${effect.job} is now ${effect.to}`,
     );

@@ -41,13 +41,13 @@ export class PrometheusTelemetry implements TelemetrySink, MetricsExposition, He
   #lastScrapeAt: number | undefined;
   readonly #clock: Clock;
   readonly #series = new Map<string, JobSeries>();
-  readonly #success = this.#gauge('probe_success', 'Whether the last run of the check was up (1) or not (0)');
+  readonly #success = this.#gauge('probe_success', 'Whether the last run of the check succeeded (1: up or degraded) or not (0)');
   readonly #duration = this.#gauge('probe_duration_seconds', 'Duration of the last run, all attempts included, in seconds');
   readonly #status = this.#gauge('probe_http_status_code', 'HTTP status of the last response (0: none)');
   readonly #certificate = this.#gauge('probe_ssl_earliest_cert_expiry', 'Expiry of the server certificate, Unix time in seconds');
   readonly #phases = this.#gauge('probe_http_duration_seconds', 'Phases of the last attempt, in seconds', ['job', 'phase']);
   readonly #circuit = this.#gauge('pulsecheck_circuit_state', 'Circuit-breaker state of the job: 1 for the current state', ['job', 'state']);
-  readonly #runs = this.#counter('pulsecheck_runs_total', 'Runs by status (up, down, skipped, error)', ['job', 'status']);
+  readonly #runs = this.#counter('pulsecheck_runs_total', 'Runs by status (up, degraded, down, skipped, error)', ['job', 'status']);
   readonly #attempts = this.#counter('pulsecheck_attempts_total', 'HTTP attempts made, retries included', ['job']);
   readonly #healthChanges = this.#counter('pulsecheck_health_changes_total', 'Changes of the job health, by the health changed to', ['job', 'to']);
   readonly #lastRun = this.#gauge('pulsecheck_last_run_timestamp_seconds', 'When the last run started, Unix time in seconds');

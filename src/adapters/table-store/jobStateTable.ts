@@ -33,6 +33,8 @@ export class JobStateTable implements JobStateStore, CircuitStateStore {
   readonly #cached = new Map<string, Cached>();
   #refreshedAt = 0;
   #refreshing: Promise<void> | undefined;
+  /** The one wait for the first read, shared by every load that comes before it ends. */
+  #firstWait: Promise<void> | undefined;
 
   constructor(
     private readonly tables: Tables,
@@ -85,12 +87,19 @@ export class JobStateTable implements JobStateStore, CircuitStateStore {
     return entry;
   }
 
-  /** Only the first call waits (for at most FIRST_LOAD_WAIT_MS); later ones refresh in the background. */
+  /**
+   * Loads before the first read has ended wait for it, together, for at most FIRST_LOAD_WAIT_MS in
+   * all (at 1 000 jobs, one wait per load kept a thousand checks' records waiting and logging);
+   * after that nothing waits, and states refresh in the background.
+   */
   async #fresh(): Promise<void> {
     if (this.#refreshedAt === 0) {
       if (this.tables.outcomes.failure) return;
-      const first = this.#refresh();
-      if ((await withinDeadline(first, FIRST_LOAD_WAIT_MS)) === LATE) this.logger.warn({ waitedMs: FIRST_LOAD_WAIT_MS }, 'job states are slow to read; going on from memory');
+      const read = this.#refresh();
+      this.#firstWait ??= withinDeadline(read, FIRST_LOAD_WAIT_MS).then((late) => {
+        if (late === LATE) this.logger.warn({ waitedMs: FIRST_LOAD_WAIT_MS }, 'job states are slow to read; going on from memory');
+      });
+      await this.#firstWait;
     } else if (this.clock.now() - this.#refreshedAt > REFRESH_MS) void this.#refresh();
   }
 

@@ -70,10 +70,14 @@ export class RollupsTable implements RollupStore {
       const seen = this.#pending.get(key);
       this.#pending.set(key, seen ? mergeBuckets(seen, delta) : delta);
     }
-    if (!this.#linger && !this.#writing) {
-      this.#linger = setTimeout(() => void this.flush(), LINGER_MS);
-      this.#linger.unref();
-    }
+    if (!this.#writing) this.#schedule(LINGER_MS);
+  }
+
+  /** Flushes after `delay` ms unless a flush is due already (or nothing is pending). */
+  #schedule(delay: number): void {
+    if (this.#linger || this.pending === 0) return;
+    this.#linger = setTimeout(() => void this.flush(), delay);
+    this.#linger.unref();
   }
 
   /** Writes what is pending now; resolves when it is written or failed (failures are kept and retried). */
@@ -82,7 +86,11 @@ export class RollupsTable implements RollupStore {
     this.#linger = undefined;
     while (this.#writing) await this.#writing;
     if (this.pending === 0) return;
-    this.#writing = this.#write().finally(() => (this.#writing = undefined));
+    this.#writing = this.#write().finally(() => {
+      this.#writing = undefined;
+      // Buckets added while this write was under way wait for no further add: they go after a linger.
+      this.#schedule(LINGER_MS);
+    });
     await this.#writing;
   }
 
@@ -98,10 +106,7 @@ export class RollupsTable implements RollupStore {
       if (isPermanent(result.reason)) this.#logger.error({ err: result.reason, table: unit.table }, 'rollups could not be stored');
       else this.#failed.push(unit);
     });
-    if (this.#failed.length > 0 && !this.#linger) {
-      this.#linger = setTimeout(() => void this.flush(), LINGER_MS * 6);
-      this.#linger.unref();
-    }
+    if (this.#failed.length > 0) this.#schedule(LINGER_MS * 6);
   }
 
   /** Insert actions for `buckets`, as transactions of one table and partition (100 at most). */
@@ -147,12 +152,27 @@ export class RollupsTable implements RollupStore {
         }
         for (const [prefix, rows] of groups) {
           if (compacted + deleted >= max) break;
-          for (const part of chunks(rows, 99)) await this.#compact(table, span, partition, prefix, part);
-          compacted++;
+          if (await this.#compactAll(table, span, partition, prefix, rows)) compacted++;
         }
       }
     }
     return { compacted, deleted };
+  }
+
+  /**
+   * Merges `rows` (partials of one bucket) into its compacted row, 99 at a time. False when another
+   * compaction got there first (a compacted row created or changed since read, a partial already
+   * deleted): its transaction changed nothing, and the rows left are for the next compaction.
+   */
+  async #compactAll(table: string, span: BucketSpan, partition: string, prefix: string, rows: readonly Entity[]): Promise<boolean> {
+    try {
+      for (const part of chunks(rows, 99)) await this.#compact(table, span, partition, prefix, part);
+      return true;
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404 || status === 409 || status === 412) return false;
+      throw error;
+    }
   }
 
   /** Adds `rows` (partials of one bucket) to its compacted row and deletes them, in one transaction. */

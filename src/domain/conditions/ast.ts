@@ -58,4 +58,6 @@ export interface ConditionResult {
    * to 200 characters (`MAX_SHOWN_LENGTH`) + `…`; `null` when it could not be resolved.
    */
   readonly actual: string | null;
+  /** Set on the results of `degradedConditions`, which make a run `degraded`, never `down`. */
+  readonly degraded?: true;
 }

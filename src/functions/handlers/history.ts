@@ -20,10 +20,12 @@ export const listAudit = (admin: JobAdmin): HttpHandler =>
     return json({ entries: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
   });
 
-/** The retention timer: deletes runs older than PULSECHECK_RETENTION_DAYS, in bounded batches. */
+/** The retention timer: deletes runs older than PULSECHECK_RETENTION_DAYS, then compacts the rollups, in bounded batches. */
 export const retention =
   (admin: JobAdmin): TimerHandler =>
   async (_timer, context) => {
     const { deleted, before, complete } = await admin.applyRetention();
     context.log(`retention: deleted ${deleted} runs scheduled before ${before}${complete ? '' : ' (more remain; the next run goes on)'}`);
+    const rollups = await admin.compactRollups();
+    context.log(`retention: compacted ${rollups.compacted} rollup buckets, deleted ${rollups.deleted} older than 400 days${rollups.complete ? '' : ' (more remain; the next run goes on)'}`);
   };

@@ -66,6 +66,26 @@ describe('Table Storage unreachable', () => {
     await store.close();
   });
 
+  it('waits once for job states storage is slow to give, not once per load, then serves memory', async () => {
+    const silent = await startServer(() => undefined); // takes each request and never answers
+    const logger = new MemoryLogger();
+    const connectionString = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${KEY};TableEndpoint=${silent.url}/devstoreaccount1;`;
+    const store = tableStore({ clock: new SystemClock(), connection: { connectionString }, logger, maxRetries: 0, tablePrefix: 'slow' });
+    try {
+      const started = Date.now();
+      const loads = await Promise.all(Array.from({ length: 200 }, (_, i) => store.loadState(`job${i}`)));
+      expect(loads.every((state) => state === undefined)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(3_500);
+      expect(logger.records.filter((r) => r.message?.includes('job states are slow to read'))).toHaveLength(1);
+      const later = Date.now();
+      await store.loadState('job0');
+      expect(Date.now() - later).toBeLessThan(500);
+    } finally {
+      await store.close();
+      await silent.close();
+    }
+  });
+
   it('drops the oldest pending run only while writes fail and the buffer is full, counting and logging it', async () => {
     const logger = new MemoryLogger();
     const store = tableStore({ clock: new SystemClock(),  connection: { connectionString: await unreachable() }, logger, maxRetries: 0, maxPendingRuns: 3, tablePrefix: 'full' });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../../src/adapters/memory-store/memoryStore.js';
 import { audit, describeStateStore, run } from '../../support/stateStore.contract.js';
+import { describeRollupStore } from '../../support/storeContracts/rollups.contract.js';
 
 describeStateStore('MemoryStore (the fake)', { create: async () => new MemoryStore() });
 
@@ -43,3 +44,5 @@ describe('MemoryStore bounds', () => {
     expect(a.length).toBeLessThan(40);
   });
 });
+
+describeRollupStore('MemoryStore (the fake)', { create: async () => new MemoryStore() });

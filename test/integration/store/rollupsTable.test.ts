@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SystemClock } from '../../../src/adapters/system-clock/systemClock.js';
+import type { Clock } from '../../../src/app/ports/index.js';
+import { tableStore } from '../../../src/compositionStorage.js';
+import type { RunningAzurite } from '../../../src/hosts/local/azurite.js';
+import { acquireAzurite, releaseAzurite, uniquePrefix } from '../../support/azurite.js';
+import { eventually } from '../../support/eventually.js';
+import { MemoryLogger } from '../../support/fakes.js';
+import { T0 } from '../../support/storeContracts/fixtures.js';
+import { deltas, describeRollupStore } from '../../support/storeContracts/rollups.contract.js';
+
+/**
+ * The real clock, 5 minutes ahead: compaction leaves partial rows younger than 2 minutes (by their
+ * server Timestamp) alone, so this store may compact what a test has just written.
+ */
+const system = new SystemClock();
+const ahead: Clock = { now: () => Date.now() + 5 * 60_000, sleepUntil: (at, signal) => system.sleepUntil(at - 5 * 60_000, signal) };
+
+let azurite: RunningAzurite;
+const prefixes = new WeakMap<object, string>();
+const open = (tablePrefix: string, clock: Clock = ahead) => {
+  const store = tableStore({ clock, connection: { connectionString: azurite.connectionString }, logger: new MemoryLogger(), tablePrefix });
+  prefixes.set(store, tablePrefix);
+  return store;
+};
+
+beforeAll(async () => {
+  azurite = await acquireAzurite();
+});
+afterAll(async () => {
+  await releaseAzurite();
+});
+
+describeRollupStore('TableStore on Azurite', {
+  create: async () => {
+    const store = open(uniquePrefix('roll'));
+    await store.saveLastTick(1); // creates the tables
+    return store;
+  },
+  reopen: async (store) => open(prefixes.get(store) as string),
+});
+
+describe('TableStore rollups, written behind', () => {
+  it('buckets added while a write is under way are written a linger later, with no further add or flush', async () => {
+    const prefix = uniquePrefix('linger');
+    const store = open(prefix);
+    const reader = open(prefix);
+    try {
+      await store.saveLastTick(1);
+      await store.addRollups(deltas('late', T0));
+      const writing = store.flush();
+      await store.addRollups(deltas('late', T0 + 1_000));
+      await writing;
+      await eventually(async () => (await reader.listRollups({ job: 'late', span: 'hour', from: T0, to: T0 + 3_600_000 }))[0]?.up === 2, {
+        timeoutMs: 15_000,
+        intervalMs: 250,
+        what: 'the second run in storage',
+      });
+    } finally {
+      await Promise.all([store.close(), reader.close()]);
+    }
+  });
+
+  it('with the real clock, partials younger than two minutes are left for the next compaction (a write sent again stays a no-op)', async () => {
+    const prefix = uniquePrefix('settle');
+    const store = open(prefix, system);
+    try {
+      await store.saveLastTick(1);
+      await store.addRollups(deltas('fresh', T0));
+      await store.flush();
+      expect(await store.compactRollups(Date.now() + 86_400_000, 0, 1_000)).toEqual({ compacted: 0, deleted: 0 });
+      expect((await store.listRollups({ job: 'fresh', span: 'day', from: T0 - 86_400_000, to: T0 + 86_400_000 }))[0]?.up).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+});
