@@ -20,9 +20,13 @@ import { PagerDutyNotifier } from './adapters/notify-pagerduty/pagerDutyNotifier
 import { SlackNotifier } from './adapters/notify-slack/slackNotifier.js';
 import { TeamsNotifier } from './adapters/notify-teams/teamsNotifier.js';
 import { WebhookNotifier } from './adapters/notify-webhook/webhookNotifier.js';
+import { Alerting } from './app/alerting.js';
+import { AlertViews } from './app/alertViews.js';
 import { AlertChannels } from './app/channels.js';
+import { OutboxPump } from './app/outbox.js';
 import { CheckRunner } from './app/checkRunner.js';
 import { Dispatcher } from './app/dispatcher.js';
+import { FollowUps } from './app/followUps.js';
 import type {
   Clock,
   ConfigJobSource,
@@ -143,10 +147,15 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     audit: store,
     location: settings.location,
   });
+  // Alerts (issue 15): decided after each recorded run, sent through the persisted outbox.
+  const outbox = new OutboxPump({ store, channels: alertChannels, clock, logger });
+  const alerting = new Alerting({ store, clock, logger, telemetry, outbox });
   const sandbox = settings.apiSandbox;
   const catalog = new Catalog({ config, repository: store, compile, sandbox, logger });
   // Rollups (issue 16): every recorded run also feeds its hourly and daily buckets.
   const rollups = new RollupRecorder({ store, timeZone: settings.statusTimeZone, logger });
+  // Follow-ups run through the runner they follow; built once the lifecycle that tracks them is.
+  let followUps: FollowUps | undefined;
   const runner = new CheckRunner({
     prober,
     clock,
@@ -157,13 +166,16 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     apiBulkhead: bulkhead(settings.apiMaxConcurrency, settings.apiMaxConcurrency * 64),
     location: settings.location,
     authorizer,
+    alerting,
     ...(tracing ? { tracing } : {}),
+    followUps: { after: (job, run, request) => followUps?.after(job, run, request) },
   });
   const tickSchedule = compileCron(settings.tickSchedule, 'UTC');
   if (typeof tickSchedule === 'string') throw new Error(`PULSECHECK_TICK_SCHEDULE ${tickSchedule}`);
   const firstTick = nextOccurrence(tickSchedule, 0) ?? 0;
   const dispatcher = new Dispatcher({ catalog, store, clock, runner, logger, tickSchedule });
-  const lifecycle = new Lifecycle({ dispatcher, telemetry, store });
+  const lifecycle = new Lifecycle({ dispatcher, telemetry, store, alerting, outbox });
+  followUps = new FollowUps({ catalog, runner, clock, logger, lifecycle });
   const uptime = new Uptime({ store, catalog, clock, timeZone: settings.statusTimeZone });
   const useCases: UseCases = {
     version: VERSION,
@@ -180,6 +192,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
         { name: 'storage', health: () => store.health() },
         { name: 'jobsFile', health: () => catalog.health() },
         secrets,
+        outbox,
         ...sinks.contributors,
       ],
     }),
@@ -194,6 +207,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
       retentionDays: settings.retentionDays,
     }),
     channels: alertChannels,
+    alerts: new AlertViews(store),
     limiter: options.limiter ?? new MemoryRateLimiter(settings.access.rateLimits),
     ...(sinks.metrics ? { metrics: sinks.metrics } : {}),
     compileApiJob: (definition) => compile(definition, sandbox),
@@ -207,6 +221,8 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     logger,
     close: async () => {
       config.close();
+      await alerting.settled();
+      await outbox.settled();
       await Promise.all([prober.close(), oauth2.close(), alertChannels.close(), store.close()]);
       await sinks.close?.();
     },

@@ -4,6 +4,7 @@ import type { AzureIdentity } from './adapters/azure-identity/azureIdentity.js';
 import { BlobJobCatalog } from './adapters/blob-catalog/blobCatalog.js';
 import { FileJobCatalog } from './adapters/file-catalog/fileCatalog.js';
 import { MemoryStore } from './adapters/memory-store/memoryStore.js';
+import { AlertsTable } from './adapters/table-store/alertsTable.js';
 import { AuditTable } from './adapters/table-store/auditTable.js';
 import { DispatcherTable } from './adapters/table-store/dispatcherTable.js';
 import { JobStateTable } from './adapters/table-store/jobStateTable.js';
@@ -50,6 +51,7 @@ export function tableStore(options: TableStoreOptions): StateStore {
   const audit = new AuditTable(tables, TABLE.audit);
   const jobs = new JobsTable(tables, JOBS_CACHE_MS, options.clock);
   const rollups = new RollupsTable(tables, options.clock, options.logger);
+  const alerts = new AlertsTable(tables);
   return {
     kind: storage.kind,
     durable: storage.durable,
@@ -84,6 +86,14 @@ export function tableStore(options: TableStoreOptions): StateStore {
     createJob: (job) => jobs.createJob(job),
     replaceJob: (job, etag) => jobs.replaceJob(job, etag),
     deleteJob: (name, etag) => jobs.deleteJob(name, etag),
+    loadAlert: (job, rule) => alerts.loadAlert(job, rule),
+    commitAlert: (next, expected, deliveries) => alerts.commitAlert(next, expected, deliveries),
+    listAlerts: () => alerts.listAlerts(),
+    dueDeliveries: (now, max) => alerts.dueDeliveries(now, max),
+    claimDelivery: (entry, until) => alerts.claimDelivery(entry, until),
+    completeDelivery: (entry) => alerts.completeDelivery(entry),
+    failDelivery: (entry, failure) => alerts.failDelivery(entry, failure),
+    countDeadDeliveries: () => alerts.countDeadDeliveries(),
   };
 }
 

@@ -1,8 +1,9 @@
 import { type BulkheadPolicy, type CircuitBreakerPolicy, isBrokenCircuitError, isBulkheadRejectedError } from 'cockatiel';
+import type { UpstreamDecision } from '../domain/dependencies.js';
 import type { CircuitBreakerSpec, Job } from '../domain/job.js';
 import { comparisonFor, judge, type Attempt } from '../domain/outcome.js';
 import { buildRun, unjudged, unjudgedRun, type Run, type RunIdentity, type Trigger, type Verdict } from '../domain/run.js';
-import { activeMaintenance } from '../domain/maintenance.js';
+import { activeMaintenance, type OpenWindow } from '../domain/maintenance.js';
 import { hiddenForms } from '../domain/redact.js';
 import { INITIAL_STATE, decideState } from '../domain/state.js';
 import { RequestPolicy, breakerPolicy } from './policy.js';
@@ -20,6 +21,17 @@ export interface RunRequest {
   readonly record?: boolean;
   /** The run falls in a maintenance window: set by `run` from the job's windows at `scheduledAt`. */
   readonly maintenance?: boolean;
+  /** Trigger `followup`: the run whose end started this one. */
+  readonly parentRunId?: string;
+  /** Trigger `followup`: 1 for a follow-up of a scheduled or manual run, 2 for one of that follow-up … */
+  readonly followUpDepth?: number;
+  /** Scheduled runs of a job with `dependsOn`: what its upstream jobs' state decided (`decideUpstream`). Default: run. */
+  readonly upstream?: UpstreamDecision;
+}
+
+/** Starts the follow-ups of a recorded run (app/followUps.ts); must not wait for them. */
+export interface FollowUpStarter {
+  after(job: Job, run: Run, request: RunRequest): void;
 }
 
 export interface CheckRunnerDeps {
@@ -41,6 +53,10 @@ export interface CheckRunnerDeps {
   readonly authorizer?: RequestAuthorizer;
   /** Wraps each check in a span (Datadog). Default: no tracing. */
   readonly tracing?: Tracing;
+  /** Told of every recorded run, after it is recorded, to start its follow-ups. Default: none. */
+  readonly followUps?: FollowUpStarter;
+  /** Told of every recorded run, after the record; returns at once (alerts, app/alerting.ts). Default: none. */
+  readonly alerting?: { observe(job: Job, run: Run): void };
 }
 
 interface Outcome {
@@ -77,7 +93,7 @@ const ABORTED = unjudged('aborted', 'Pulsecheck stopped before the check finishe
  * 3. the requests, through the job's `RequestPolicy` (policy.ts): prepare (secrets, auth) → re-send on
  *    401/403 → deadline → retry → per-attempt timeout → the prober;
  * 4. the verdict (`judge`) and the run (`buildRun`);
- * 5. the record: telemetry, the run and the job's next state in the store.
+ * 5. the record: telemetry, the run and the job's next state in the store; then the alerts, in the background.
  * A failed check is a `down` run, never an exception. Policies are built once per job definition.
  */
 export class CheckRunner {
@@ -99,14 +115,27 @@ export class CheckRunner {
   async run(job: Job, asked: RunRequest, signal?: AbortSignal): Promise<Run> {
     const window = activeMaintenance(job.maintenance, asked.scheduledAt);
     const request = window ? { ...asked, maintenance: true } : asked;
-    // A paused window skips scheduled occurrences; a run asked for by someone still runs (marked).
-    const traced =
-      window?.checks === 'pause' && request.trigger === 'schedule'
-        ? { run: unjudgedRun(this.#identity(job, request), this.#deps.clock.now(), 'maintenance', `paused by maintenance window "${window.name}" until ${new Date(window.end).toISOString()}`) }
-        : await this.#admit(job, request, signal);
-    if (request.record === false) this.#deps.telemetry.runCompleted(traced.run, job, traced.trace);
-    else await this.#record(job, traced.run, traced.trace);
+    const traced = this.#notRun(job, request, window) ?? (await this.#admit(job, request, signal));
+    if (request.record === false) {
+      this.#deps.telemetry.runCompleted(traced.run, job, traced.trace);
+      return traced.run;
+    }
+    await this.#record(job, traced.run, traced.trace);
+    this.#deps.followUps?.after(job, traced.run, request);
     return traced.run;
+  }
+
+  /**
+   * 0. Occurrences that are not run: a paused maintenance window skips scheduled ones (a run asked
+   * for by someone still runs, marked); an upstream job that is down skips them, without admission.
+   */
+  #notRun(job: Job, request: RunRequest, window: OpenWindow | undefined): TracedRun | undefined {
+    const now = this.#deps.clock.now();
+    if (window?.checks === 'pause' && request.trigger === 'schedule') {
+      return { run: unjudgedRun(this.#identity(job, request), now, 'maintenance', `paused by maintenance window "${window.name}" until ${new Date(window.end).toISOString()}`) };
+    }
+    if (request.upstream?.action === 'skip') return { run: unjudgedRun(this.#identity(job, request), now, 'upstream-down', request.upstream.message) };
+    return undefined;
   }
 
   /** 1. Admission: overlap, then the bulkhead. */
@@ -177,8 +206,18 @@ export class CheckRunner {
   }
 
   #identity(job: Job, request: RunRequest): RunIdentity {
-    const { runId, trigger, scheduledAt, catchUp, maintenance } = request;
-    return { runId, job: job.name, trigger, scheduledAt, location: this.#deps.location, ...(catchUp ? { catchUp } : {}), ...(maintenance ? { maintenance } : {}) };
+    const { runId, trigger, scheduledAt, catchUp, maintenance, parentRunId, upstream } = request;
+    return {
+      runId,
+      job: job.name,
+      trigger,
+      scheduledAt,
+      location: this.#deps.location,
+      ...(catchUp ? { catchUp } : {}),
+      ...(maintenance ? { maintenance } : {}),
+      ...(parentRunId === undefined ? {} : { parentRunId }),
+      ...(upstream?.action === 'silent' ? { suppressed: upstream.suppressed } : {}),
+    };
   }
 
   /** Policies are built once per job (a reloaded job is a new object, with new policies). */
@@ -231,5 +270,6 @@ export class CheckRunner {
     } catch (error) {
       logger.error({ err: error, job: job.name, runId: run.runId }, 'could not record the run');
     }
+    this.#deps.alerting?.observe(job, run);
   }
 }

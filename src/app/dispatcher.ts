@@ -1,15 +1,18 @@
+import { decideUpstream, type UpstreamDecision } from '../domain/dependencies.js';
 import { invertedTime } from '../domain/history.js';
 import { leftovers, planTick, withStarted, type Occurrence } from '../domain/plan.js';
 import { runIdFor, type Run } from '../domain/run.js';
 import type { Schedule } from '../domain/schedule.js';
 import type { Job } from '../domain/job.js';
+import type { JobState } from '../domain/state.js';
 import type { CheckRunner } from './checkRunner.js';
 import { ScheduleMemo } from './scheduleMemo.js';
-import type { Clock, DispatcherStateStore, JobCatalog, Logger, RunStore } from './ports/index.js';
+import type { Clock, DispatcherStateStore, JobCatalog, JobStateStore, Logger, RunStore } from './ports/index.js';
 
 export interface DispatcherDeps {
   readonly catalog: JobCatalog;
-  readonly store: DispatcherStateStore & Pick<RunStore, 'listRuns'>;
+  /** `loadStates`: the upstream jobs' states, read once per instant that starts a job with `dependsOn`. */
+  readonly store: DispatcherStateStore & Pick<RunStore, 'listRuns'> & Pick<JobStateStore, 'loadStates'>;
   readonly clock: Clock;
   readonly runner: CheckRunner;
   readonly logger: Logger;
@@ -93,10 +96,14 @@ export class Dispatcher {
       while (next < occurrences.length) {
         const at = (occurrences[next] as Occurrence).scheduledAt;
         await clock.sleepUntil(at, stop);
+        // The states as they are at this instant, read once for all the dependents it starts.
+        let states: ReadonlyMap<string, JobState> | undefined;
         for (; next < occurrences.length && (occurrences[next] as Occurrence).scheduledAt === at; next++) {
           const occurrence = occurrences[next] as Occurrence;
           const job = byJob.get(occurrence.job);
-          if (job) runs.push(this.#start(job, occurrence, end, abort));
+          if (!job) continue;
+          if (job.dependencies) states ??= await this.#states();
+          runs.push(this.#start(job, occurrence, end, abort, states && this.#upstream(job, byJob, states)));
         }
       }
     } catch (error) {
@@ -129,9 +136,29 @@ export class Dispatcher {
       .sort((a, b) => b.runningMs - a.runningMs);
   }
 
-  #start(job: Job, occurrence: Occurrence, tickEnd: number, abort: AbortSignal | undefined): Promise<Run> {
+  /** Every job's state; none when the store cannot answer (dependents then run). */
+  async #states(): Promise<ReadonlyMap<string, JobState>> {
+    try {
+      return await this.#deps.store.loadStates();
+    } catch (error) {
+      this.#deps.logger.warn({ err: error }, 'job states could not be read; dependents run whatever their upstream jobs do');
+      return new Map();
+    }
+  }
+
+  /** Whether a dependent runs: an upstream job that is disabled or unknown takes nothing down. */
+  #upstream(job: Job, byJob: ReadonlyMap<string, Job>, states: ReadonlyMap<string, JobState>): UpstreamDecision {
+    return decideUpstream(
+      job.name,
+      job.dependencies,
+      (name) => byJob.get(name)?.dependencies?.dependsOn,
+      (name) => (byJob.has(name) ? states.get(name)?.health : undefined),
+    );
+  }
+
+  #start(job: Job, occurrence: Occurrence, tickEnd: number, abort: AbortSignal | undefined, upstream?: UpstreamDecision): Promise<Run> {
     const runId = runIdFor(job.name, occurrence.scheduledAt);
-    const request = { runId, trigger: 'schedule' as const, scheduledAt: occurrence.scheduledAt, catchUp: occurrence.catchUp };
+    const request = { runId, trigger: 'schedule' as const, scheduledAt: occurrence.scheduledAt, catchUp: occurrence.catchUp, ...(upstream ? { upstream } : {}) };
     const run = this.#deps.runner.run(job, request, abort);
     this.#inFlight.set(runId, { job: job.name, scheduledAt: occurrence.scheduledAt, startedAt: this.#deps.clock.now(), tickEnd, run });
     this.#saveSoon();

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, AuditAction, AuditEntry } from '../domain/audit.js';
 import { auditKey } from '../domain/audit.js';
-import { PulsecheckError, notFound, preconditionFailed } from '../domain/errors.js';
+import { PulsecheckError, notFound, preconditionFailed, validationError } from '../domain/errors.js';
+import { linkProblems } from '../domain/jobGraph.js';
 import { decodeCursor, runKey, toPage, type Page } from '../domain/history.js';
 import type { Job } from '../domain/job.js';
 import { maskDefinition } from '../domain/mask.js';
@@ -48,6 +49,7 @@ export class JobAdmin {
   async create(job: Job, actor: Actor): Promise<JobView> {
     const { store, clock } = this.#deps;
     await this.#notInFile(job.name);
+    await this.#linksValid(job);
     // One creation at a time in this instance, so that concurrent requests cannot pass the quota together.
     const stored = await this.#oneAtATime(async () => {
       await this.#belowQuota();
@@ -70,6 +72,7 @@ export class JobAdmin {
     }
     const expected = expectedRevision(current, ifMatch);
     const job = named(compiled, current.name);
+    await this.#linksValid(job);
     const stored = await store.replaceJob({ ...current, definition: job.definition, etag: newRevision(), updatedAt: new Date(clock.now()).toISOString() }, expected);
     await this.#audit('job.update', current.name, actor, current.definition, stored.definition);
     return this.#view({ ...job, revision: stored.etag });
@@ -165,6 +168,20 @@ export class JobAdmin {
         `job "${job.name}" is defined in ${this.#deps.jobsFile} and is read-only through the API; change it in the file (or use another name)`,
       );
     }
+  }
+
+  /**
+   * The jobs `job` names (`dependsOn`, follow-ups) exist, in the jobs file or the API, and `job` closes
+   * no cycle with them. Problems of other jobs are theirs, not this request's.
+   */
+  async #linksValid(job: Job): Promise<void> {
+    if (!job.dependencies && !job.followUps) return;
+    const lower = job.name.toLowerCase();
+    const jobs = [job, ...(await this.#deps.catalog.list()).filter((other) => other.name.toLowerCase() !== lower)];
+    const issues = linkProblems(jobs, new Set(jobs.map((j) => j.name)))
+      .filter((problem) => problem.job === job.name)
+      .map((problem) => ({ path: problem.field, message: `${problem.field} ${problem.message}` }));
+    if (issues.length > 0) throw validationError('the job', issues);
   }
 
   async #current(name: string): Promise<StoredJob> {

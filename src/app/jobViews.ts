@@ -1,3 +1,4 @@
+import { dependentsOf } from '../domain/dependencies.js';
 import { notFound } from '../domain/errors.js';
 import { INITIAL_STATE } from '../domain/state.js';
 import type { Clock, JobCatalog, JobStateStore } from './ports/index.js';
@@ -33,11 +34,16 @@ export class JobViews {
     return this.#lastList.text;
   }
 
-  /** One job with its state and definition: as written, or with `resolved` as it runs. */
+  /**
+   * One job with its state and definition (as written, or with `resolved` as it runs), and the jobs
+   * it takes down while it is down (`dependents`, when there are any).
+   */
   async get(name: string, resolved = false): Promise<JobView> {
     const { catalog, store, clock } = this.#deps;
     const job = await catalog.get(name);
     if (!job) throw notFound(`job "${name}"`);
-    return jobDetailView(job, (await store.loadState(job.name)) ?? INITIAL_STATE, clock.now(), resolved);
+    const view = jobDetailView(job, (await store.loadState(job.name)) ?? INITIAL_STATE, clock.now(), resolved);
+    const dependents = dependentsOf(job.name, await catalog.list());
+    return dependents.length === 0 ? view : { ...view, dependents };
   }
 }

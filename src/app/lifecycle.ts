@@ -7,6 +7,10 @@ export interface LifecycleDeps {
   readonly telemetry: Pick<Telemetry, 'flush'>;
   /** Flushed after each tick and at shutdown. */
   readonly store: Pick<StoreLifecycle, 'flush'>;
+  /** Alert decisions in the background: awaited at shutdown. Default none. */
+  readonly alerting?: { settled(): Promise<void> };
+  /** The alert outbox: pumped after each tick, its pass awaited at shutdown. Default none. */
+  readonly outbox?: { kick(): void; settled(): Promise<void> };
 }
 
 /** The two signals every run gets: `stop` (no new run starts) and `abort` (runs in flight are cut short). */
@@ -44,9 +48,19 @@ export class Lifecycle {
         // Ends at the tick's horizon; runs still going on are awaited by `shutdown`, not here.
         return await this.#deps.dispatcher.tick(signals);
       } finally {
+        this.#deps.outbox?.kick();
         await this.#flush();
       }
     });
+  }
+
+  /**
+   * Resolves when the background work started so far is done: the alert decisions of the runs
+   * recorded (written, their notifications queued), then the outbox pass sending them.
+   */
+  async idle(): Promise<void> {
+    await this.#deps.alerting?.settled();
+    await this.#deps.outbox?.settled();
   }
 
   /** Runs `fn` with the shutdown signals; `shutdown` waits for it. */
@@ -70,6 +84,7 @@ export class Lifecycle {
     if ((await Promise.race([settled, graceOver])) === 'late') this.#abort.abort(new Error('shutdown grace period over'));
     clearTimeout(timer);
     await settled;
+    await this.idle();
     await this.#flush();
   }
 

@@ -1,3 +1,4 @@
+import type { AlertEvent } from '../domain/alerting/event.js';
 import type { Job } from '../domain/job.js';
 import type { Run } from '../domain/run.js';
 import type { StateEffect } from '../domain/state.js';
@@ -6,7 +7,8 @@ import type { CircuitState, Clock, ComponentHealth, HealthContributor, Logger, T
 type TelemetryEvent =
   | { readonly type: 'run'; readonly run: Run; readonly job: Job; readonly trace: TraceContext | undefined }
   | { readonly type: 'health'; readonly effect: StateEffect }
-  | { readonly type: 'circuit'; readonly job: string; readonly state: CircuitState };
+  | { readonly type: 'circuit'; readonly job: string; readonly state: CircuitState }
+  | { readonly type: 'alert'; readonly event: AlertEvent; readonly channels: readonly string[] };
 
 export interface FanOutOptions {
   readonly logger: Logger;
@@ -72,6 +74,10 @@ export class FanOutTelemetry implements Telemetry, HealthContributor {
     this.#push({ type: 'circuit', job, state });
   }
 
+  alertEvent(event: AlertEvent, channels: readonly string[]): void {
+    this.#push({ type: 'alert', event, channels });
+  }
+
   /**
    * Delivers what is queued, then flushes every sink, waiting for each at most `flushTimeoutMs`
    * (and not at all for a sink whose previous flush is still running). Never rejects.
@@ -123,7 +129,8 @@ export class FanOutTelemetry implements Telemetry, HealthContributor {
         try {
           if (event.type === 'run') sink.runCompleted(event.run, event.job, event.trace);
           else if (event.type === 'health') sink.healthChanged(event.effect);
-          else sink.circuitChanged(event.job, event.state);
+          else if (event.type === 'circuit') sink.circuitChanged(event.job, event.state);
+          else sink.alertEvent?.(event.event, event.channels);
         } catch (error) {
           this.#failed(sink, event.type, error);
         }

@@ -1,3 +1,4 @@
+import type { AlertViews } from './alertViews.js';
 import type { AlertChannels } from './channels.js';
 import type { CompileJob } from './catalog.js';
 import type { Health } from './health.js';
@@ -25,6 +26,8 @@ export interface UseCases {
   readonly manualRuns: ManualRuns;
   /** Job CRUD, history, audit and retention. */
   readonly admin: JobAdmin;
+  /** The triggered alerts (`GET /api/alerts`). */
+  readonly alerts: AlertViews;
   /** Notification channels: send an alert event, test a channel. */
   readonly channels: AlertChannels;
   /** Per-caller request budgets of the HTTP API. */

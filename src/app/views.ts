@@ -29,12 +29,14 @@ export interface JobView {
   readonly maintenance?: { readonly name: string; readonly checks: MaintenanceChecks; readonly start: string; readonly end: string };
   /** `GET /api/jobs/{name}`: the job as written (`extends`, `params`, references), credentials masked. */
   readonly definition?: Readonly<Record<string, unknown>>;
+  /** `GET /api/jobs/{name}`: the jobs it takes down while it is down (`dependentsOf`); absent when none. */
+  readonly dependents?: readonly string[];
   /** `GET /api/jobs/{name}?resolved=true`: as it runs (defaults and templates merged), references unresolved, credentials masked. */
   readonly resolved?: Readonly<Record<string, unknown>>;
 }
 
 type Head = Pick<JobView, 'name' | 'description' | 'source' | 'etag' | 'enabled' | 'method' | 'url' | 'schedule'>;
-type Tail = Omit<JobView, keyof Head | 'nextRunAt' | 'state' | 'maintenance' | 'definition' | 'resolved'>;
+type Tail = Omit<JobView, keyof Head | 'nextRunAt' | 'state' | 'maintenance' | 'definition' | 'resolved' | 'dependents'>;
 
 /**
  * What a job's view holds besides its next run and state, made once per job object (a job is a new

@@ -57,7 +57,7 @@ export const runSchema = z
   .object({
     runId: z.string(),
     job: z.string(),
-    trigger: z.enum(['schedule', 'manual']),
+    trigger: z.enum(['schedule', 'manual', 'followup']),
     scheduledAt: instant,
     startedAt: instant,
     durationMs: z.number(),
@@ -70,8 +70,13 @@ export const runSchema = z
     timings: z.object({ dns: z.number(), connect: z.number(), tls: z.number(), firstByte: z.number(), total: z.number() }).optional(),
     certificateExpiresAt: instant.optional(),
     location: z.string(),
+    parentRunId: z.string().optional().describe('Trigger `followup`: the run whose end started this one'),
     catchUp: z.boolean().optional(),
     maintenance: z.boolean().optional().describe('true when the run fell in a maintenance window'),
+    suppressed: z
+      .object({ reason: z.literal('upstream-down'), upstream: z.array(z.string()) })
+      .optional()
+      .describe('Ran while upstream jobs were down (`whenUpstreamDown: "silent"`): alerts nobody'),
   })
   .describe('One run of a job');
 
@@ -110,6 +115,7 @@ export const jobViewSchema = z
       .optional()
       .describe('`GET /api/jobs/{name}`: the maintenance window open now, if any'),
     definition: definitionShape.optional().describe('`GET /api/jobs/{name}`: as written (extends, params, references); credentials masked'),
+    dependents: z.array(z.string()).optional().describe('`GET /api/jobs/{name}`: the jobs this one takes down while it is down (their `dependsOn`, followed through)'),
     resolved: definitionShape.optional().describe('`GET /api/jobs/{name}?resolved=true`: as it runs (defaults and templates merged), references unresolved; credentials masked'),
   })
   .describe('A job with its current state');

@@ -138,3 +138,21 @@ export const channelTestSchema = z
     ]),
   })
   .describe('What happened to a test notification.');
+
+/** The answer of `GET /api/alerts` (app/alertViews.ts `TriggeredAlert`). */
+export const alertListSchema = z
+  .strictObject({
+    alerts: z.array(
+      z.strictObject({
+        job: z.string(),
+        rule: z.int().describe('The rule\'s position in the job\'s `alerts`.'),
+        alertId: z.string().describe('The incident: `data.alertId` of its events.'),
+        since: z.string().describe('ISO 8601 instant of the first failed run.'),
+        failures: z.int().describe('Consecutive failed runs so far.'),
+        location: z.string().describe('Where it failed; with `minLocations`, every failing location, comma-separated.'),
+        channels: z.array(z.string()),
+        notifiedAt: z.string().nullable().describe('ISO 8601 instant of the last notification (trigger or reminder).'),
+      }),
+    ),
+  })
+  .describe('The triggered alerts, the longest-running first.');

@@ -6,6 +6,7 @@ import { parseCondition, needsBody, type Condition } from '../domain/conditions/
 import { allows, type ReferencePolicy } from '../domain/sandbox.js';
 import { compileAlerts } from './alertsSchema.js';
 import { collectSecrets, compileAuth } from './compileAuth.js';
+import { compileLinks } from './dependencies.js';
 import { jobSchema, type DefaultsInput, type JobInput } from './jobsSchema.js';
 import { ENV_NOT_ALLOWED, refuseReferences } from './sandbox.js';
 import { substituteEnv, type Env } from './substitute.js';
@@ -139,6 +140,7 @@ export function compileJob(input: JobInput, defaults: DefaultsInput, options: Co
     readBody: needsBody([...conditions, ...degradedConditions]),
     insecureSkipVerify: input.tls?.insecureSkipVerify ?? defaults.tls?.insecureSkipVerify ?? false,
     ...(alerts.length > 0 ? { alerts } : {}),
+    ...compileLinks(input),
     source: options.source,
     definition: input,
   };

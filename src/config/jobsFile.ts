@@ -5,6 +5,7 @@ import { channelsSchema, compileChannels } from './channelsSchema.js';
 import type { MaintenanceWindow } from '../domain/maintenance.js';
 import { compileMaintenance, withWindows, type MaintenanceInput } from './maintenanceSchema.js';
 import { UNRESOLVED } from './compileJob.js';
+import { linkIssues } from './dependencies.js';
 import { describeZodIssue } from './issues.js';
 import { z } from 'zod';
 import { defaultsSchema, jobsFileSchema, templateSchema } from './jobsSchema.js';
@@ -98,6 +99,12 @@ function compileFile(file: Record<string, unknown>, env: Env, fileName: string):
   });
   const maintenance = compileMaintenance((file.maintenance ?? []) as MaintenanceInput, new Set(seen.keys()));
   issues.push(...maintenance.issues);
+  // Links name jobs of this file (any job with a name, even one with a problem of its own).
+  const index = new Map([...seen].map(([, i]) => [jobName(file.jobs, i), i]));
+  issues.push(...linkIssues(jobs, new Set(index.keys()), (job) => {
+    const i = index.get(job);
+    return i === undefined ? undefined : { path: `jobs[${i}].`, label: jobLabel((file.jobs as unknown[])[i], i) };
+  }));
   if (issues.length > 0) throw configError(issues, fileName);
   return { jobs: jobs.map((job) => withWindows(job, maintenance.windows)), shared, channels, maintenance: maintenance.windows };
 }
@@ -147,6 +154,9 @@ const jobsFileShape = jobsFileSchema.extend({
 });
 /** An overlay may leave out any section, `jobs` included. */
 const overlayShape = jobsFileShape.partial({ jobs: true });
+
+/** The name of the job at `index` of `jobs`, which has one. */
+const jobName = (jobs: unknown, index: number): string => ((jobs as Array<{ name: string }>)[index] as { name: string }).name;
 
 /** `jobs[2] "billing": ` (or `jobs[2]: ` when the job has no usable name). */
 function jobLabel(rawJob: unknown, index: number): string {

@@ -5,6 +5,7 @@ import { HTTP_METHODS } from '../domain/job.js';
 import { alertsSchema } from './alertsSchema.js';
 import { channelsSchema } from './channelsSchema.js';
 import { maintenanceSchema } from './maintenanceSchema.js';
+import { linkFields } from './dependencies.js';
 
 /**
  * The jobs file (`jobs.config.json`) and the job body of the API share these schemas.
@@ -146,6 +147,7 @@ export const jobSchema = z
     description: z.string().max(500).optional(),
     url: z.string().min(1).describe('Absolute http(s) URL; may contain ${env:NAME} and ${secret:name}.'),
     ...settable,
+    ...linkFields,
   })
   .describe('One HTTP health check.');
 

@@ -2,6 +2,8 @@ import type { AlertRule } from './alerting/rule.js';
 import type { Auth, SecretRef } from './auth.js';
 import type { Condition } from './conditions/ast.js';
 import type { MaintenanceWindow } from './maintenance.js';
+import type { Dependencies } from './dependencies.js';
+import type { FollowUps } from './followups.js';
 import type { Schedule } from './schedule.js';
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -68,6 +70,10 @@ export interface Job {
   readonly alerts?: readonly AlertRule[];
   /** The jobs file's maintenance windows that select this job (domain/maintenance.ts); absent when none. */
   readonly maintenance?: readonly MaintenanceWindow[];
+  /** `dependsOn` and `whenUpstreamDown`; absent when the job depends on none. */
+  readonly dependencies?: Dependencies;
+  /** `onFailure`, `onSuccess`, `onCompletion`; absent when the job names none. */
+  readonly followUps?: FollowUps;
   /** API jobs: the stored revision, shown as the HTTP `ETag`. */
   readonly revision?: string;
 }

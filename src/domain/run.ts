@@ -1,7 +1,8 @@
 import type { ConditionResult } from './conditions/ast.js';
 
 export type RunStatus = 'up' | 'degraded' | 'down' | 'skipped' | 'error';
-export type Trigger = 'schedule' | 'manual';
+/** `followup`: started right after another run of a job that names this one in `onFailure`, `onSuccess` or `onCompletion`. */
+export type Trigger = 'schedule' | 'manual' | 'followup';
 
 /** Why an attempt got no usable HTTP response. */
 export type TransportFailureKind = 'timeout' | 'connect' | 'dns' | 'tls' | 'reset' | 'protocol' | 'blocked-target';
@@ -17,6 +18,7 @@ export type TransportFailureKind = 'timeout' | 'connect' | 'dns' | 'tls' | 'rese
  * `blocked-target`: the target guard refused to connect to the target's (or the token endpoint's)
  * address (status `error`: not the target's fault, so never retried nor counted by the breaker; the
  * message names the address class, never a response).
+ * `upstream-down`: a job this one depends on (`dependsOn`) was down, so the occurrence was skipped.
  */
 export type RunErrorKind = (typeof RUN_ERROR_KINDS)[number];
 
@@ -37,7 +39,15 @@ export const RUN_ERROR_KINDS = [
   'internal',
   'secret-unavailable',
   'blocked-target',
+  'upstream-down',
 ] as const;
+
+/** Why a run was made without alerting (domain/dependencies.ts): the upstream jobs that were down. */
+export interface Suppression {
+  readonly reason: 'upstream-down';
+  /** The upstream jobs that were down, by name. */
+  readonly upstream: readonly string[];
+}
 
 /** Phase timings of the final attempt, in milliseconds. Connection phases are 0 on a reused connection. */
 export interface Timings {
@@ -72,8 +82,12 @@ export interface Run {
   /** ISO 8601 expiry of the server certificate, for HTTPS targets. */
   readonly certificateExpiresAt?: string;
   readonly location: string;
+  /** Trigger `followup`: the run whose end started this one. */
+  readonly parentRunId?: string;
   /** True for the single catch-up run of occurrences missed during downtime. */
   readonly catchUp?: boolean;
+  /** Ran while an upstream job was down (`whenUpstreamDown: "silent"`): it alerts nobody. */
+  readonly suppressed?: Suppression;
   /** true when the run fell in a maintenance window */
   readonly maintenance?: boolean;
 }
@@ -97,6 +111,10 @@ export interface RunIdentity {
   readonly location: string;
   /** The run falls in a maintenance window (domain/maintenance.ts). Default false. */
   readonly maintenance?: boolean;
+  /** Trigger `followup`: the run whose end started this one. */
+  readonly parentRunId?: string;
+  /** Runs while an upstream job is down (`whenUpstreamDown: "silent"`). */
+  readonly suppressed?: Suppression;
 }
 
 /** What a check did: when, how many requests, what was decided, and its final attempt. */
@@ -142,8 +160,10 @@ export function buildRun(id: RunIdentity, facts: RunFacts): Run {
   if (final) run.timings = final.timings;
   if (final?.certificateExpiresAt !== undefined) run.certificateExpiresAt = new Date(final.certificateExpiresAt).toISOString();
   run.location = id.location;
+  if (id.parentRunId !== undefined) run.parentRunId = id.parentRunId;
   if (id.catchUp) run.catchUp = true;
   if (id.maintenance) run.maintenance = true;
+  if (id.suppressed) run.suppressed = id.suppressed;
   return run;
 }
 

@@ -34,6 +34,7 @@ const LABELS: Readonly<Record<RunErrorKind, string>> = {
   internal: 'internal error',
   'secret-unavailable': 'credentials unavailable',
   'blocked-target': 'target blocked',
+  'upstream-down': 'a job it depends on is down',
 };
 
 /**

@@ -12,7 +12,7 @@ import {
   runPageSchema,
   runSchema,
 } from '../config/apiSchemas.js';
-import { channelTestSchema } from '../config/channelsSchema.js';
+import { alertListSchema, channelTestSchema } from '../config/channelsSchema.js';
 import { slaQuery, slaSchema, statsQuery, statsSchema } from '../config/uptimeSchemas.js';
 import { JOB_NAME_PATTERN, authSchema, jobEntrySchema, jsonValue } from '../config/jobsSchema.js';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from './http.js';
@@ -37,6 +37,7 @@ function componentSchemas(): Json {
   registry.add(channelTestSchema, { id: 'ChannelTest' });
   registry.add(slaSchema, { id: 'Sla' });
   registry.add(statsSchema, { id: 'JobStats' });
+  registry.add(alertListSchema, { id: 'AlertList' });
   const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, io: 'input', unrepresentable: 'any' });
   // Each schema is embedded in the document: its own `$schema` and `$id` do not belong there.
   return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]));
@@ -204,6 +205,9 @@ export function openApiDocument(version: string): Json {
           security: [...credentials, { metricsToken: [] }],
           responses: { 200: { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors(404) },
         },
+      },
+      '/alerts': {
+        get: { operationId: 'listAlerts', summary: 'The triggered alerts, the longest-running first', ...as('reader'), responses: { 200: ok('Triggered alerts', 'AlertList') } },
       },
       '/channels/{name}/test': {
         parameters: [{ ...name, description: 'Channel name (a key of `channels` in the jobs file)' }],

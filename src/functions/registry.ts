@@ -14,6 +14,7 @@ import { openApi } from './handlers/openapi.js';
 import { testChannel } from './handlers/channels.js';
 import { statusAsset, statusPage, statusSummary } from './handlers/status.js';
 import { jobStats, sla } from './handlers/uptime.js';
+import { listAlerts } from './handlers/alerts.js';
 
 export interface TimerFunction {
   readonly trigger: 'timer';
@@ -74,7 +75,8 @@ export const registry: readonly FunctionDefinition[] = [
   { trigger: 'http', name: 'listRuns', methods: ['GET'], route: 'jobs/{name}/runs', role: 'reader', handler: (u) => listRuns(u.admin) },
   { trigger: 'http', name: 'runUnsaved', methods: ['POST'], route: 'runs', role: 'operator', handler: (u) => runUnsaved(u.manualRuns, u.compileApiJob) },
   { trigger: 'http', name: 'listAudit', methods: ['GET'], route: 'audit', role: 'admin', handler: (u) => listAudit(u.admin) },
-  // Alerting (issue 15): a test notification through a channel of the jobs file.
+  // Alerting (issue 15): the triggered alerts; a test notification through a channel of the jobs file.
+  { trigger: 'http', name: 'listAlerts', methods: ['GET'], route: 'alerts', role: 'reader', handler: (u) => listAlerts(u.alerts) },
   { trigger: 'http', name: 'testChannel', methods: ['POST'], route: 'channels/{name}/test', role: 'operator', handler: (u) => testChannel(u.channels) },
   // The status page (issue 16): the page, its data and its files, all under PULSECHECK_STATUS_PAGE.
   { trigger: 'http', name: 'statusPage', methods: ['GET'], route: 'status', role: 'reader', statusPage: true, handler: (u) => statusPage(u.version) },

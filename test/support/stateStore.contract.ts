@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StateStore } from '../../src/app/ports/index.js';
+import { describeAlertStores } from './storeContracts/alerts.contract.js';
 import { describeAuditStore, describeJobRepository } from './storeContracts/apiRoles.contract.js';
 import { T0, audit, opened, run, state, storedJob, type RoleFactory } from './storeContracts/fixtures.js';
 import { describeRunStore } from './storeContracts/runs.contract.js';
@@ -19,6 +20,7 @@ export function describeStateStore(name: string, factory: StoreFactory): void {
   describeRunStore(name, factory);
   describeAuditStore(name, factory);
   describeJobRepository(name, factory);
+  describeAlertStores(name, factory);
 
   describe(`StateStore contract: ${name}`, () => {
     const { create, track } = opened(factory);

@@ -4,6 +4,7 @@ import type * as ContextAsyncHooks from '@opentelemetry/context-async-hooks';
 import type * as Resources from '@opentelemetry/resources';
 import type * as AppInsights from 'applicationinsights';
 import type { CircuitState, Clock, ComponentHealth, HealthContributor, TelemetrySink, TraceContext } from '../../app/ports/index.js';
+import type { AlertEvent } from '../../domain/alerting/event.js';
 import type { Job } from '../../domain/job.js';
 import { failedConditions, failedDegraded } from '../../domain/outcome.js';
 import type { Run } from '../../domain/run.js';
@@ -22,6 +23,7 @@ export interface AppInsightsOptions {
 export const APP_INSIGHTS_NAMES = {
   healthEvent: 'PulsecheckHealthChanged',
   circuitEvent: 'PulsecheckCircuitChanged',
+  alertEvent: 'PulsecheckAlert',
   durationMetric: 'pulsecheck.check.duration',
 } as const;
 
@@ -125,6 +127,12 @@ export class AppInsightsTelemetry implements TelemetrySink, HealthContributor {
 
   circuitChanged(job: string, state: CircuitState): void {
     this.#client.trackEvent({ name: APP_INSIGHTS_NAMES.circuitEvent, properties: { job, state } });
+  }
+
+  alertEvent(event: AlertEvent, channels: readonly string[]): void {
+    const { data } = event;
+    const properties = { type: event.type, eventId: event.id, alertId: data.alertId, job: data.job, status: data.status, since: data.since, failures: String(data.failures), location: data.location, runId: data.run.runId, channels: channels.join(',') };
+    this.#client.trackEvent({ name: APP_INSIGHTS_NAMES.alertEvent, properties: data.downForMs === undefined ? properties : { ...properties, downForMs: String(data.downForMs) } });
   }
 
   flush(): Promise<void> {

@@ -1,5 +1,6 @@
 import { get } from 'node:http';
 import type { CircuitState, Clock, ComponentHealth, HealthContributor, TelemetrySink } from '../../app/ports/index.js';
+import type { AlertEvent } from '../../domain/alerting/event.js';
 import type { Job } from '../../domain/job.js';
 import type { Run } from '../../domain/run.js';
 import type { StateEffect } from '../../domain/state.js';
@@ -14,6 +15,7 @@ export const DATADOG_METRICS = {
   phase: 'pulsecheck.check.phase_duration',
   healthChanges: 'pulsecheck.check.health_changes',
   circuit: 'pulsecheck.circuit.state',
+  alerts: 'pulsecheck.alert.events',
 } as const;
 
 /** `pulsecheck.circuit.state` values. */
@@ -65,6 +67,11 @@ export class DatadogTelemetry implements TelemetrySink, HealthContributor {
 
   circuitChanged(job: string, state: CircuitState): void {
     this.#tracer.dogstatsd.gauge(DATADOG_METRICS.circuit, CIRCUIT_VALUE[state], { job, state });
+  }
+
+  /** A count per alert event; the event itself reaches Datadog as the log line (`event: "alert"`). */
+  alertEvent(event: AlertEvent): void {
+    this.#tracer.dogstatsd.increment(DATADOG_METRICS.alerts, 1, { job: event.data.job, type: event.type });
   }
 
   async flush(): Promise<void> {

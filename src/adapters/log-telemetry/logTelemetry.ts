@@ -1,12 +1,13 @@
 import type { CircuitState, Logger, TelemetrySink, TraceContext } from '../../app/ports/index.js';
+import type { AlertEvent } from '../../domain/alerting/event.js';
 import type { Job } from '../../domain/job.js';
 import { failedConditions, failedDegraded } from '../../domain/outcome.js';
 import type { Run } from '../../domain/run.js';
 import type { StateEffect } from '../../domain/state.js';
 
 /**
- * The log sink: one structured JSON line per run (`event: "run"`), per health change and per
- * circuit transition. Always on. A traced run's line carries the trace's log fields (Datadog:
+ * The log sink: one structured JSON line per run (`event: "run"`), per health change, per
+ * circuit transition and per alert event (`event: "alert"`). Always on. A traced run's line carries the trace's log fields (Datadog:
  * `dd.trace_id`, `dd.span_id`), so the line and the span can be found from each other.
  */
 export class LogTelemetry implements TelemetrySink {
@@ -52,6 +53,14 @@ export class LogTelemetry implements TelemetrySink {
 
   circuitChanged(job: string, state: CircuitState): void {
     this.logger.warn({ event: 'circuit', job, state }, `${job} circuit ${state}`);
+  }
+
+  alertEvent(event: AlertEvent, channels: readonly string[]): void {
+    const { data } = event;
+    this.logger[event.type === 'alert.resolved' ? 'info' : 'warn'](
+      { event: 'alert', type: event.type, eventId: event.id, alertId: data.alertId, job: data.job, status: data.status, since: data.since, failures: data.failures, location: data.location, runId: data.run.runId, reason: data.run.reason, channels, ...(data.downForMs === undefined ? {} : { downForMs: data.downForMs }) },
+      `${data.job}: ${event.type}`,
+    );
   }
 
   async flush(): Promise<void> {}

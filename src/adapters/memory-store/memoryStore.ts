@@ -8,6 +8,8 @@ import type { JobState } from '../../domain/state.js';
 import type { CompactionReport, RollupQuery } from '../../app/ports/rollups.js';
 import type { RollupBucket } from '../../domain/rollup.js';
 import { MemoryRollups } from './memoryRollups.js';
+import { MemoryAlerts } from './memoryAlerts.js';
+import type { AlertRecord, DeliveryFailure, NewDelivery, OutboxEntry } from '../../app/ports/alerts.js';
 
 export interface MemoryStoreOptions {
   /** Runs kept per job at most, newest first. Default 100. */
@@ -52,6 +54,7 @@ export class MemoryStore implements StateStore {
   #cursors: Cursors = {};
   #lastTick: number | undefined;
   readonly #rollups: MemoryRollups;
+  readonly #alerts = new MemoryAlerts();
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#rollups = new MemoryRollups(options.maxRollups);
@@ -168,6 +171,38 @@ export class MemoryStore implements StateStore {
 
   compactRollups(closedBefore: number, deleteBefore: number, max: number): Promise<CompactionReport> {
     return this.#rollups.compactRollups(closedBefore, deleteBefore, max);
+  }
+
+  loadAlert(job: string, rule: number): Promise<AlertRecord | undefined> {
+    return this.#alerts.loadAlert(job, rule);
+  }
+
+  commitAlert(next: Omit<AlertRecord, 'version'>, expected: string | null, deliveries: readonly NewDelivery[]): Promise<boolean> {
+    return this.#alerts.commitAlert(next, expected, deliveries);
+  }
+
+  listAlerts(): Promise<AlertRecord[]> {
+    return this.#alerts.listAlerts();
+  }
+
+  dueDeliveries(now: number, max: number): Promise<OutboxEntry[]> {
+    return this.#alerts.dueDeliveries(now, max);
+  }
+
+  claimDelivery(entry: OutboxEntry, until: number): Promise<OutboxEntry | undefined> {
+    return this.#alerts.claimDelivery(entry, until);
+  }
+
+  completeDelivery(entry: OutboxEntry): Promise<void> {
+    return this.#alerts.completeDelivery(entry);
+  }
+
+  failDelivery(entry: OutboxEntry, failure: DeliveryFailure): Promise<void> {
+    return this.#alerts.failDelivery(entry, failure);
+  }
+
+  countDeadDeliveries(): Promise<number> {
+    return this.#alerts.countDeadDeliveries();
   }
 
   async recordAudit(entry: AuditEntry): Promise<void> {

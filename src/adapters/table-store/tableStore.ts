@@ -1,4 +1,5 @@
 import type { Clock, ComponentHealth, Logger } from '../../app/ports/index.js';
+import { ALERTS_TABLE } from './alertsTable.js';
 import { ROLLUP_TABLES } from './rollupsTable.js';
 import { RUNS_TABLES, runsTable, writeSeries } from './runsTable.js';
 import { Tables, type TableConnection } from './tables.js';
@@ -34,7 +35,8 @@ const PROBE_WAIT_MS = 500;
  * - `<prefix>State`: partition `job` (each job's state and circuit) and `dispatcher`;
  * - `<prefix>Runs0…63`: run history (RunsTable);
  * - `<prefix>Audit`: the audit log (AuditTable);
- * - `<prefix>RollupHours`, `<prefix>RollupDays`: hourly and daily rollups of runs (RollupsTable).
+ * - `<prefix>RollupHours`, `<prefix>RollupDays`: hourly and daily rollups of runs (RollupsTable);
+ * - `<prefix>Alerts`: alert state and the outbox of notifications (AlertsTable), written through.
  * Runs, job state and dispatcher state are written behind; API jobs and the audit log are
  * written through (the API waits for them).
  */
@@ -52,7 +54,7 @@ export class TableStorage {
     this.tables = new Tables({
       connection: options.connection,
       prefix: options.tablePrefix ?? 'Pulsecheck',
-      names: [TABLE.jobs, TABLE.state, TABLE.audit, ...RUNS_TABLES, ROLLUP_TABLES.hour, ROLLUP_TABLES.day],
+      names: [TABLE.jobs, TABLE.state, TABLE.audit, ...RUNS_TABLES, ROLLUP_TABLES.hour, ROLLUP_TABLES.day, ALERTS_TABLE],
       clock: options.clock,
       ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
       // Pending writes go as soon as storage answers again, not at the end of their backoff.

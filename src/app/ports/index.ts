@@ -12,3 +12,4 @@ export type { JobRepository, StoredJob } from './jobs.js';
 export type { RateDecision, RateLimiter } from './rateLimit.js';
 export type { Notifier } from './notifier.js';
 export type { CompactionReport, RollupQuery, RollupStore } from './rollups.js';
+export type { AlertRecord, AlertStateStore, DeliveryFailure, NewDelivery, OutboxEntry, OutboxStore } from './alerts.js';

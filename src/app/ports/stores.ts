@@ -1,3 +1,4 @@
+import type { AlertStateStore, OutboxStore } from './alerts.js';
 import type { AuditEntry } from '../../domain/audit.js';
 import type { PageRequest } from '../../domain/history.js';
 import type { Cursors } from '../../domain/plan.js';
@@ -82,4 +83,14 @@ export interface StoreLifecycle {
 }
 
 /** Everything that must outlive an invocation: every role, and the lifecycle. */
-export interface StateStore extends CircuitStateStore, DispatcherStateStore, JobStateStore, RunStore, RollupStore, AuditStore, JobRepository, StoreLifecycle {}
+export interface StateStore
+  extends CircuitStateStore,
+    DispatcherStateStore,
+    JobStateStore,
+    RunStore,
+    RollupStore,
+    AuditStore,
+    JobRepository,
+    AlertStateStore,
+    OutboxStore,
+    StoreLifecycle {}

@@ -1,3 +1,4 @@
+import type { AlertEvent } from '../../domain/alerting/event.js';
 import type { Job } from '../../domain/job.js';
 import type { Run } from '../../domain/run.js';
 import type { StateEffect } from '../../domain/state.js';
@@ -14,6 +15,8 @@ export interface Telemetry {
   runCompleted(run: Run, job: Job, trace?: TraceContext): void;
   healthChanged(effect: StateEffect): void;
   circuitChanged(job: string, state: CircuitState): void;
+  /** An alert was triggered, reminded or resolved (decided once, by the instance that recorded it), queued for `channels`. */
+  alertEvent?(event: AlertEvent, channels: readonly string[]): void;
   /** Sends what is buffered; called before an invocation ends. */
   flush(): Promise<void>;
 }

@@ -35,7 +35,7 @@ export interface EventRun {
  * into their own message (domain/alerting/message.ts).
  */
 export interface AlertEvent {
-  /** Unique per event and stable across retries of its delivery: the idempotency key. */
+  /** Unique per event (`<job>:<alertId>-<kind>-<instant>`) and stable across retries of its delivery: the idempotency key. */
   readonly id: string;
   readonly type: AlertEventType;
   /** ISO 8601 instant the event was decided. */

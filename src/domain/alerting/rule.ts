@@ -93,7 +93,7 @@ function notify(type: AlertEventType, state: AlertState, run: AlertRun, now: num
   const alertId = state.alertId ?? '';
   const timestamp = new Date(now).toISOString();
   const event: AlertEvent = {
-    id: `${alertId}-${type.slice(6)}-${now.toString(36)}`,
+    id: `${run.job}:${alertId}-${type.slice(6)}-${now.toString(36)}`,
     type,
     timestamp,
     data: {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoreLifecycle } from '../../../src/app/ports/index.js';
 import type { RollupStore } from '../../../src/app/ports/rollups.js';
-import { HOUR_MS } from '../../../src/domain/calendar.js';
+import { HOUR_MS, dayOf } from '../../../src/domain/calendar.js';
 import { addRun, bucketsAt, classify, EMPTY_COUNTS, type RollupBucket } from '../../../src/domain/rollup.js';
 import { T0, opened, run, type RoleFactory } from './fixtures.js';
 
@@ -18,7 +18,7 @@ export function deltas(job: string, at: number, options: { location?: string; st
     timings: { dns: 0, connect: 0, tls: 0, firstByte: 1, total: options.totalMs ?? 50 },
   });
   const counts = addRun(EMPTY_COUNTS, r, classify(r) ?? 'up');
-  return bucketsAt(job, r.location, at, 'UTC').map((b) => ({ ...b, ...counts }));
+  return bucketsAt(job, r.location, at, dayOf(at, 'UTC')).map((b) => ({ ...b, ...counts }));
 }
 
 const hours = (store: RollupStore, job: string, from = T0 - 10 * DAY_MS, to = T0 + 10 * DAY_MS) => store.listRollups({ job, span: 'hour', from, to });

@@ -69,6 +69,7 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
       'health',
       'healthDetail',
       'jobStats',
+      'listAlerts',
       'listAudit',
       'listJobs',
       'listRuns',
