@@ -19,6 +19,9 @@ param appName string
 @description('Azure region of every resource.')
 param location string = resourceGroup().location
 
+@description('More regions, besides `location`, each running its own Function app (own plan, own host storage: its own dispatcher timer and queue) against the shared tables and Key Vault, e.g. [ "eastus" ] (docs/scaling.md, Several regions). Empty: one region.')
+param regions array = []
+
 @description('Container image the app and its staging slot run. The default, the empty Functions base image, is a placeholder until the first deployment; the pipeline replaces it on each deployment; when you re-run this template on a live app, pass the image currently in production.')
 param containerImage string = 'mcr.microsoft.com/azure-functions/node:4-node22'
 
@@ -121,8 +124,9 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
-// The Functions host's storage (timer leases, keys) and Pulsecheck's tables. No shared keys: the
-// app reaches it with its managed identity (AzureWebJobsStorage__accountName).
+// The Functions host's storage (timer leases, keys) and Pulsecheck's tables, which the apps of
+// `regions` share. No shared keys: the app reaches it with its managed identity
+// (AzureWebJobsStorage__accountName).
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: 'st${take(toLower(replace(appName, '-', '')), 9)}${suffix}'
   location: location
@@ -231,6 +235,27 @@ var siteConfig = {
   minTlsVersion: '1.2'
   http20Enabled: true
 }
+
+// One more app per region of `regions` (infra/region.bicep): the checks run from each region, and each
+// location's job state is kept apart in the shared tables (PULSECHECK_RUN_LOCATION).
+module regionApps 'region.bicep' = [
+  for region in regions: {
+    name: 'region-${region}'
+    params: {
+      appName: appName
+      region: region
+      containerImage: containerImage
+      planSku: planSku
+      minimumInstances: minimumInstances
+      maximumInstances: maximumInstances
+      sharedStorageName: storage.name
+      vaultName: vault.name
+      registryName: registry.name
+      settings: commonSettings
+      tags: tags
+    }
+  }
+]
 
 resource app 'Microsoft.Web/sites@2023-12-01' = {
   name: appName
@@ -497,3 +522,4 @@ output keyVaultName string = vault.name
 output keyVaultUrl string = vault.properties.vaultUri
 output applicationInsightsName string = appInsights.name
 output storageAccountName string = storage.name
+output regionalAppNames array = [for i in range(0, length(regions)): regionApps[i].outputs.appName]

@@ -165,6 +165,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     bulkhead: bulkhead(settings.maxConcurrency, settings.maxConcurrency * 64),
     apiBulkhead: bulkhead(settings.apiMaxConcurrency, settings.apiMaxConcurrency * 64),
     location: settings.location,
+    shedAfterMs: settings.shedAfterMs,
     authorizer,
     alerting,
     ...(tracing ? { tracing } : {}),

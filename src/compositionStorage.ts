@@ -29,13 +29,13 @@ import type { Env } from './config/substitute.js';
  * AzureIdentity: managed identity in Azure), created on first use.
  */
 export function storeFor(settings: Settings, logger: Logger, identity: AzureIdentity, clock: Clock): StateStore {
-  const common = { logger, clock, tablePrefix: settings.tablePrefix };
+  const common = { logger, clock, tablePrefix: settings.tablePrefix, location: settings.location };
   if (settings.storageConnection) return tableStore({ ...common, connection: { connectionString: settings.storageConnection } });
   if (settings.storageIdentity) {
     const endpoint = settings.storageIdentity.tableServiceUri;
     return tableStore({ ...common, connection: { endpoint, credential: lazyCredential(identity, settings.storageIdentity.clientId) } });
   }
-  return new MemoryStore();
+  return new MemoryStore({ location: settings.location });
 }
 
 /** How long the list of API jobs read from storage is reused, in ms (other instances' changes show after this). */
@@ -45,8 +45,9 @@ const JOBS_CACHE_MS = 5_000;
 export function tableStore(options: TableStoreOptions): StateStore {
   const storage = new TableStorage(options);
   const { tables, writer } = storage;
-  const dispatcher = new DispatcherTable(tables, writer, TABLE.state, options.logger);
-  const states = new JobStateTable(tables, writer, TABLE.state, options.clock, options.logger);
+  const location = options.location ?? 'local';
+  const dispatcher = new DispatcherTable(tables, writer, TABLE.state, options.logger, location);
+  const states = new JobStateTable(tables, writer, TABLE.state, options.clock, options.logger, location);
   const runs = new RunsTable(tables, writer);
   const audit = new AuditTable(tables, TABLE.audit);
   const jobs = new JobsTable(tables, JOBS_CACHE_MS, options.clock);
@@ -72,6 +73,7 @@ export function tableStore(options: TableStoreOptions): StateStore {
     loadState: (job) => states.loadState(job),
     loadStates: () => states.loadStates(),
     saveState: (job, state) => states.saveState(job, state),
+    loadLocations: (job) => states.loadLocations(job),
     forgetJob: (job) => states.forgetJob(job),
     recordRun: (run) => runs.recordRun(run),
     listRuns: (job, page) => runs.listRuns(job, page),

@@ -1,11 +1,13 @@
-import { type BulkheadPolicy, type CircuitBreakerPolicy, isBrokenCircuitError, isBulkheadRejectedError } from 'cockatiel';
+import { type BulkheadPolicy, type CircuitBreakerPolicy, isBrokenCircuitError } from 'cockatiel';
 import type { UpstreamDecision } from '../domain/dependencies.js';
 import type { CircuitBreakerSpec, Job } from '../domain/job.js';
 import { comparisonFor, judge, type Attempt } from '../domain/outcome.js';
 import { buildRun, unjudged, unjudgedRun, type Run, type RunIdentity, type Trigger, type Verdict } from '../domain/run.js';
 import { activeMaintenance, type OpenWindow } from '../domain/maintenance.js';
+import { DEFAULT_SHED_AFTER_MS, shedAfterMs } from '../domain/priority.js';
 import { hiddenForms } from '../domain/redact.js';
 import { INITIAL_STATE, decideState } from '../domain/state.js';
+import { PriorityAdmission } from './admission.js';
 import { RequestPolicy, breakerPolicy } from './policy.js';
 import type { CircuitState, CircuitStateStore, Clock, JobStateStore, Logger, Prober, RunStore, Telemetry, TraceContext, TracedRun, Tracing } from './ports/index.js';
 import { RequestAuthorizer } from './requestAuth.js';
@@ -40,7 +42,10 @@ export interface CheckRunnerDeps {
   readonly store: CircuitStateStore & JobStateStore & RunStore;
   readonly telemetry: Telemetry;
   readonly logger: Logger;
-  /** Bounds the checks running at once in this process; excess waits in its queue. */
+  /**
+   * Bounds the checks running at once in this process; its queue size bounds the checks waiting,
+   * which wait in priority order (`PriorityAdmission`), not in its own first-come queue.
+   */
   readonly bulkhead: BulkheadPolicy;
   /**
    * The bulkhead of jobs with `source: 'api'` (API jobs and unsaved runs), apart from `bulkhead`, so
@@ -53,6 +58,11 @@ export interface CheckRunnerDeps {
   readonly authorizer?: RequestAuthorizer;
   /** Wraps each check in a span (Datadog). Default: no tracing. */
   readonly tracing?: Tracing;
+  /**
+   * The base lateness bound past which a waiting `background` check is shed (`low`: twice that), in
+   * ms (`PULSECHECK_SHED_AFTER_MS`, domain/priority.ts). Default 10 000.
+   */
+  readonly shedAfterMs?: number;
   /** Told of every recorded run, after it is recorded, to start its follow-ups. Default: none. */
   readonly followUps?: FollowUpStarter;
   /** Told of every recorded run, after the record; returns at once (alerts, app/alerting.ts). Default: none. */
@@ -88,7 +98,8 @@ const ABORTED = unjudged('aborted', 'Pulsecheck stopped before the check finishe
  * 0. maintenance: in a window of the job (domain/maintenance.ts) the run is marked `maintenance`; a
  *    scheduled occurrence in a `pause` window is `skipped` (maintenance) without a request;
  * 1. admission: a scheduled run of a job whose previous run is still going is `skipped` (overlap);
- *    the bulkhead bounds the checks in flight (`overloaded` past its queue);
+ *    the bulkhead bounds the checks in flight, and what waits for it starts in priority order
+ *    (`overloaded` past its queue, or shed when a low priority waits too long: admission.ts);
  * 2. the job's circuit breaker, its state from the store, lets the run through or skips it (`circuit-open`);
  * 3. the requests, through the job's `RequestPolicy` (policy.ts): prepare (secrets, auth) → re-send on
  *    401/403 → deadline → retry → per-attempt timeout → the prober;
@@ -101,10 +112,15 @@ export class CheckRunner {
   readonly #running = new Set<string>();
   readonly #policies = new WeakMap<Job, JobPolicies>();
   readonly #authorizer: RequestAuthorizer;
+  readonly #admission: PriorityAdmission;
+  readonly #apiAdmission: PriorityAdmission;
 
   constructor(deps: CheckRunnerDeps) {
     this.#deps = deps;
     this.#authorizer = deps.authorizer ?? new RequestAuthorizer({ clock: deps.clock });
+    const { bulkhead, apiBulkhead = bulkhead, clock, shedAfterMs: shedAfter = DEFAULT_SHED_AFTER_MS } = deps;
+    this.#admission = new PriorityAdmission(bulkhead, clock, shedAfter);
+    this.#apiAdmission = apiBulkhead === bulkhead ? this.#admission : new PriorityAdmission(apiBulkhead, clock, shedAfter);
   }
 
   /** Checks currently running. */
@@ -138,18 +154,23 @@ export class CheckRunner {
     return undefined;
   }
 
-  /** 1. Admission: overlap, then the bulkhead. */
+  /** 1. Admission: overlap, then the bulkhead, in priority order. */
   async #admit(job: Job, request: RunRequest, signal: AbortSignal | undefined): Promise<TracedRun> {
-    const { clock, bulkhead, apiBulkhead = bulkhead } = this.#deps;
+    const { clock } = this.#deps;
     if (this.#running.has(job.name) && request.trigger === 'schedule') {
       return { run: unjudgedRun(this.#identity(job, request), clock.now(), 'overlap', 'the previous run of this job is still in progress') };
     }
-    try {
-      return await (job.source === 'api' ? apiBulkhead : bulkhead).execute(() => this.#guarded(job, request, signal));
-    } catch (error) {
-      if (!isBulkheadRejectedError(error)) throw error;
-      return { run: unjudgedRun(this.#identity(job, request), clock.now(), 'overloaded', 'too many checks are queued in this instance') };
-    }
+    const { priority } = job;
+    // A run a person asked for waits its turn but is not shed for lateness.
+    const ticket = { priority, scheduledAt: request.scheduledAt, sheddable: request.trigger !== 'manual' };
+    const admission = await (job.source === 'api' ? this.#apiAdmission : this.#admission).admit(ticket, () => this.#guarded(job, request, signal));
+    if (admission.admitted) return admission.value;
+    const now = clock.now();
+    const message =
+      admission.reason === 'full'
+        ? 'too many checks are queued in this instance'
+        : `a ${priority} check waited longer than ${shedAfterMs(priority, this.#deps.shedAfterMs ?? DEFAULT_SHED_AFTER_MS)} ms for a free slot; shed for higher priorities`;
+    return { run: unjudgedRun(this.#identity(job, request), now, 'overloaded', message) };
   }
 
   /** The check as one running job, in its span; a fault of Pulsecheck's own is an `error` run. */

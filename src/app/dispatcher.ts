@@ -4,6 +4,7 @@ import { leftovers, planTick, withStarted, type Occurrence } from '../domain/pla
 import { runIdFor, type Run } from '../domain/run.js';
 import type { Schedule } from '../domain/schedule.js';
 import type { Job } from '../domain/job.js';
+import { rankOf } from '../domain/priority.js';
 import type { JobState } from '../domain/state.js';
 import type { CheckRunner } from './checkRunner.js';
 import { ScheduleMemo } from './scheduleMemo.js';
@@ -98,13 +99,17 @@ export class Dispatcher {
         await clock.sleepUntil(at, stop);
         // The states as they are at this instant, read once for all the dependents it starts.
         let states: ReadonlyMap<string, JobState> | undefined;
+        const due: Array<{ job: Job; occurrence: Occurrence }> = [];
         for (; next < occurrences.length && (occurrences[next] as Occurrence).scheduledAt === at; next++) {
           const occurrence = occurrences[next] as Occurrence;
           const job = byJob.get(occurrence.job);
           if (!job) continue;
           if (job.dependencies) states ??= await this.#states();
-          runs.push(this.#start(job, occurrence, end, abort, states && this.#upstream(job, byJob, states)));
+          due.push({ job, occurrence });
         }
+        // Checks due at one instant start highest priority first: those that find the bulkhead full wait in priority order anyway.
+        due.sort((a, b) => rankOf(a.job.priority) - rankOf(b.job.priority));
+        for (const { job, occurrence } of due) runs.push(this.#start(job, occurrence, end, abort, states && this.#upstream(job, byJob, states)));
       }
     } catch (error) {
       if (!stop?.aborted) throw error;

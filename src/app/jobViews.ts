@@ -6,7 +6,7 @@ import { jobDetailView, jobViewJson, type JobView } from './views.js';
 
 export interface JobViewsDeps {
   readonly catalog: JobCatalog;
-  readonly store: Pick<JobStateStore, 'loadState' | 'loadStates'>;
+  readonly store: Pick<JobStateStore, 'loadState' | 'loadStates' | 'loadLocations'>;
   readonly clock: Clock;
 }
 
@@ -36,13 +36,18 @@ export class JobViews {
 
   /**
    * One job with its state and definition (as written, or with `resolved` as it runs), and the jobs
-   * it takes down while it is down (`dependents`, when there are any).
+   * it takes down while it is down (`dependents`, when there are any); `state` is this location's,
+   * `locations` every location's that ran it (issue 13, item 5).
    */
   async get(name: string, resolved = false): Promise<JobView> {
     const { catalog, store, clock } = this.#deps;
     const job = await catalog.get(name);
     if (!job) throw notFound(`job "${name}"`);
-    const view = jobDetailView(job, (await store.loadState(job.name)) ?? INITIAL_STATE, clock.now(), resolved);
+    const [state, locations] = await Promise.all([store.loadState(job.name), store.loadLocations(job.name)]);
+    const view = {
+      ...jobDetailView(job, state ?? INITIAL_STATE, clock.now(), resolved),
+      locations: Object.fromEntries([...locations].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    };
     const dependents = dependentsOf(job.name, await catalog.list());
     return dependents.length === 0 ? view : { ...view, dependents };
   }

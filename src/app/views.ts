@@ -24,7 +24,10 @@ export interface JobView {
   readonly timeoutSeconds: number;
   readonly retry: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number; deadlineSeconds: number };
   readonly circuitBreaker: { failureThreshold: number; halfOpenAfterSeconds: number } | false;
+  /** This location's state (`PULSECHECK_RUN_LOCATION`). */
   readonly state: JobState;
+  /** `GET /api/jobs/{name}`: the state in each location that has run the job, by location name. */
+  readonly locations?: Readonly<Record<string, JobState>>;
   /** `GET /api/jobs/{name}`: the maintenance window open now (instants ISO 8601), if any. */
   readonly maintenance?: { readonly name: string; readonly checks: MaintenanceChecks; readonly start: string; readonly end: string };
   /** `GET /api/jobs/{name}`: the job as written (`extends`, `params`, references), credentials masked. */
@@ -36,7 +39,7 @@ export interface JobView {
 }
 
 type Head = Pick<JobView, 'name' | 'description' | 'source' | 'etag' | 'enabled' | 'method' | 'url' | 'schedule'>;
-type Tail = Omit<JobView, keyof Head | 'nextRunAt' | 'state' | 'maintenance' | 'definition' | 'resolved' | 'dependents'>;
+type Tail = Omit<JobView, keyof Head | 'nextRunAt' | 'state' | 'locations' | 'maintenance' | 'definition' | 'resolved' | 'dependents'>;
 
 /**
  * What a job's view holds besides its next run and state, made once per job object (a job is a new

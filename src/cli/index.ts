@@ -23,7 +23,7 @@ Usage:
   pulsecheck validate [file] [--secrets]   check a jobs file (default: PULSECHECK_JOBS_FILE or jobs.config.json)
             [--environment name]         with every overlay beside it (jobs.config.<environment>.json), or the one named;
                                          --secrets also reads every secret it references
-  pulsecheck run <job> [--config file]     run one job once, print the run as JSON; exit 0 if up, 1 if not
+  pulsecheck run <job> [--config file]     run one job once, print the run as JSON; exit 0 if up or degraded, 1 if not
   pulsecheck schema                        print the JSON Schema of the jobs file
   pulsecheck start                         run the local host (like func start) on port 7071
 `;
@@ -62,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
       try {
         const run = await deps.useCases.manualRuns.runNow(name);
         process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
-        return run.status === 'up' ? 0 : 1;
+        return run.success ? 0 : 1;
       } finally {
         await deps.close();
       }

@@ -110,6 +110,10 @@ export const jobViewSchema = z
     retry: z.object({ maxAttempts: z.int(), initialDelayMs: z.int(), maxDelayMs: z.int(), deadlineSeconds: z.number() }),
     circuitBreaker: z.union([z.literal(false), z.object({ failureThreshold: z.int(), halfOpenAfterSeconds: z.number() })]),
     state: jobStateSchema,
+    locations: z
+      .record(z.string(), jobStateSchema)
+      .optional()
+      .describe('`GET /api/jobs/{name}`: the state in each location (region) that has run the job, by location name'),
     maintenance: z
       .object({ name: z.string(), checks: z.enum(['run', 'pause']), start: instant, end: instant })
       .optional()

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Issue } from '../domain/errors.js';
 import type { HttpMethod, Job, JobSource } from '../domain/job.js';
+import { DEFAULT_PRIORITY } from '../domain/priority.js';
 import { compileCron, compileEvery, type Schedule } from '../domain/schedule.js';
 import { parseCondition, needsBody, type Condition } from '../domain/conditions/index.js';
 import { allows, type ReferencePolicy } from '../domain/sandbox.js';
@@ -20,6 +21,7 @@ export const BUILT_IN = {
   retry: { maxAttempts: 3, initialDelayMs: 200, maxDelayMs: 5_000 },
   circuitBreaker: { failureThreshold: 5, halfOpenAfterSeconds: 60 },
   conditions: ['[STATUS] >= 200', '[STATUS] < 300'],
+  priority: DEFAULT_PRIORITY,
   userAgent: 'Pulsecheck',
 };
 
@@ -121,6 +123,7 @@ export function compileJob(input: JobInput, defaults: DefaultsInput, options: Co
     schedule,
     enabled: input.enabled ?? defaults.enabled ?? true,
     tags: { ...defaults.tags, ...input.tags },
+    priority: input.priority ?? defaults.priority ?? BUILT_IN.priority,
     timeoutMs: timeoutSeconds * 1_000,
     retry: {
       maxAttempts: retry.maxAttempts,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SECRET_ID, SECRET_ID_RULE } from '../domain/auth.js';
 import { MAX_CONDITION_LENGTH } from '../domain/conditions/parse.js';
 import { HTTP_METHODS } from '../domain/job.js';
+import { PRIORITIES } from '../domain/priority.js';
 import { alertsSchema } from './alertsSchema.js';
 import { channelsSchema } from './channelsSchema.js';
 import { maintenanceSchema } from './maintenanceSchema.js';
@@ -119,6 +120,10 @@ const settable = {
   timezone: z.string().optional().describe('IANA time zone for `schedule`. Default UTC.'),
   enabled: z.boolean().optional().describe('Disabled jobs are listed but never scheduled. Default true.'),
   tags: z.record(z.string(), z.string()).optional().describe('Key/value tags, sent with every result to telemetry.'),
+  priority: z
+    .enum(PRIORITIES)
+    .optional()
+    .describe('Which checks start first when more are due than an instance can run at once; background and low are shed first when late. Default normal.'),
   timeoutSeconds: seconds(300).optional().describe('Per-attempt timeout in seconds. Default 10.'),
   retry: retrySchema.optional(),
   circuitBreaker: circuitBreakerSchema.optional(),

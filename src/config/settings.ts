@@ -4,6 +4,7 @@ import { configError } from '../domain/errors.js';
 import { overlayFileName } from './overlay.js';
 import { parseAllowList, type AllowList, type ReferencePolicy } from '../domain/sandbox.js';
 import { parseNetworks } from '../domain/network.js';
+import { DEFAULT_SHED_AFTER_MS } from '../domain/priority.js';
 import { compileCron } from '../domain/schedule.js';
 import { isTimeZone } from '../domain/calendar.js';
 import { STATUS_PAGE_ACCESS, type StatusPageAccess } from '../domain/statusAccess.js';
@@ -74,6 +75,7 @@ const settingsSchema = z.object({
   ),
   PULSECHECK_PORT: integer(0, 65_535, 7071),
   PULSECHECK_MAX_CONCURRENCY: integer(1, 10_000, 1_024),
+  PULSECHECK_SHED_AFTER_MS: integer(0, 3_600_000, DEFAULT_SHED_AFTER_MS),
   PULSECHECK_MAX_CONNECTIONS_PER_ORIGIN: integer(1, 1_000, 32),
   PULSECHECK_SHUTDOWN_GRACE_SECONDS: integer(0, 600, 10),
   PULSECHECK_LOG_LEVEL: text('info').pipe(
@@ -187,6 +189,8 @@ export interface Settings {
   readonly port: number;
   /** Checks running at once in this process (the bulkhead). */
   readonly maxConcurrency: number;
+  /** How late a waiting `background` check may be before it is shed (`low`: twice that), in ms. Default 10 000. */
+  readonly shedAfterMs: number;
   readonly maxConnectionsPerOrigin: number;
   readonly shutdownGraceMs: number;
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -296,6 +300,7 @@ export function loadSettings(env: Env): Settings {
     dispatch: s.PULSECHECK_DISPATCH,
     port: s.PULSECHECK_PORT,
     maxConcurrency: s.PULSECHECK_MAX_CONCURRENCY,
+    shedAfterMs: s.PULSECHECK_SHED_AFTER_MS,
     maxConnectionsPerOrigin: s.PULSECHECK_MAX_CONNECTIONS_PER_ORIGIN,
     shutdownGraceMs: s.PULSECHECK_SHUTDOWN_GRACE_SECONDS * 1_000,
     logLevel: s.PULSECHECK_LOG_LEVEL,

@@ -4,6 +4,7 @@ import type { Condition } from './conditions/ast.js';
 import type { MaintenanceWindow } from './maintenance.js';
 import type { Dependencies } from './dependencies.js';
 import type { FollowUps } from './followups.js';
+import type { Priority } from './priority.js';
 import type { Schedule } from './schedule.js';
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -46,6 +47,8 @@ export interface Job {
   readonly schedule: Schedule;
   readonly enabled: boolean;
   readonly tags: Readonly<Record<string, string>>;
+  /** Which checks start first when more are due than the instance can run at once (domain/priority.ts). Default `normal`. */
+  readonly priority: Priority;
   /** Per-attempt timeout, in milliseconds. */
   readonly timeoutMs: number;
   readonly retry: RetrySpec;

@@ -1,5 +1,5 @@
 import type { Run } from './run.js';
-import { previousOccurrence, type Schedule } from './schedule.js';
+import { nextOccurrence, previousOccurrence, type Schedule } from './schedule.js';
 
 /** What happens to a job's checks during a window: they run (marked), or their occurrences are skipped. */
 export type MaintenanceChecks = 'run' | 'pause';
@@ -41,12 +41,25 @@ export function windowSelects(window: MaintenanceWindow, job: { readonly name: s
  * The window's opening that covers `at` (epoch ms), if any: the latest occurrence at or before `at`
  * when `at` is less than `durationMs` after it. (An earlier occurrence cannot cover `at` when the
  * latest does not: every opening lasts as long.)
+ *
+ * Memoised per window: the answer holds from that occurrence until the next one (or the opening's
+ * end), so a run or a job listing asks croner (about a millisecond a walk) only when it changes.
  */
 export function openingAt(window: MaintenanceWindow, at: number): OpenWindow | undefined {
+  const known = answers.get(window);
+  if (known && at >= known.from && at < known.until) return known.open;
   const start = previousOccurrence(window.schedule, at);
-  if (start === undefined || at >= start + window.durationMs) return undefined;
-  return { name: window.name, start, end: start + window.durationMs, checks: window.checks };
+  const next = nextOccurrence(window.schedule, at) ?? Number.POSITIVE_INFINITY;
+  const answer =
+    start !== undefined && at < start + window.durationMs
+      ? { from: start, until: Math.min(start + window.durationMs, next), open: { name: window.name, start, end: start + window.durationMs, checks: window.checks } }
+      : { from: start === undefined ? Number.NEGATIVE_INFINITY : start + window.durationMs, until: next, open: undefined };
+  answers.set(window, answer);
+  return answer.open;
 }
+
+/** The last answer of `openingAt` per window, valid for instants in [from, until). */
+const answers = new WeakMap<MaintenanceWindow, { from: number; until: number; open: OpenWindow | undefined }>();
 
 /**
  * The maintenance a job is in at `at` (epoch ms), among the windows that select it (`Job.maintenance`);

@@ -30,11 +30,11 @@ const LABELS: Readonly<Record<RunErrorKind, string>> = {
   overlap: 'overlapping run',
   overloaded: 'overloaded',
   aborted: 'aborted',
-  maintenance: 'paused for maintenance',
   internal: 'internal error',
   'secret-unavailable': 'credentials unavailable',
   'blocked-target': 'target blocked',
-  'upstream-down': 'a job it depends on is down',
+  maintenance: 'paused for maintenance',
+  'upstream-down': 'upstream job down',
 };
 
 /**

@@ -2,7 +2,7 @@ import type { HttpHandler, HttpMethod, TimerHandler } from '@azure/functions';
 import type { UseCases } from '../app/useCases.js';
 import { DEFAULT_RETENTION_SCHEDULE, DEFAULT_TICK_SCHEDULE } from '../config/settings.js';
 import type { Role } from '../domain/access.js';
-import { authorized, hostAuthLevel, statusPageView, type AccessOptions, type CallerHandler } from './access.js';
+import { authorized, hostAuthLevel, type AccessOptions, type CallerHandler } from './access.js';
 import { withSecurityHeaders } from './http.js';
 import { dispatcher } from './handlers/dispatcher.js';
 import { health, healthDetail } from './handlers/health.js';
@@ -12,9 +12,9 @@ import { listAudit, listRuns, retention } from './handlers/history.js';
 import { createJob, deleteJob, replaceJob, runUnsaved } from './handlers/jobAdmin.js';
 import { openApi } from './handlers/openapi.js';
 import { testChannel } from './handlers/channels.js';
-import { statusAsset, statusPage, statusSummary } from './handlers/status.js';
 import { jobStats, sla } from './handlers/uptime.js';
 import { listAlerts } from './handlers/alerts.js';
+import { statusAsset, statusPage, statusSummary } from './handlers/status.js';
 
 export interface TimerFunction {
   readonly trigger: 'timer';
@@ -78,21 +78,13 @@ export const registry: readonly FunctionDefinition[] = [
   // Alerting (issue 15): the triggered alerts; a test notification through a channel of the jobs file.
   { trigger: 'http', name: 'listAlerts', methods: ['GET'], route: 'alerts', role: 'reader', handler: (u) => listAlerts(u.alerts) },
   { trigger: 'http', name: 'testChannel', methods: ['POST'], route: 'channels/{name}/test', role: 'operator', handler: (u) => testChannel(u.channels) },
-  // The status page (issue 16): the page, its data and its files, all under PULSECHECK_STATUS_PAGE.
-  { trigger: 'http', name: 'statusPage', methods: ['GET'], route: 'status', role: 'reader', statusPage: true, handler: (u) => statusPage(u.version) },
-  {
-    trigger: 'http',
-    name: 'statusSummary',
-    methods: ['GET'],
-    route: 'status/summary',
-    role: 'reader',
-    statusPage: true,
-    handler: (u, access) => statusSummary(u.statusSummary, statusPageView(access)),
-  },
-  { trigger: 'http', name: 'statusAsset', methods: ['GET'], route: 'status/assets/{file}', role: 'reader', statusPage: true, handler: () => statusAsset() },
   // Uptime, SLA and trends from the rollups (issue 16).
   { trigger: 'http', name: 'sla', methods: ['GET'], route: 'sla', role: 'reader', handler: (u) => sla(u.uptime) },
   { trigger: 'http', name: 'jobStats', methods: ['GET'], route: 'jobs/{name}/stats', role: 'reader', handler: (u) => jobStats(u.uptime) },
+  // The status page (issue 16): the page, its data and its files, all under the same access rule.
+  { trigger: 'http', name: 'statusPage', methods: ['GET'], route: 'status', role: 'reader', handler: (u) => statusPage(u.version) },
+  { trigger: 'http', name: 'statusSummary', methods: ['GET'], route: 'status/summary', role: 'reader', handler: (u) => statusSummary(u.statusSummary, { access: 'private', visible: () => true }) },
+  { trigger: 'http', name: 'statusAsset', methods: ['GET'], route: 'status/assets/{file}', role: 'reader', handler: () => statusAsset() },
   { trigger: 'http', name: 'openApi', methods: ['GET'], route: 'openapi.json', role: 'anonymous', handler: (u) => openApi(u.version) },
   {
     trigger: 'timer',

@@ -38,6 +38,7 @@ export class LogTelemetry implements TelemetrySink {
         location: run.location,
         tags: job.tags,
         ...(run.timings ? { timings: run.timings } : {}),
+        ...(run.parentRunId === undefined ? {} : { parentRunId: run.parentRunId }),
         ...trace?.logFields,
       },
       `${run.job} ${run.status}`,

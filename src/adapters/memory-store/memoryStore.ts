@@ -23,6 +23,8 @@ export interface MemoryStoreOptions {
   readonly maxAuditEntries?: number;
   /** Rollup buckets kept (see MemoryRollups). Default 200 000. */
   readonly maxRollups?: number;
+  /** The location whose job states this store keeps (the only one: a memory store is one instance's). Default `local`. */
+  readonly location?: string;
 }
 
 interface History {
@@ -55,8 +57,10 @@ export class MemoryStore implements StateStore {
   #lastTick: number | undefined;
   readonly #rollups: MemoryRollups;
   readonly #alerts = new MemoryAlerts();
+  readonly #location: string;
 
   constructor(options: MemoryStoreOptions = {}) {
+    this.#location = options.location ?? 'local';
     this.#rollups = new MemoryRollups(options.maxRollups);
     this.#maxRunsPerJob = options.maxRunsPerJob ?? 100;
     this.#maxRuns = options.maxRuns ?? 20_000;
@@ -97,6 +101,11 @@ export class MemoryStore implements StateStore {
 
   async saveState(job: string, state: JobState): Promise<void> {
     this.#states.set(job, state);
+  }
+
+  async loadLocations(job: string): Promise<ReadonlyMap<string, JobState>> {
+    const state = this.#states.get(job);
+    return new Map(state ? [[this.#location, state]] : []);
   }
 
   async forgetJob(job: string): Promise<void> {

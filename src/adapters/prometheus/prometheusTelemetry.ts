@@ -1,12 +1,17 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CircuitState, Clock, ComponentHealth, HealthContributor, MetricsExposition, TelemetrySink } from '../../app/ports/index.js';
 import type { Job } from '../../domain/job.js';
+import { PRIORITIES, type Priority } from '../../domain/priority.js';
 import type { Run } from '../../domain/run.js';
 import type { StateEffect } from '../../domain/state.js';
 import { transferMs } from '../../domain/timings.js';
 
 const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'half-open', 'open', 'isolated'];
 const PHASES = ['resolve', 'connect', 'tls', 'processing', 'transfer'] as const;
+/** Start lateness buckets, in seconds: from on time to a minute (a check more than a tick late is in trouble). */
+const LATENESS_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** Runs that never passed admission: the previous run was still going, or the instance was overloaded. */
+const NOT_ADMITTED = new Set(['overlap', 'overloaded']);
 
 /**
  * Milliseconds as seconds, rounded to the microsecond: timings are sums and differences of
@@ -51,6 +56,17 @@ export class PrometheusTelemetry implements TelemetrySink, MetricsExposition, He
   readonly #attempts = this.#counter('pulsecheck_attempts_total', 'HTTP attempts made, retries included', ['job']);
   readonly #healthChanges = this.#counter('pulsecheck_health_changes_total', 'Changes of the job health, by the health changed to', ['job', 'to']);
   readonly #lastRun = this.#gauge('pulsecheck_last_run_timestamp_seconds', 'When the last run started, Unix time in seconds');
+  /** Per priority: checks that passed admission, and checks shed (`overloaded`). */
+  readonly #byPriority = new Map<Priority, { started: number; shed: number }>(PRIORITIES.map((p) => [p, { started: 0, shed: 0 }]));
+  readonly #started = this.#counter('pulsecheck_checks_started_total', 'Checks that passed admission (got a slot in the bulkhead), by job priority', ['priority']);
+  readonly #shed = this.#counter('pulsecheck_checks_shed_total', 'Checks skipped as overloaded (waiting list full, or shed for lateness), by job priority', ['priority']);
+  readonly #lateness = new Histogram({
+    name: 'pulsecheck_start_lateness_seconds',
+    help: 'Scheduled checks (catch-ups excluded): start after admission minus the scheduled instant, in seconds, by job priority',
+    labelNames: ['priority'],
+    buckets: LATENESS_BUCKETS,
+    registers: [this.#registry],
+  });
 
   /** `clock` stamps the last scrape, shown in the health detail. */
   constructor(clock: Clock) {
@@ -80,6 +96,7 @@ export class PrometheusTelemetry implements TelemetrySink, MetricsExposition, He
     series.runs[run.status] = (series.runs[run.status] ?? 0) + 1;
     series.attempts += run.attempts;
     series.lastRun = Date.parse(run.startedAt) / 1_000;
+    this.#admission(run, job);
     // A skipped run measured nothing: the probe_* series keep the last measured result.
     if (run.status === 'skipped') return;
     const t = run.timings;
@@ -91,6 +108,19 @@ export class PrometheusTelemetry implements TelemetrySink, MetricsExposition, He
       ...(t ? { phases: { resolve: seconds(t.dns), connect: seconds(t.connect), tls: seconds(t.tls), processing: seconds(t.firstByte), transfer: seconds(transferMs(t)) } } : {}),
     };
     if (run.certificateExpiresAt) series.certificate = Date.parse(run.certificateExpiresAt) / 1_000;
+  }
+
+  /** The per-priority counts of admission (issue 13, item 4). */
+  #admission(run: Run, job: Job): void {
+    const counts = this.#byPriority.get(job.priority);
+    if (!counts) return;
+    const kind = run.status === 'skipped' ? run.error?.kind : undefined;
+    if (kind === 'overloaded') counts.shed++;
+    if (kind !== undefined && NOT_ADMITTED.has(kind)) return;
+    counts.started++;
+    if (run.trigger === 'schedule' && !run.catchUp) {
+      this.#lateness.observe({ priority: job.priority }, Math.max(0, seconds(Date.parse(run.startedAt) - Date.parse(run.scheduledAt))));
+    }
   }
 
   healthChanged(effect: StateEffect): void {
@@ -108,6 +138,12 @@ export class PrometheusTelemetry implements TelemetrySink, MetricsExposition, He
     // The run counters are totals kept here: set afresh from them.
     this.#runs.reset();
     this.#attempts.reset();
+    this.#started.reset();
+    this.#shed.reset();
+    for (const [priority, { started, shed }] of this.#byPriority) {
+      this.#started.inc({ priority }, started);
+      this.#shed.inc({ priority }, shed);
+    }
     for (const [job, series] of this.#series) {
       const labels = { job };
       for (const [status, count] of Object.entries(series.runs)) this.#runs.inc({ job, status }, count);

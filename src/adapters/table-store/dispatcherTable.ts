@@ -7,12 +7,16 @@ import { odata, type Tables } from './tables.js';
 import type { WriteBehind } from './writeBehind.js';
 
 const PARTITION = 'dispatcher';
+/** A row of this location: `<name>|<location>` (issue 13, item 5); a bare `<name>` is an earlier version's, read as this location's. */
+const located = (name: string, location: string): string => `${name}|${encodeURIComponent(location)}`;
 /** How long the first load waits for storage before the dispatcher goes on from memory, in ms. */
 const FIRST_LOAD_WAIT_MS = 2_000;
 
 /**
  * The dispatcher's cursors and last tick, in partition `dispatcher` of the state table (rows
- * `cursors`, packed JSON, and `lastTick`). Memory is authoritative in the process: saves never wait
+ * `cursors|<location>`, packed JSON, and `lastTick|<location>`: each region's timer plans on its own).
+ * Rows `cursors` and `lastTick` without a location, written before locations were kept, are read as
+ * this location's until it writes its own. Memory is authoritative in the process: saves never wait
  * (they are written behind, only the latest value; cursors at once, without lingering, since they
  * mark the occurrences in flight), and loads read storage until one read succeeds,
  * then serve memory. With storage down at start, the dispatcher goes on from what it has (no
@@ -32,6 +36,7 @@ export class DispatcherTable implements DispatcherStateStore {
     private readonly writer: WriteBehind,
     private readonly table: string,
     private readonly logger: Logger,
+    private readonly location: string,
   ) {}
 
   async loadCursors(): Promise<Cursors> {
@@ -42,7 +47,7 @@ export class DispatcherTable implements DispatcherStateStore {
   async saveCursors(cursors: Cursors): Promise<void> {
     this.#cursors = { ...cursors };
     // At once: the cursors hold the occurrences in flight, which a crash must not lose.
-    this.writer.setEntity(this.table, PARTITION, 'cursors', pack(cursors), true);
+    this.writer.setEntity(this.table, PARTITION, located('cursors', this.location), pack(cursors), true);
   }
 
   async loadLastTick(): Promise<number | undefined> {
@@ -52,7 +57,7 @@ export class DispatcherTable implements DispatcherStateStore {
 
   async saveLastTick(at: number): Promise<void> {
     this.#lastTick = at;
-    this.writer.setEntity(this.table, PARTITION, 'lastTick', { at: String(at) });
+    this.writer.setEntity(this.table, PARTITION, located('lastTick', this.location), { at: String(at) });
   }
 
   /** Reads both rows once; storage known to be down, or slow, leaves memory as it is. */
@@ -61,11 +66,12 @@ export class DispatcherTable implements DispatcherStateStore {
     this.#loading ??= this.tables
       .query(this.table, odata`PartitionKey eq ${PARTITION}`)
       .then((entities) => {
-        for (const entity of entities) {
-          // A value saved here meanwhile is newer than the stored one.
-          if (entity.rowKey === 'cursors') this.#cursors ??= unpack<Cursors>(entity);
-          if (entity.rowKey === 'lastTick') this.#lastTick ??= Number(entity.at);
-        }
+        const row = (name: string) => entities.find((e) => e.rowKey === located(name, this.location)) ?? entities.find((e) => e.rowKey === name);
+        const cursors = row('cursors');
+        const lastTick = row('lastTick');
+        // A value saved here meanwhile is newer than the stored one.
+        if (cursors) this.#cursors ??= unpack<Cursors>(cursors);
+        if (lastTick) this.#lastTick ??= Number(lastTick.at);
         this.#loaded = true;
       })
       .catch((error: unknown) => this.logger.warn({ err: error }, 'dispatcher state could not be read; going on from memory'))

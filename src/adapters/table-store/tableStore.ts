@@ -17,6 +17,8 @@ export interface TableStoreOptions {
   readonly maxPendingRuns?: number;
   /** Retries of each request by the SDK (exponential backoff). Default 2 (see Tables). */
   readonly maxRetries?: number;
+  /** This instance's location: job state, circuits and the dispatcher's state are kept per location. Default `local`. */
+  readonly location?: string;
 }
 
 /** The tables of the store, without the prefix: one per role, and the runs' shards. */
@@ -32,7 +34,7 @@ const PROBE_WAIT_MS = 500;
  * store's lifecycle and health. The roles over it (DispatcherTable, JobStateTable, RunsTable,
  * AuditTable, JobsTable, RollupsTable) are composed into one store in compositionStorage.ts:
  * - `<prefix>Jobs`: API-defined jobs (JobsTable);
- * - `<prefix>State`: partition `job` (each job's state and circuit) and `dispatcher`;
+ * - `<prefix>State`: partition `job` (each job's state and circuit per location) and `dispatcher` (per location);
  * - `<prefix>Runs0…63`: run history (RunsTable);
  * - `<prefix>Audit`: the audit log (AuditTable);
  * - `<prefix>RollupHours`, `<prefix>RollupDays`: hourly and daily rollups of runs (RollupsTable);

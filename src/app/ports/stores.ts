@@ -14,14 +14,17 @@ import type { RollupStore } from './rollups.js';
  * `StateStore` is what a store implements as a whole.
  */
 
-/** Circuit-breaker state per job: cockatiel's `CircuitBreakerPolicy.toJSON()`, serialised as JSON text. */
+/** Circuit-breaker state per job and location (like `JobStateStore`): cockatiel's `CircuitBreakerPolicy.toJSON()`, serialised as JSON text. */
 export interface CircuitStateStore {
   loadCircuit(job: string): Promise<string | undefined>;
   /** Never waits for storage (the Table store writes it behind). */
   saveCircuit(job: string, state: string): Promise<void>;
 }
 
-/** What the dispatcher remembers between ticks. Saves never wait for storage; loads serve memory once read. */
+/**
+ * What the dispatcher remembers between ticks, per location (each region has its own timer).
+ * Saves never wait for storage; loads serve memory once read.
+ */
 export interface DispatcherStateStore {
   /** How far each job was planned (`{}` before the first tick, or when storage could not be read). */
   loadCursors(): Promise<Cursors>;
@@ -31,13 +34,20 @@ export interface DispatcherStateStore {
   saveLastTick(at: number): Promise<void>;
 }
 
-/** Per-job health state (UP/DOWN/UNKNOWN and counts). Saves never wait for storage. */
+/**
+ * Per-job health state (UP/DOWN/UNKNOWN and counts), kept per location (issue 13, item 5): a store is
+ * built for this instance's location (`PULSECHECK_RUN_LOCATION`), and its loads and saves are that
+ * location's; several regions share one store without overwriting each other. Saves never wait for storage.
+ */
 export interface JobStateStore {
+  /** This location's state of the job. */
   loadState(job: string): Promise<JobState | undefined>;
-  /** The state of every job that has one, by job name (one query, for `GET /api/jobs`). */
+  /** This location's state of every job that has one, by job name (one query, for `GET /api/jobs`). */
   loadStates(): Promise<ReadonlyMap<string, JobState>>;
   saveState(job: string, state: JobState): Promise<void>;
-  /** Forgets a deleted job's state and circuit (its run history is kept until retention removes it). */
+  /** Every location's state of the job, this one's included, by location (`GET /api/jobs/{name}`). */
+  loadLocations(job: string): Promise<ReadonlyMap<string, JobState>>;
+  /** Forgets a deleted job's state and circuit in every location (its run history is kept until retention removes it). */
   forgetJob(job: string): Promise<void>;
 }
 

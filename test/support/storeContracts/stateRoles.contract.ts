@@ -38,6 +38,15 @@ export function describeJobStateStore(name: string, factory: RoleFactory<JobStat
       expect([...(await store.loadStates()).keys()]).toEqual(['a']);
     });
 
+    it("lists a job's state by location: this store's own, under its location (`local` by default)", async () => {
+      const store = await create();
+      expect((await store.loadLocations('a')).size).toBe(0);
+      await store.saveState('a', state('UP'));
+      expect(Object.fromEntries(await store.loadLocations('a'))).toEqual({ local: state('UP') });
+      await store.forgetJob('a');
+      expect((await store.loadLocations('a')).size).toBe(0);
+    });
+
     it('keeps the state and the circuit of a job apart', async () => {
       const store = await create();
       await store.saveCircuit('a', 'open');

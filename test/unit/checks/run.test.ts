@@ -28,6 +28,12 @@ describe('buildRun: the one builder of a run, fields in the documented order', (
       facts: { startedAt: AT, durationMs: 0, attempts: 0, verdict: { status: 'error', success: false, httpStatus: null, conditions: [], error: { kind: 'secret-unavailable', message: 'y' } } },
       keys: [...BASE_KEYS, 'error', 'location'],
     },
+    {
+      name: 'a follow-up run made silently while an upstream job was down',
+      id: { ...ID, trigger: 'followup', parentRunId: 'db@2026-05-01T11:59:00.000Z', suppressed: { reason: 'upstream-down', upstream: ['db'] } },
+      facts: UP,
+      keys: [...BASE_KEYS, 'timings', 'location', 'parentRunId', 'suppressed'],
+    },
   ] as Array<{ name: string; id: RunIdentity; facts: RunFacts; keys: string[] }>)('$name', ({ id, facts, keys }) => {
     const run = buildRun(id, facts);
     expect(Object.keys(run)).toEqual(keys);

@@ -72,6 +72,7 @@ describe('windowSelects', () => {
     { name: 'by one tag', w: byTags({ team: 'payments' }), selects: true },
     { name: 'by all of two tags', w: byTags({ team: 'payments', env: 'prod' }), selects: true },
     { name: 'one tag differs', w: byTags({ team: 'payments', env: 'test' }), selects: false },
+    { name: 'no tags at all', w: byTags({}), selects: false },
   ])('$name', ({ w, selects }) => {
     expect(windowSelects(w, job)).toBe(selects);
   });
@@ -101,5 +102,17 @@ describe('suppressesAlerts', () => {
     { name: 'an ordinary up run', run: {}, suppressed: false },
   ])('$name', ({ run, suppressed }) => {
     expect(suppressesAlerts(run)).toBe(suppressed);
+  });
+});
+
+describe('openingAt answers the same when asked again about one window (its memo)', () => {
+  it.each([
+    { name: 'daily 2h', w: window() },
+    { name: 'hourly 2h (overlapping openings)', w: window({ schedule: cron('0 * * * *'), durationMs: 2 * HOUR }) },
+    { name: 'every 10 s for 3 s', w: window({ schedule: cron('*/10 * * * * *'), durationMs: 3_000 }) },
+  ])('$name: forwards, backwards and jumping', ({ w }) => {
+    const base = at('2026-05-01T01:00:00Z');
+    const steps = [0, 1, 59, 60, 61, 119, 120, 121, 180, 179, 0, 240, 2, 1_440, 1_500, 60, 3_000].map((m) => base + m * 60_000 + (m % 7) * 1_000);
+    for (const when of steps) expect(openingAt(w, when), new Date(when).toISOString()).toEqual(openingAt({ ...w }, when));
   });
 });
