@@ -2,7 +2,7 @@ import type { HttpHandler, HttpMethod, TimerHandler } from '@azure/functions';
 import type { UseCases } from '../app/useCases.js';
 import { DEFAULT_RETENTION_SCHEDULE, DEFAULT_TICK_SCHEDULE } from '../config/settings.js';
 import type { Role } from '../domain/access.js';
-import { authorized, hostAuthLevel, type AccessOptions, type CallerHandler } from './access.js';
+import { authorized, hostAuthLevel, statusPageView, type AccessOptions, type CallerHandler } from './access.js';
 import { withSecurityHeaders } from './http.js';
 import { dispatcher } from './handlers/dispatcher.js';
 import { health, healthDetail } from './handlers/health.js';
@@ -81,10 +81,18 @@ export const registry: readonly FunctionDefinition[] = [
   // Uptime, SLA and trends from the rollups (issue 16).
   { trigger: 'http', name: 'sla', methods: ['GET'], route: 'sla', role: 'reader', handler: (u) => sla(u.uptime) },
   { trigger: 'http', name: 'jobStats', methods: ['GET'], route: 'jobs/{name}/stats', role: 'reader', handler: (u) => jobStats(u.uptime) },
-  // The status page (issue 16): the page, its data and its files, all under the same access rule.
-  { trigger: 'http', name: 'statusPage', methods: ['GET'], route: 'status', role: 'reader', handler: (u) => statusPage(u.version) },
-  { trigger: 'http', name: 'statusSummary', methods: ['GET'], route: 'status/summary', role: 'reader', handler: (u) => statusSummary(u.statusSummary, { access: 'private', visible: () => true }) },
-  { trigger: 'http', name: 'statusAsset', methods: ['GET'], route: 'status/assets/{file}', role: 'reader', handler: () => statusAsset() },
+  // The status page (issue 16): the page, its data and its files, all under PULSECHECK_STATUS_PAGE.
+  { trigger: 'http', name: 'statusPage', methods: ['GET'], route: 'status', role: 'reader', statusPage: true, handler: (u) => statusPage(u.version) },
+  {
+    trigger: 'http',
+    name: 'statusSummary',
+    methods: ['GET'],
+    route: 'status/summary',
+    role: 'reader',
+    statusPage: true,
+    handler: (u, access) => statusSummary(u.statusSummary, statusPageView(access)),
+  },
+  { trigger: 'http', name: 'statusAsset', methods: ['GET'], route: 'status/assets/{file}', role: 'reader', statusPage: true, handler: () => statusAsset() },
   { trigger: 'http', name: 'openApi', methods: ['GET'], route: 'openapi.json', role: 'anonymous', handler: (u) => openApi(u.version) },
   {
     trigger: 'timer',
