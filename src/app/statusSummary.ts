@@ -1,4 +1,5 @@
 import type { Job } from '../domain/job.js';
+import { maintenanceOpenings } from '../domain/maintenanceOpenings.js';
 import { uptimePct } from '../domain/sla.js';
 import { INITIAL_STATE, type JobState } from '../domain/state.js';
 import { incidentsOf, type StatusIncident } from '../domain/statusIncidents.js';
@@ -23,12 +24,15 @@ export interface StatusDay {
   readonly incidentMs: number;
 }
 
-/** A maintenance window as the page shows it. */
+/** A maintenance window's opening as the page shows it. */
 export interface StatusMaintenance {
+  /** The window's name in the jobs file. */
+  readonly name: string;
   /** ISO 8601 instants, `end` exclusive. */
   readonly start: string;
   readonly end: string;
-  readonly reason?: string;
+  /** `run`: checks run and do not count; `pause`: no checks. */
+  readonly checks: 'run' | 'pause';
 }
 
 /** One job on the status page. */
@@ -79,8 +83,8 @@ export interface StatusAudience {
 }
 
 /**
- * The hook for maintenance windows: the windows of `job` that are current or start before `to`
- * (epoch ms). Without one, the page lists none.
+ * The maintenance openings of `job` that are open at `now` or start before `to` (epoch ms). Default:
+ * those of the jobs file's `maintenance` windows that select the job (`Job.maintenance`).
  */
 export type MaintenanceWindows = (job: Job, now: number, to: number) => readonly StatusMaintenance[];
 
@@ -186,10 +190,13 @@ export class StatusSummary {
       days: days.map(dayView),
       responseTimes: { p50Ms: day.p50Ms, p95Ms: day.p95Ms, recent },
       incidents: incidentsOf(runs, now, { limit: INCIDENTS, detail: audience.detail, downSince: state.health === 'DOWN' ? state.since : null }),
-      maintenance: this.#deps.maintenance?.(job, now, now + MAINTENANCE_AHEAD_MS) ?? [],
+      maintenance: (this.#deps.maintenance ?? jobFileMaintenance)(job, now, now + MAINTENANCE_AHEAD_MS),
     };
   }
 }
+
+const jobFileMaintenance: MaintenanceWindows = (job, now, to) =>
+  maintenanceOpenings(job.maintenance, now, to).map((o) => ({ name: o.name, start: new Date(o.start).toISOString(), end: new Date(o.end).toISOString(), checks: o.checks }));
 
 const dayView = (d: DayEntry): StatusDay => ({
   date: d.date,

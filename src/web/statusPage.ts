@@ -29,9 +29,10 @@ interface Incident {
   reason: string;
 }
 interface Maintenance {
+  name: string;
   start: string;
   end: string;
-  reason?: string;
+  checks: 'run' | 'pause';
 }
 interface Job {
   name: string;
@@ -233,7 +234,11 @@ function incidentItem(job: string, incident: Incident): HTMLElement {
 
 function maintenanceItem(job: string, window: Maintenance): HTMLElement {
   const item = el('li', 'maintenance-item');
-  item.append(el('strong', '', job), el('span', '', ` ${when(window.start)} – ${when(window.end)}${window.reason ? `: ${window.reason}` : ''}`));
+  const now = Date.now();
+  const open = Date.parse(window.start) <= now && now < Date.parse(window.end);
+  const checks = window.checks === 'pause' ? 'checks paused' : 'checks run, not counted';
+  item.classList.toggle('open', open);
+  item.append(el('strong', '', `${job}: ${window.name}`), el('span', 'incident-time', ` ${open ? 'now, until' : when(window.start) + ' –'} ${when(window.end)} · ${checks}`));
   return item;
 }
 

@@ -1,17 +1,13 @@
 import type { HttpHandler } from '@azure/functions';
 import type { StatusAudience, StatusSummary } from '../../app/statusSummary.js';
 import { PulsecheckError } from '../../domain/errors.js';
-import type { StatusPageAccess } from '../../domain/statusAccess.js';
+import type { statusPageView } from '../access.js';
 import { STATUS_PAGE_CSP, handle } from '../http.js';
 import { statusAssets } from '../status/assets.js';
 import { statusPageHtml } from '../status/page.js';
 
-
-/** What the deployment lets the status page show (`statusPageView` in access.ts). */
-export interface StatusView {
-  readonly access: StatusPageAccess;
-  visible(job: { readonly tags?: Readonly<Record<string, string>> | undefined }): boolean;
-}
+/** What the deployment lets the status page show. */
+export type StatusView = ReturnType<typeof statusPageView>;
 
 /** The audience of a summary: one per access mode (a public page shows the same to everyone), run messages only when private. */
 const audienceOf = (view: StatusView): StatusAudience => ({ key: view.access, shows: (job) => view.visible(job), detail: view.access === 'private' });

@@ -48,6 +48,7 @@ describe.skipIf(!CHROMIUM)(title, () => {
           { name: 'website', url: `${target.url}/slow`, every: '1h', tags: { team: 'Web' } },
           { name: 'batch', url: `${target.url}/ok`, every: '1h' },
         ],
+        maintenance: [{ name: 'nightly-backup', schedule: '0 0 3 * * *', duration: '1h', jobs: ['batch'] }],
       },
       { PULSECHECK_STATUS_GROUP_BY: 'team', PULSECHECK_ALLOWED_NETWORKS: '127.0.0.0/8' },
     );
@@ -79,6 +80,7 @@ describe.skipIf(!CHROMIUM)(title, () => {
     }
     expect(await page.locator('.group h2').allTextContents()).toEqual(['Payments', 'Web', 'Other']);
     expect(await page.locator('#overall').textContent()).toBe('All systems operational');
+    expect(await page.locator('#maintenance .maintenance-item').first().textContent()).toMatch(/batch: nightly-backup.*checks run, not counted/);
     // A day's tooltip.
     await page.locator('[data-job="website"] .bar').last().hover();
     expect(await page.locator('.tooltip').textContent()).toMatch(/100 % up\s*3 up · 0 degraded · 0 down/);
@@ -117,8 +119,62 @@ describe.skipIf(!CHROMIUM)(title, () => {
     expect(await page.locator('#ongoing .incident').textContent()).toMatch(/payments-db.*conditions failed \(HTTP 503\)/);
     expect(await card.locator('[data-window="1d"] .uptime').textContent()).toBe('75.00 %');
     expect(navigations).toBe(1);
+    // docs/images/status-page.png is this one, from a real run.
     await page.screenshot({ path: join(ARTIFACTS, 'desktop-incident.png'), fullPage: true });
     await page.close();
     expect(errors).toEqual([]);
   }, 30_000);
+});
+
+/** PULSECHECK_STATUS_PAGE over HTTP: what each mode serves (the rule itself is h16-api's, in access.ts). */
+describe('the status routes under PULSECHECK_STATUS_PAGE', () => {
+  let target: TestServer;
+  const jobs = () => ({
+    jobs: [
+      { name: 'shown', url: `${target.url}/down`, every: '1h', tags: { public: 'true' } },
+      { name: 'internal', url: `${target.url}/ok`, every: '1h' },
+    ],
+  });
+  beforeAll(async () => {
+    target = await startServer((req, res) => res.writeHead(req.url === '/down' ? 503 : 200).end());
+  });
+  afterAll(async () => target?.close());
+
+  it('public: only the jobs tagged public, without run messages, cacheable for 5 s', async () => {
+    const api = await startApi(jobs(), { PULSECHECK_STATUS_PAGE: 'public', PULSECHECK_ALLOWED_NETWORKS: '127.0.0.0/8' });
+    try {
+      await api.call('POST', '/jobs/shown/run');
+      const response = await api.call('GET', '/status/summary');
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('public, max-age=5');
+      const summary = (await response.json()) as { groups: Array<{ jobs: Array<{ name: string; incidents: Array<{ reason: string }> }> }> };
+      expect(summary.groups.flatMap((g) => g.jobs.map((j) => j.name))).toEqual(['shown']);
+      expect(summary.groups[0]?.jobs[0]?.incidents[0]?.reason).toBe('conditions failed (HTTP 503)');
+      expect((await api.call('GET', '/status')).status).toBe(200);
+      expect((await api.call('GET', '/status/assets/status.js')).headers.get('content-type')).toContain('text/javascript');
+    } finally {
+      await api.host.stop();
+    }
+  });
+
+  it('off: the page, its data and its files are 404', async () => {
+    const api = await startApi(jobs(), { PULSECHECK_STATUS_PAGE: 'off' });
+    try {
+      for (const path of ['/status', '/status/summary', '/status/assets/status.css']) expect((await api.call('GET', path)).status, path).toBe(404);
+    } finally {
+      await api.host.stop();
+    }
+  });
+
+  it('serves only the files it has: 404 for any other name', async () => {
+    const api = await startApi(jobs());
+    try {
+      expect((await api.call('GET', '/status/assets/..%2Fpackage.json')).status).toBe(404);
+      expect((await api.call('GET', '/status/assets/nothing.js')).status).toBe(404);
+      const page = await api.call('GET', '/status?code=k%22ey');
+      expect(await page.text()).toContain('code=k%22ey');
+    } finally {
+      await api.host.stop();
+    }
+  });
 });

@@ -4,6 +4,8 @@ import { RollupRecorder, withRollups } from '../../../src/app/rollups.js';
 import { StatusSummary, type StatusAudience, type StatusSummaryView } from '../../../src/app/statusSummary.js';
 import { Uptime } from '../../../src/app/uptime.js';
 import type { Job } from '../../../src/domain/job.js';
+import type { MaintenanceWindow } from '../../../src/domain/maintenance.js';
+import { compileCron } from '../../../src/domain/schedule.js';
 import type { Run } from '../../../src/domain/run.js';
 import { INITIAL_STATE, decideState, type JobState } from '../../../src/domain/state.js';
 import { FakeClock, MemoryLogger } from '../../support/fakes.js';
@@ -167,11 +169,22 @@ describe('StatusSummary: the status page data from rollups, states and recent ru
       store,
       uptime: new Uptime({ store, catalog, clock, timeZone: 'UTC' }),
       clock,
-      maintenance: (j, now, to) => (j.name === 'api' ? [{ start: new Date(now + H).toISOString(), end: new Date(Math.min(to, now + 2 * H)).toISOString(), reason: 'upgrade' }] : []),
+      maintenance: (j, now, to) => (j.name === 'api' ? [{ name: 'upgrade', start: new Date(now + H).toISOString(), end: new Date(Math.min(to, now + 2 * H)).toISOString(), checks: 'run' }] : []),
     });
     const view = await windows.build(EVERYONE);
     expect(view.groupBy).toBeNull();
     expect(view.groups.map((g) => g.name)).toEqual([null]);
-    expect(jobOf(view, 'api')?.maintenance).toEqual([{ start: new Date(NOW + H).toISOString(), end: new Date(NOW + 2 * H).toISOString(), reason: 'upgrade' }]);
+    expect(jobOf(view, 'api')?.maintenance).toEqual([{ name: 'upgrade', start: new Date(NOW + H).toISOString(), end: new Date(NOW + 2 * H).toISOString(), checks: 'run' }]);
+  });
+
+  it("lists by default the job's windows from the jobs file: the open one and those starting within 7 days", async () => {
+    const schedule = compileCron('0 0 11 * * Sun', 'UTC'); // Sundays 11:00 UTC; 10 May 2026 is a Sunday
+    if (typeof schedule === 'string') throw new Error(schedule);
+    const window: MaintenanceWindow = { name: 'sunday-patching', schedule, durationMs: 2 * H, checks: 'pause', jobs: ['db'] };
+    jobs = jobs.map((j) => (j.name === 'db' ? { ...j, maintenance: [window] } : j));
+    expect(jobOf(await build(), 'db')?.maintenance).toEqual([
+      { name: 'sunday-patching', start: '2026-05-10T11:00:00.000Z', end: '2026-05-10T13:00:00.000Z', checks: 'pause' },
+      { name: 'sunday-patching', start: '2026-05-17T11:00:00.000Z', end: '2026-05-17T13:00:00.000Z', checks: 'pause' },
+    ]);
   });
 });
