@@ -137,11 +137,11 @@ async function validateSecrets(settings: Settings, env: Env): Promise<number> {
 
 async function start(): Promise<number> {
   const host = await startLocalHost({ logFormat: 'pretty' });
-  const lines = registry.map((fn) =>
-    fn.trigger === 'http'
-      ? `  ${fn.name}: [${fn.methods.join(',')}] ${host.url}/${fn.route}`
-      : `  ${fn.name}: timerTrigger (${host.timers.find((timer) => timer.name === fn.name)?.schedule ?? '?'})`,
-  );
+  const lines = registry.map((fn) => {
+    if (fn.trigger === 'http') return `  ${fn.name}: [${fn.methods.join(',')}] ${host.url}/${fn.route}`;
+    if (fn.trigger === 'queue') return `  ${fn.name}: queueTrigger (${fn.queueName}${host.deps.settings.dispatch === 'queue' ? '' : ', idle: PULSECHECK_DISPATCH is inline'})`;
+    return `  ${fn.name}: timerTrigger (${host.timers.find((timer) => timer.name === fn.name)?.schedule ?? 'off on this host'})`;
+  });
   process.stdout.write(`Pulsecheck ${VERSION} listening on ${host.url}\n\nFunctions:\n${lines.join('\n')}\n\n`);
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/domain/run.js';
 import type { RunningAzurite } from '../../src/hosts/local/azurite.js';
@@ -32,7 +34,7 @@ describe('pulsecheck start killed during a check', () => {
       res.writeHead(200).end('ok');
     });
     dir = appFolder(
-      { jobs: [{ name: 'slow', url: `${target.url}/slow`, every: '10s' }] },
+      { jobs: [{ name: 'slow', url: `${target.url}/slow`, every: '30s' }] },
       {
         AzureWebJobsStorage: azurite.connectionString,
         PULSECHECK_TABLE_PREFIX: uniquePrefix('crash'),
@@ -40,6 +42,10 @@ describe('pulsecheck start killed during a check', () => {
         PULSECHECK_TICK_SCHEDULE: '*/1 * * * * *',
       },
     );
+    // The killed host holds the dispatcher's lock (a blob lease, docs/scaling.md) until it lapses:
+    // the shortest lease and a quick poll, so the next host ticks within about 16 s, before the
+    // job's next occurrence (every 30 s; had it been missed too, one catch-up would stand for both).
+    writeFileSync(join(dir, 'host.json'), JSON.stringify({ version: '2.0', singleton: { listenerLockPeriod: '00:00:15', listenerLockRecoveryPollingInterval: '00:00:01' } }));
   });
   afterAll(async () => {
     for (const host of hosts) if (host.child.exitCode === null) host.child.kill('SIGKILL');
@@ -49,14 +55,14 @@ describe('pulsecheck start killed during a check', () => {
 
   it('records the occurrence in flight exactly once, as a catch-up, after a restart', async () => {
     const first = await start();
-    const arrived = await eventually(() => target.requests[0], { timeoutMs: 15_000, what: 'the first scheduled request' });
+    const arrived = await eventually(() => target.requests[0], { timeoutMs: 35_000, what: 'the first scheduled request' });
     const runId = String(arrived.headers['x-pulsecheck-run']).replace(/#\d+$/, '');
     await sleep(1_000); // the check is in flight (its target answers after 3 s)
     first.host.child.kill('SIGKILL');
     await first.host.exited;
 
     const second = await start();
-    await eventually(() => attemptsOf(runId).length === 2, { timeoutMs: 8_000, what: () => `the catch-up of ${runId} at the target` });
+    await eventually(() => attemptsOf(runId).length === 2, { timeoutMs: 25_000, what: () => `the catch-up of ${runId} at the target` });
     const runs = await eventually(
       async () => {
         const page = (await (await fetch(`${second.api}/jobs/slow/runs?limit=100`)).json()) as { runs: Run[] };
@@ -72,5 +78,5 @@ describe('pulsecheck start killed during a check', () => {
     expect(attemptsOf(runId)).toHaveLength(2);
     second.host.child.kill('SIGTERM');
     expect(await second.host.exited).toBe(0);
-  }, 60_000);
+  }, 90_000);
 });

@@ -45,12 +45,9 @@ function steps(target: string): Step[] {
     { name: 'getJob', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/jobs/fileJob' }) },
     { name: 'listRuns', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/jobs/fileJob/runs' }) },
     { name: 'metrics', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/metrics' }) },
-    { name: 'sla', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/sla?window=7d' }) },
-    { name: 'jobStats', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/jobs/fileJob/stats' }) },
     // Badges follow PULSECHECK_STATUS_PAGE: private (the default here) needs a reader.
     { name: 'stateBadge', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/badges/fileJob.svg' }) },
     { name: 'uptimeBadge', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/badges/fileJob/uptime/30d.svg' }) },
-    { name: 'listAlerts', needs: 'reader', ok: 200, request: () => ({ method: 'GET', path: '/alerts' }) },
     { name: 'runJob', needs: 'operator', ok: 200, request: () => ({ method: 'POST', path: '/jobs/fileJob/run' }) },
     { name: 'runUnsaved', needs: 'operator', ok: 200, request: () => ({ method: 'POST', path: '/runs', body: { url: `${target}/up` } }) },
     { name: 'createJob', needs: 'admin', ok: 201, request: (id) => ({ method: 'POST', path: '/jobs', body: { name: job(id), url: `${target}/up`, every: '1h' } }) },

@@ -113,7 +113,17 @@ describe('the local host: Host check, security headers, no 5xx from input', () =
   const badNames = ['a%2Fb', 'a%2fb', '%25', 'a%20b', 'a.b', 'x'.repeat(64), 'y'.repeat(3_000)];
 
   it('checks every route with {name}', () => {
-    expect(nameRoutes.map(([method, route]) => `${method} ${route}`).sort()).toEqual(['DELETE jobs/{name}', 'GET jobs/{name}', 'GET jobs/{name}/runs', 'POST channels/{name}/test', 'POST jobs/{name}/run', 'PUT jobs/{name}']);
+    expect(nameRoutes.map(([method, route]) => `${method} ${route}`).sort()).toEqual([
+      'DELETE jobs/{name}',
+      'GET badges/{name}.svg',
+      'GET badges/{name}/uptime/{window}.svg',
+      'GET jobs/{name}',
+      'GET jobs/{name}/runs',
+      'GET jobs/{name}/stats',
+      'POST channels/{name}/test',
+      'POST jobs/{name}/run',
+      'PUT jobs/{name}',
+    ]);
   });
 
   it.each(nameRoutes.flatMap(([method, route]) => badNames.map((name) => [method, route, name] as const)))(

@@ -82,10 +82,10 @@ describe('hosts/azure registers the registry with the Functions runtime', () => 
       'runJob',
       'runUnsaved',
       'sla',
+      'stateBadge',
       'statusAsset',
       'statusPage',
       'statusSummary',
-      'stateBadge',
       'testChannel',
       'uptimeBadge',
     ]);
