@@ -184,9 +184,8 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     location: settings.location,
     shedAfterMs: settings.shedAfterMs,
     authorizer,
-    alerting,
     ...(tracing ? { tracing } : {}),
-    followUps: { after: (job, run, request) => followUps?.after(job, run, request) },
+    observers: [alerting, { after: (job, run, request) => followUps?.after(job, run, request) }],
   });
   const tickSchedule = compileCron(settings.tickSchedule, 'UTC');
   if (typeof tickSchedule === 'string') throw new Error(`PULSECHECK_TICK_SCHEDULE ${tickSchedule}`);

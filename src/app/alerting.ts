@@ -6,6 +6,7 @@ import type { Job } from '../domain/job.js';
 import { suppressesAlerts } from '../domain/maintenance.js';
 import type { Run } from '../domain/run.js';
 import type { AlertRecord, AlertStateStore, Clock, Logger, NewDelivery, Telemetry } from './ports/index.js';
+import type { RecordedRunObserver } from './checkRunner.js';
 
 export interface AlertingDeps {
   readonly store: AlertStateStore;
@@ -29,10 +30,10 @@ const DEFAULT_INTERVAL_MS = 3_600_000;
  * state saved by a conditional write together with its notifications (outbox rows). The instance
  * whose write wins recorded the transition; one that loses re-reads and decides again, and a run
  * already folded in (the same run id, or an older run of its location) changes nothing, so a
- * transition is notified once whatever the instances. Off the check path: `observe` returns at once;
+ * transition is notified once whatever the instances. Off the check path: `after` returns at once;
  * a job's decisions run one after another, a store fault is logged.
  */
-export class Alerting {
+export class Alerting implements RecordedRunObserver {
   readonly #deps: AlertingDeps;
   readonly #chains = new Map<string, Promise<void>>();
   #pending = 0;
@@ -42,7 +43,7 @@ export class Alerting {
   }
 
   /** Decides the job's alert rules for `run`, in the background. Returns at once; never throws. */
-  observe(job: Job, run: Run): void {
+  after(job: Job, run: Run): void {
     const rules = job.alerts ?? [];
     // A run in a maintenance window, or made or skipped while an upstream job is down, leaves the alerts as they are.
     if (rules.length === 0 || suppressesAlerts(run) || silencedByUpstream(run)) return;

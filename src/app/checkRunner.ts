@@ -31,8 +31,8 @@ export interface RunRequest {
   readonly upstream?: UpstreamDecision;
 }
 
-/** Starts the follow-ups of a recorded run (app/followUps.ts); must not wait for them. */
-export interface FollowUpStarter {
+/** Told of a recorded run (alerts: app/alerting.ts; follow-ups: app/followUps.ts); must return at once, never throw. */
+export interface RecordedRunObserver {
   after(job: Job, run: Run, request: RunRequest): void;
 }
 
@@ -63,10 +63,8 @@ export interface CheckRunnerDeps {
    * ms (`PULSECHECK_SHED_AFTER_MS`, domain/priority.ts). Default 10 000.
    */
   readonly shedAfterMs?: number;
-  /** Told of every recorded run, after it is recorded, to start its follow-ups. Default: none. */
-  readonly followUps?: FollowUpStarter;
-  /** Told of every recorded run, after the record; returns at once (alerts, app/alerting.ts). Default: none. */
-  readonly alerting?: { observe(job: Job, run: Run): void };
+  /** Told of every recorded run, after the record, in this order (alerts, then follow-ups). Default: none. */
+  readonly observers?: readonly RecordedRunObserver[];
 }
 
 interface Outcome {
@@ -137,7 +135,7 @@ export class CheckRunner {
       return traced.run;
     }
     await this.#record(job, traced.run, traced.trace);
-    this.#deps.followUps?.after(job, traced.run, request);
+    for (const observer of this.#deps.observers ?? []) observer.after(job, traced.run, request);
     return traced.run;
   }
 
@@ -291,6 +289,5 @@ export class CheckRunner {
     } catch (error) {
       logger.error({ err: error, job: job.name, runId: run.runId }, 'could not record the run');
     }
-    this.#deps.alerting?.observe(job, run);
   }
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { followUpsAfter, MAX_FOLLOW_UP_DEPTH } from '../domain/followups.js';
 import type { Job } from '../domain/job.js';
 import type { Run } from '../domain/run.js';
-import type { CheckRunner, FollowUpStarter, RunRequest } from './checkRunner.js';
+import type { CheckRunner, RecordedRunObserver, RunRequest } from './checkRunner.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Clock, JobCatalog, Logger } from './ports/index.js';
 
@@ -23,7 +23,7 @@ export interface FollowUpsDeps {
  * forget: the parent's record and other checks never wait for them; a failure is logged. A follow-up
  * job may be disabled (never scheduled), so that it runs only as a follow-up.
  */
-export class FollowUps implements FollowUpStarter {
+export class FollowUps implements RecordedRunObserver {
   readonly #deps: FollowUpsDeps;
 
   constructor(deps: FollowUpsDeps) {

@@ -31,7 +31,7 @@ function world(r: AlertRule) {
     for (const [location, status, runId] of runs) {
       await clock.advance(60_000);
       const at = clock.now();
-      alerting.observe(target, run('billing', at, { location, status, ...(runId ? { runId } : {}) }));
+      alerting.after(target, run('billing', at, { location, status, ...(runId ? { runId } : {}) }));
       await alerting.settled();
     }
     return (await store.dueDeliveries(clock.now() + 1, 100)).map((d) => d.event.type);
@@ -71,7 +71,7 @@ describe('Alerting (decisions after recorded runs)', () => {
   ] as const)('leaves the alerts as they are for a failed run %s', async (_name, extra) => {
     const { feed, store, alerting, clock, target } = world(rule({ failureThreshold: 1 }));
     await clock.advance(60_000);
-    alerting.observe(target, run('billing', clock.now(), { status: 'down', success: false, ...extra } as Partial<Run>));
+    alerting.after(target, run('billing', clock.now(), { status: 'down', success: false, ...extra } as Partial<Run>));
     await alerting.settled();
     expect(await store.listAlerts()).toEqual([]);
     expect(await feed(['eu', 'down'])).toEqual(['alert.triggered']);
@@ -89,7 +89,7 @@ describe('Alerting leaves the state as it is for runs that must not alert', () =
     const clock = new FakeClock(T0);
     const alerting = new Alerting({ store, clock, logger: new MemoryLogger(), telemetry: {}, outbox: { kick: () => undefined } });
     const target = { ...job({ name: 'billing', url: 'https://billing.example.com/health', every: '1m' }), alerts: [rule({ failureThreshold: 1 })] };
-    alerting.observe(target, run('billing', T0, { status: 'down', ...extra } as Partial<Run>));
+    alerting.after(target, run('billing', T0, { status: 'down', ...extra } as Partial<Run>));
     await alerting.settled();
     expect(await store.listAlerts()).toEqual([]);
   });
