@@ -37,9 +37,16 @@ describe('dead letters (queue mode, Azurite)', () => {
     poison = service.getQueueClient('pulsecheck-checks-poison');
     checks = service.getQueueClient('pulsecheck-checks');
     await poison.createIfNotExists();
+    // runCheck is off: this host only serves the API, so a retried message stays on the queue to be seen.
     api = await startApi(
       { jobs: [] },
-      { AzureWebJobsStorage: azurite.connectionString, PULSECHECK_TABLE_PREFIX: uniquePrefix('dlq'), PULSECHECK_DISPATCH: 'queue', WEBSITE_AUTH_ENABLED: 'True' },
+      {
+        AzureWebJobsStorage: azurite.connectionString,
+        PULSECHECK_TABLE_PREFIX: uniquePrefix('dlq'),
+        PULSECHECK_DISPATCH: 'queue',
+        WEBSITE_AUTH_ENABLED: 'True',
+        'AzureWebJobs.runCheck.Disabled': 'true',
+      },
     );
   });
   afterAll(async () => {
