@@ -62,7 +62,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     responding.add(res);
     res.on('close', () => responding.delete(res));
     if (listener) listener(req, res);
-    else void writeResponse(res, problem(new PulsecheckError('unavailable', 'starting')), { 'retry-after': '1' });
+    else void writeResponse(res, problem(new PulsecheckError('unavailable', 'starting'), { retryAfterSeconds: 1 }));
   });
   server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
