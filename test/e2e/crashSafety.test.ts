@@ -80,3 +80,79 @@ describe('pulsecheck start killed during a check', () => {
     expect(await second.host.exited).toBe(0);
   }, 90_000);
 });
+
+/**
+ * The same crash, with the host down for several periods of the job: the occurrence in flight and
+ * the ones after it were all missed, and one catch-up run stands for them (docs/architecture.md).
+ */
+describe('pulsecheck start killed during a check and down for several periods', () => {
+  let azurite: RunningAzurite;
+  let target: TestServer;
+  let dir: string;
+  const hosts: RunningCli[] = [];
+  const PERIOD_MS = 4_000;
+
+  beforeAll(async () => {
+    azurite = await acquireAzurite();
+    target = await startServer(async (_req, res) => {
+      await sleep(2_000); // in flight long enough to be killed mid-run
+      res.writeHead(200).end('ok');
+    });
+    dir = appFolder(
+      { jobs: [{ name: 'often', url: `${target.url}/often`, every: `${PERIOD_MS / 1_000}s` }] },
+      {
+        AzureWebJobsStorage: azurite.connectionString,
+        PULSECHECK_TABLE_PREFIX: uniquePrefix('crashgap'),
+        PULSECHECK_PORT: '0',
+        PULSECHECK_TICK_SCHEDULE: '*/1 * * * * *',
+      },
+    );
+    // The killed host's dispatcher lock lapses after 15 s: the next host ticks about 16 s after the
+    // kill, so 3 or 4 occurrences of the job are missed after the one in flight.
+    writeFileSync(join(dir, 'host.json'), JSON.stringify({ version: '2.0', singleton: { listenerLockPeriod: '00:00:15', listenerLockRecoveryPollingInterval: '00:00:01' } }));
+  });
+  afterAll(async () => {
+    for (const host of hosts) if (host.child.exitCode === null) host.child.kill('SIGKILL');
+    await target?.close();
+    await releaseAzurite();
+  });
+
+  it('records one catch-up run for the gap: the lost run is neither repeated nor recorded under its own id', async () => {
+    const first = runCli(['start'], dir);
+    hosts.push(first);
+    const arrived = await eventually(() => target.requests[0], { timeoutMs: 30_000, what: 'the first scheduled request' });
+    const lostId = String(arrived.headers['x-pulsecheck-run']).replace(/#\d+$/, '');
+    const lostAt = Date.parse(lostId.slice(lostId.indexOf('@') + 1));
+    await sleep(500);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const killedAt = Date.now();
+
+    const second = runCli(['start'], dir);
+    hosts.push(second);
+    const api = (await second.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+\/api)/))[1] as string;
+    // The catch-up and the first on-time run after it are in the history.
+    const runs = await eventually(
+      async () => {
+        const page = (await (await fetch(`${api}/jobs/often/runs?limit=100`)).json()) as { runs: Run[] };
+        const catchUps = page.runs.filter((run) => run.catchUp);
+        return catchUps.length > 0 && page.runs.some((run) => !run.catchUp && Date.parse(run.scheduledAt) > Date.parse(catchUps[0]?.scheduledAt ?? '')) && page.runs;
+      },
+      { timeoutMs: 45_000, intervalMs: 250, what: 'a catch-up and an on-time run after the restart' },
+    );
+    const catchUps = runs.filter((run) => run.catchUp);
+    expect(catchUps).toHaveLength(1);
+    const caught = catchUps[0] as Run;
+    expect(caught).toMatchObject({ trigger: 'schedule', status: 'up', catchUp: true });
+    // The host was down for several periods: the catch-up is the latest occurrence missed, not the lost one.
+    const caughtAt = Date.parse(caught.scheduledAt);
+    expect(caughtAt - lostAt).toBeGreaterThanOrEqual(2 * PERIOD_MS);
+    expect(caughtAt).toBeGreaterThan(killedAt);
+    // Nothing recorded for the lost occurrence or those between it and the catch-up; the lost one reached the target once.
+    expect(runs.filter((run) => run.runId === lostId)).toEqual([]);
+    expect(runs.filter((run) => Date.parse(run.scheduledAt) > lostAt && Date.parse(run.scheduledAt) < caughtAt)).toEqual([]);
+    expect(target.requests.filter((r) => String(r.headers['x-pulsecheck-run']).startsWith(`${lostId}#`))).toHaveLength(1);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  }, 120_000);
+});
