@@ -229,6 +229,27 @@ describe('the status routes under PULSECHECK_STATUS_PAGE', () => {
     }
   });
 
+  it('public with PULSECHECK_STATUS_PUBLIC_TAG: the jobs with that tag instead, in the summary and the badges', async () => {
+    const api = await startApi(
+      {
+        jobs: [
+          { name: 'listed', url: `${target.url}/ok`, every: '1h', tags: { visibility: 'External' } },
+          { name: 'shown', url: `${target.url}/ok`, every: '1h', tags: { public: 'true' } },
+        ],
+      },
+      { PULSECHECK_STATUS_PAGE: 'public', PULSECHECK_STATUS_PUBLIC_TAG: 'visibility=external' },
+    );
+    try {
+      const summary = await (await api.call('GET', '/status/summary')).text();
+      expect((JSON.parse(summary) as { groups: Array<{ jobs: Array<{ name: string }> }> }).groups.flatMap((g) => g.jobs.map((j) => j.name))).toEqual(['listed']);
+      expect(summary).not.toContain('shown');
+      expect((await api.call('GET', '/badges/listed.svg')).status).toBe(200);
+      expect((await api.call('GET', '/badges/shown.svg')).status).toBe(404);
+    } finally {
+      await api.host.stop();
+    }
+  });
+
   it('off: the page, its data and its files are 404', async () => {
     const api = await startApi(jobs(), { PULSECHECK_STATUS_PAGE: 'off' });
     try {
