@@ -148,11 +148,19 @@ describe.skipIf(!CHROMIUM)(title, () => {
     await run('payments-db');
     await expect.poll(() => card.locator('.badge').textContent(), { timeout: 15_000 }).toBe('Down');
     expect(await page.locator('#overall').textContent()).toBe('1 of 5 down');
-    expect(await page.locator('#ongoing .incident').textContent()).toMatch(/payments-db.*conditions failed \(HTTP 503\)/);
+    // The current incident: who, since when and for how long so far, and why.
+    expect(await page.locator('#ongoing .incident').textContent()).toMatch(/payments-db\s*since .+ · \d+ s.*conditions failed \(HTTP 503\)/);
     expect(await card.locator('[data-window="1d"] .uptime').textContent()).toBe('75.00 %');
     expect(navigations).toBe(1);
     // docs/images/status-page.png is this one, from a real run.
     await page.screenshot({ path: join(ARTIFACTS, 'desktop-incident.png'), fullPage: true });
+    // A good run ends it: it leaves the current incidents for the recent ones, with its whole duration.
+    flakyUp = true;
+    await run('payments-db');
+    await expect.poll(() => card.locator('.badge').textContent(), { timeout: 15_000 }).toBe('Operational');
+    expect(await page.locator('#ongoing .incident').count()).toBe(0);
+    expect(await page.locator('#incidents .incident').textContent()).toMatch(/payments-db.+ · \d+ s.*conditions failed \(HTTP 503\)/);
+    expect(navigations).toBe(1);
     await page.close();
     expect(errors).toEqual([]);
   }, 30_000);
