@@ -266,6 +266,7 @@ module regionApps 'region.bicep' = [
       registryName: registry.name
       settings: commonSettings
       tags: tags
+      authSettings: empty(authClientId) ? {} : authSettings
     }
   }
 ]

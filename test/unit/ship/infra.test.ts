@@ -87,6 +87,11 @@ describe('infra/main.bicep and its parameters file', () => {
     expect(bicep).toMatch(/requireAuthentication: true\n\s+unauthenticatedClientAction: 'Return401'/);
     expect(bicep).toMatch(/clientId: authClientId\n\s+openIdIssuer: '\$\{environment\(\)\.authentication\.loginEndpoint\}\$\{authTenantId\}\/v2\.0'/);
     expect(bicep).toMatch(/allowedAudiences: \[\n\s+'api:\/\/\$\{authClientId\}'\n\s+authClientId\n/);
+    // Each region's app (infra/region.bicep) gets the same settings, so its API is guarded alike.
+    expect(bicep).toMatch(/module regionApps 'region\.bicep' = \[[\s\S]*?\n\s+authSettings: empty\(authClientId\) \? \{\} : authSettings\n/);
+    const region = readFileSync('infra/region.bicep', 'utf8');
+    expect(region).toContain('param authSettings object = {}');
+    expect(region).toMatch(/resource appAuth 'Microsoft\.Web\/sites\/config@[\d-]+' = if \(!empty\(authSettings\)\) \{\n\s+parent: app\n\s+name: 'authsettingsV2'\n\s+properties: authSettings/);
     // WEBSITE_AUTH_ENABLED is the platform's to set: as an app setting without authentication on,
     // the app would trust principal headers that nobody vouched for.
     expect(bicep).not.toMatch(/WEBSITE_AUTH_ENABLED:/);
