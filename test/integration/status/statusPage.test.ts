@@ -131,6 +131,10 @@ describe.skipIf(!CHROMIUM)(title, () => {
     expect(await page.locator('[data-job="batch"] .bar:visible').count()).toBe(30);
     const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     expect(background).toBe('rgb(15, 19, 24)');
+    // A tap shows a day's tooltip, as a hover does on a desktop.
+    await page.locator('[data-job="batch"] .bar').last().tap();
+    expect(await page.locator('.tooltip').isVisible()).toBe(true);
+    expect(await page.locator('.tooltip').textContent()).toMatch(/100 % up\s*3 up · 0 degraded · 0 down/);
     await page.screenshot({ path: join(ARTIFACTS, 'phone-390-dark.png'), fullPage: true });
     await context.close();
     expect(errors).toEqual([]);
