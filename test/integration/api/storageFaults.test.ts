@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SystemClock } from '../../../src/adapters/system-clock/systemClock.js';
-import { tableStore } from '../../../src/compositionStorage.js';
 import { startAzurite, type RunningAzurite } from '../../../src/hosts/local/azurite.js';
 import { startApi, type ApiHost } from '../../support/api.js';
 import { uniquePrefix } from '../../support/azurite.js';
-import { MemoryLogger } from '../../support/fakes.js';
 import { ALLOW_LOOPBACK } from '../../support/network.js';
 import { startServer, type TestServer } from '../../support/servers.js';
+import { tableConnectionAt, tableStoreAt } from '../../support/tableStores.js';
 
-const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 const job = (name: string) => ({ name, url: 'http://127.0.0.1:9/health', every: '1h' });
 
 /** The answer to a storage fault: 503 problem+json naming Table Storage, with Retry-After, no internals. */
@@ -39,7 +36,7 @@ describe('the management API when Table Storage does not answer', () => {
 
   it('answers 503 to writes and reads while Azurite is paused, and loses nothing', async () => {
     // No retries by the SDK: each request gives up after the SDK's request timeout (10 s) once.
-    const store = tableStore({ clock: new SystemClock(), connection: { connectionString: azurite.connectionString }, logger: new MemoryLogger(), maxRetries: 0, tablePrefix: uniquePrefix('apifault') });
+    const store = tableStoreAt(azurite.connectionString, uniquePrefix('apifault'), { maxRetries: 0 });
     api = await startApi({ jobs: [] }, { ...ALLOW_LOOPBACK }, store);
     const created = await api.call('POST', '/jobs', { body: job('kept') });
     expect(created.status, await created.text()).toBe(201);
@@ -75,8 +72,7 @@ describe('the management API when Table Storage never answered', () => {
   });
 
   it('answers 503, not an empty list or a 404, while no API job could ever be read', async () => {
-    const connectionString = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${KEY};TableEndpoint=${silent.url}/devstoreaccount1;`;
-    const store = tableStore({ clock: new SystemClock(), connection: { connectionString }, logger: new MemoryLogger(), maxRetries: 0, tablePrefix: 'never' });
+    const store = tableStoreAt(tableConnectionAt(silent.url), 'never', { maxRetries: 0 });
     // A jobs-file job is still known and shown: only what storage holds is unknown.
     api = await startApi({ jobs: [job('filed')] }, { ...ALLOW_LOOPBACK }, store);
     await expectUnavailable(await api.call('POST', '/jobs', { body: job('new') }));
