@@ -53,7 +53,21 @@ export interface AlertEvent {
     readonly run: EventRun;
     /** On `alert.resolved`: how long it was down, in milliseconds (`since` until the resolving run). */
     readonly downForMs?: number;
+    /**
+     * On `alert.triggered` and `alert.reminder`: the jobs this job takes down while it is down (those
+     * that name it in `dependsOn`, followed through, sorted: their alerts are suppressed); absent when none.
+     */
+    readonly dependents?: readonly string[];
   };
+}
+
+/**
+ * The event with the jobs its job takes down (`data.dependents`), for a trigger or a reminder of a
+ * job that others depend on; any other event, or no dependents, as it is.
+ */
+export function withDependents(event: AlertEvent, dependents: readonly string[]): AlertEvent {
+  if (dependents.length === 0 || (event.type !== 'alert.triggered' && event.type !== 'alert.reminder')) return event;
+  return { ...event, data: { ...event.data, dependents: [...dependents] } };
 }
 
 /** Why a run is not up, in one line: the error, or each failed condition with the actual value. */
