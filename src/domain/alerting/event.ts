@@ -70,10 +70,14 @@ export function withDependents(event: AlertEvent, dependents: readonly string[])
   return { ...event, data: { ...event.data, dependents: [...dependents] } };
 }
 
-/** Why a run is not up, in one line: the error, or each failed condition with the actual value. */
+/**
+ * Why a run is not up, in one line: each failed condition with its actual value (for a run down on
+ * its conditions, those of `conditions`; for a degraded run, its failed degraded conditions), else
+ * the error as `kind: message` (a timeout, a refused connection …).
+ */
 export function reasonOf(run: Pick<AlertRun, 'error' | 'conditions' | 'status'>): string {
-  if (run.error) return `${run.error.kind}: ${run.error.message}`;
-  const failed = run.conditions.filter((c) => !c.success);
+  const failed = run.conditions.filter((c) => !c.success && (run.status === 'degraded' || c.degraded !== true));
+  if (run.error && !(run.error.kind === 'conditions' && failed.length > 0)) return `${run.error.kind}: ${run.error.message}`;
   if (failed.length === 0) return run.status === 'up' ? '' : run.status;
   return failed.map((c) => (c.actual === null ? c.condition : `${c.condition} (actual: ${c.actual})`)).join('; ');
 }
