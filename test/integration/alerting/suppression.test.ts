@@ -76,8 +76,7 @@ describe('alerts through maintenance, dependencies and degraded runs, end to end
     };
     return { deps, tick };
   }
-  const hooks = { hooks: { type: 'webhook', url: `http://placeholder/hook`, secret: 'hook-key' } };
-  const channels = () => ({ hooks: { ...hooks.hooks, url: `${receiver.url}/hook` } });
+  const channels = () => ({ hooks: { type: 'webhook', url: `${receiver.url}/hook`, secret: 'hook-key' } });
   const base = { every: '10s', retry: { maxAttempts: 1 }, circuitBreaker: false };
   const events = () => verifiedEvents(receiver) as Array<ReturnType<typeof verifiedEvents>[number] & { data: { status: string; dependents?: string[]; run: { reason: string } } }>;
 
