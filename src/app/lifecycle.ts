@@ -30,6 +30,7 @@ export class Lifecycle {
   /** Aborted when the shutdown grace period ends: runs in flight are cut short. */
   readonly #abort = new AbortController();
   readonly #busy = new Set<Promise<unknown>>();
+  #flushing: Promise<void> | undefined;
 
   constructor(deps: LifecycleDeps) {
     this.#deps = deps;
@@ -40,7 +41,7 @@ export class Lifecycle {
     return this.#stop.signal.aborted;
   }
 
-  /** The dispatcher timer: plans and runs due checks, then flushes telemetry and the store. */
+  /** The dispatcher timer: plans and runs due checks, then starts a flush of telemetry and the store (not waited for). */
   tick(): Promise<TickReport> {
     if (this.stopping) return Promise.resolve({ planned: 0, started: 0, runs: [], running: 0 });
     return this.track(async (signals) => {
@@ -49,7 +50,7 @@ export class Lifecycle {
         return await this.#deps.dispatcher.tick(signals);
       } finally {
         this.#deps.outbox?.kick();
-        await this.#flush();
+        this.#flushSoon();
       }
     });
   }
@@ -86,6 +87,19 @@ export class Lifecycle {
     await settled;
     await this.idle();
     await this.#flush();
+  }
+
+  /**
+   * Flushes in the background, one flush at a time: the tick does not wait for it. Storage that
+   * takes connections and never answers held each tick for the SDK's timeouts (10 s and more), and
+   * with it every check (2 runs of a 1 s job in 20 s); writes wait in the store's buffer instead,
+   * and `shutdown` still flushes last. Failures show in health (the store) and the sinks' own logs.
+   */
+  #flushSoon(): void {
+    if (this.#flushing) return;
+    this.#flushing = this.#flush()
+      .catch(() => undefined)
+      .finally(() => (this.#flushing = undefined));
   }
 
   async #flush(): Promise<void> {
