@@ -8,8 +8,9 @@ import { appendFileSync } from 'node:fs';
 //   at local fakes; Azurite, the fakes and a counting proxy in front of Azurite (bench/proxy.js)
 //   each in its own process;
 // - queue mode (issue 13, not in the default rows): the deployment above with PULSECHECK_DISPATCH=queue
-//   and BENCH_QUEUE_HOSTS local hosts started in one app folder on that one Azurite (one holds the
-//   dispatcher timer's lease, all run checks); also prints each host's share of the checks.
+//   and BENCH_QUEUE_HOSTS local hosts (one row per count of a list, e.g. 1,3) started in one app
+//   folder on that one Azurite (one holds the dispatcher timer's lease, all run checks); also prints
+//   each host's share of the checks.
 //
 // Lateness is the request's arrival at the target (bench/target.js, its own process) minus its
 // scheduled instant; CPU per check is the measured process's utime + stime over a steady window of
@@ -28,7 +29,9 @@ const SECONDS = Number(process.env.BENCH_SCHEDULE_SECONDS ?? 60);
 const JOBS = Number(process.env.BENCH_SCHEDULE_JOBS ?? 1_000);
 const ROWS = (process.env.BENCH_SCHEDULE_ROWS ?? 'naive,memory,deployed,naive-10x,memory-10x').split(',').map((row) => row.trim());
 const PROFILE_DIR = process.env.BENCH_SCHEDULE_PROFILE;
-const QUEUE_HOSTS = Number(process.env.BENCH_QUEUE_HOSTS ?? 3);
+/** Hosts of each queue row: `3`, or a list (`1,3`: one row with one host, then one with three). */
+const QUEUE_HOSTS = (process.env.BENCH_QUEUE_HOSTS ?? '3').split(',').map(Number);
+if (QUEUE_HOSTS.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`BENCH_QUEUE_HOSTS must be whole numbers of hosts, e.g. 3 or 1,3 (got "${process.env.BENCH_QUEUE_HOSTS}")`);
 /** Issue 13's target for queue mode: storage requests per check (the put, the receive, the record). */
 const QUEUE_REQUESTS_TARGET = 3;
 const PERIOD = 10_000;
@@ -288,10 +291,10 @@ function printStorage(row) {
 export async function scheduleRows(target) {
   const base = target.url.replace(/\/health$/, '');
   const big = JOBS * 10;
-  console.log(`\n6. Schedule: jobs on */10 * * * * *, ${SECONDS} s measured after one warm-up boundary, lateness at the target's arrival, each row its own process (about ${ROWS.length * (SECONDS + 30)} s)`);
+  console.log(`\n6. Schedule: jobs on */10 * * * * *, ${SECONDS} s measured after one warm-up boundary, lateness at the target's arrival, each row its own process (about ${(ROWS.length + (ROWS.includes('queue') ? QUEUE_HOSTS.length - 1 : 0)) * (SECONDS + 30)} s)`);
   const results = {};
   const run = async (key, label, jobs, start, counters) => {
-    if (!ROWS.includes(key)) return;
+    if (!ROWS.includes(key) && !(key.startsWith('queue-') && ROWS.includes('queue'))) return;
     results[key] = await measureRow(target, jobs, start, counters);
     printRow(label, results[key]);
   };
@@ -311,18 +314,21 @@ export async function scheduleRows(target) {
       await deployment.stop();
     }
   }
-  if (ROWS.includes('queue')) {
-    // A deployment of its own: a fresh Azurite, so the queue holds only this row's messages.
+  // One queue row per host count, each on a deployment of its own: a fresh Azurite, so the queue
+  // holds only that row's messages.
+  for (const count of ROWS.includes('queue') ? QUEUE_HOSTS : []) {
+    const key = `queue-${count}`;
     const deployment = await startDeployment();
     try {
       const counters = async () => ({ azuriteMs: cpuMs(deployment.azurite.pid), storage: await deployment.requests(), ingestion: { ...deployment.ingestion.counts }, agent: { ...deployment.agent.counts } });
       const prefix = `benchQueue${Date.now().toString(36)}`;
       const values = { AzureWebJobsStorage: deployment.connectionString, PULSECHECK_TABLE_PREFIX: prefix, PULSECHECK_DISPATCH: 'queue' };
-      await run('queue', `queue mode, ${QUEUE_HOSTS} hosts, ${JOBS} jobs`, JOBS, () => startHosts(base, JOBS, QUEUE_HOSTS, { values, env: deployment.env }), counters);
-      results.queue.requestsPerCheck = printStorage(results.queue);
-      const ran = results.queue.runsByHost.reduce((a, b) => a + b, 0);
-      const hosts = results.queue.runsByHost.map(
-        (n, i) => `host ${i + 1}${i === 0 ? ' (started first: the timer)' : ''} ${fmt((100 * n) / ran)} % (${fmt(results.queue.cpuByHost[i] / n, 3)} CPU-ms per check it ran)`,
+      await run(key, `queue mode, ${count} host${count === 1 ? '' : 's'}, ${JOBS} jobs`, JOBS, () => startHosts(base, JOBS, count, { values, env: deployment.env }), counters);
+      const row = results[key];
+      row.requestsPerCheck = printStorage(row);
+      const ran = row.runsByHost.reduce((a, b) => a + b, 0);
+      const hosts = row.runsByHost.map(
+        (n, i) => `host ${i + 1}${i === 0 ? ' (started first: the timer)' : ''} ${fmt((100 * n) / ran)} % (${fmt(row.cpuByHost[i] / n, 3)} CPU-ms per check it ran)`,
       );
       console.log(`      each host's share of the ${ran} checks they logged: ${hosts.join(', ')}`);
     } finally {
@@ -338,10 +344,11 @@ export async function scheduleRows(target) {
   if (results['naive-10x'] && results['memory-10x']) {
     ok = judge(`memory store, ${big} jobs (naive with ${big} jobs)`, results['memory-10x'], results['naive-10x'], { cpu: 1, p99: 1, rssMb: 600, exact: true }) && ok;
   }
-  if (results.queue) {
+  for (const count of QUEUE_HOSTS) {
+    const q = results[`queue-${count}`];
+    if (!q) continue;
     // Issue 13's targets are absolute (the load of this machine makes the p99 a pessimistic one).
-    const q = results.queue;
-    console.log(`   queue mode, ${QUEUE_HOSTS} hosts, ${JOBS} jobs (issue 13):`);
+    console.log(`   queue mode, ${count} host${count === 1 ? '' : 's'}, ${JOBS} jobs (issue 13):`);
     ok = verdict('p99 arrival lateness', `${fmt(q.lateness.p99)} ms (target ≤ 1000 ms)`, q.lateness.p99 <= 1_000) && ok;
     ok = verdict('every occurrence once', `missed ${q.missed}, doubled ${q.doubled}`, q.arrivals > 0 && q.missed === 0 && q.doubled === 0) && ok;
     ok = verdict('storage requests', `${fmt(q.requestsPerCheck, 2)} per check (target ≤ ${QUEUE_REQUESTS_TARGET})`, q.requestsPerCheck <= QUEUE_REQUESTS_TARGET) && ok;
