@@ -81,11 +81,9 @@ function startHost(name: string, dir: string): Host {
       // The banner (`Pulsecheck … listening on …`) is plain text.
       record = { msg: line };
     }
+    records.push(record);
     if (record.event === 'run' && record.runId && record.scheduledAt) host.runs.push({ runId: record.runId, scheduledAt: Date.parse(record.scheduledAt), status: record.status ?? '', latenessMs: record.latenessMs ?? NaN });
-    else {
-      records.push(record);
-      if (record.msg) host.messages.push(record.msg);
-    }
+    else if (record.msg) host.messages.push(record.msg);
     for (const waiter of waiters) {
       if (!waiter.match(record)) continue;
       waiters.delete(waiter);
@@ -176,8 +174,6 @@ describe('queue mode on three local hosts sharing one Azurite', () => {
     const locks = await Promise.all(hosts.map(lockOf));
     expect(locks.filter((l) => l === 'holds')).toHaveLength(1);
     const ticker = hosts[locks.indexOf('holds')] as Host;
-    const [victim, other] = hosts.filter((h) => h !== ticker) as [Host, Host];
-    const survivors = [ticker, other];
 
     // The minute: the six boundaries from the first the ticker plans once every host polls.
     const first = Math.ceil((Date.now() + 1_000) / PERIOD_MS) * PERIOD_MS;
@@ -185,11 +181,17 @@ describe('queue mode on three local hosts sharing one Azurite', () => {
     const expected = new Set(instants.flatMap((at) => jobs.map((job) => runIdFor(job.name, at))));
     const inWindow = (run: { scheduledAt: number }) => run.scheduledAt >= first && run.scheduledAt <= (instants.at(-1) as number);
 
-    // In the middle: the victim is killed as soon as it has run a check of the third instant (or a
-    // later one), with the other messages it took for it in hand, claimed, their runs not recorded.
+    // In the middle: of the two hosts that do not tick, the first to run a check of the third
+    // instant (or a later one) is killed at once, with the other messages it took for it in hand,
+    // claimed, their runs not recorded.
     const middle = instants[2] as number;
     const cpuAtStart = [...hosts.map((h) => cpuSeconds(h.child.pid)), cpuSeconds(azurite.pid)];
-    await victim.waitFor((r) => r.event === 'run' && Date.parse(r.scheduledAt ?? '') >= middle, 'a run of the middle instant or later', (instants.at(-1) as number) - Date.now() + 10_000);
+    const running = hosts
+      .filter((h) => h !== ticker)
+      .map((h) => h.waitFor((r) => r.event === 'run' && Date.parse(r.scheduledAt ?? '') >= middle, 'a run of the middle instant or later', (instants.at(-1) as number) - Date.now() + 10_000).then(() => h));
+    for (const waiting of running) waiting.catch(() => undefined);
+    const victim = await Promise.race(running);
+    const survivors = hosts.filter((h) => h !== victim);
     const victimCpu = cpuSeconds(victim.child.pid) - (cpuAtStart[hosts.indexOf(victim)] as number);
     victim.child.kill('SIGKILL');
     await victim.exited;
