@@ -15,6 +15,8 @@ const LEASE_SECONDS = 30;
 const MIN_POLL_MS = 100;
 /** The most of a failure's message kept in a poisoned message (what `/api/deadletters` shows). */
 const MAX_ERROR_CHARS = 500;
+/** The text a queue message holds (64 KiB): one too large with its error is poisoned as it was. */
+const MAX_MESSAGE_CHARS = 64 * 1024;
 
 /**
  * Polls one Storage queue for a queue-triggered function like the Functions host does, with
@@ -129,13 +131,14 @@ export class QueuePoller {
     await this.queue.deleteMessage(message.messageId, popReceipt);
   }
 
-  /** `text` with `lastError: { message }` of `failure` added when it holds a JSON object; else `text`. */
+  /** `text` with `lastError: { message }` of `failure` added when it holds a JSON object (and still fits a message); else `text`. */
   #withLastError(text: string, failure: unknown): string {
     const body = this.#decode(text);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return text;
     const message = (failure instanceof Error ? failure.message : String(failure)).slice(0, MAX_ERROR_CHARS);
     const json = JSON.stringify({ ...body, lastError: { message } });
-    return this.options.messageEncoding === 'base64' ? Buffer.from(json, 'utf8').toString('base64') : json;
+    const encoded = this.options.messageEncoding === 'base64' ? Buffer.from(json, 'utf8').toString('base64') : json;
+    return encoded.length > MAX_MESSAGE_CHARS ? text : encoded;
   }
 
   #decode(text: string): unknown {

@@ -188,9 +188,21 @@ describe('a message whose processing fails', () => {
     // The message as it was, encoded as it was, plus why it could not be processed.
     const poisoned = JSON.parse(Buffer.from(moved.messageText, 'base64').toString('utf8')) as Record<string, unknown>;
     expect(poisoned).toEqual({ ...body, lastError: { message: expect.stringContaining('the queue message is not an occurrence') as unknown } });
-    expect((await new QueueClient(azurite.connectionString, CHECKS_QUEUE).getProperties()).approximateMessagesCount).toBe(0);
+    // Deleted from the queue just after it was copied to the poison queue.
+    await eventually(async () => (await new QueueClient(azurite.connectionString, CHECKS_QUEUE).getProperties()).approximateMessagesCount === 0, { what: 'the message gone from the queue' });
     const failures = hosts[0]?.logger.records.filter((r) => /^runCheck failed/.test(r.message ?? ''));
     expect(failures?.length).toBeGreaterThanOrEqual(2);
+  }, 20_000);
+
+  it('moves a message that would not fit a queue message with its last error as it was', async () => {
+    await host(uniquePrefix('q'), 'a', { version: '2.0', extensions: { queues: { maxDequeueCount: 1, maxPollingInterval: '00:00:00.200' } } });
+    // 65,400 characters encoded: under the 64 KiB a message holds, over it with the error added.
+    const text = Buffer.from(JSON.stringify({ v: 9, job: 'job0', pad: 'x'.repeat(49_050 - JSON.stringify({ v: 9, job: 'job0', pad: '' }).length) })).toString('base64');
+    expect(text.length).toBe(65_400);
+    await new QueueClient(azurite.connectionString, CHECKS_QUEUE).sendMessage(text);
+    const poison = new QueueClient(azurite.connectionString, CHECKS_POISON_QUEUE);
+    const moved = await eventually(async () => (await poison.peekMessages()).peekedMessageItems[0], { timeoutMs: 10_000, what: 'the poison message' });
+    expect(moved.messageText).toBe(text);
   }, 20_000);
 
   it('is listed by /api/deadletters with its last error; a retry puts it back on the queue, where runCheck takes it again', async () => {
