@@ -19,6 +19,7 @@ import { startServer, type TestServer } from '../support/servers.js';
  * `PULSECHECK_E2E_JOBS=1000 npx vitest run test/e2e/queueScaleOut.test.ts` runs the issue's figure.
  */
 const JOBS = Number(process.env.PULSECHECK_E2E_JOBS ?? 100);
+if (!Number.isInteger(JOBS) || JOBS < 1) throw new Error(`PULSECHECK_E2E_JOBS must be a positive whole number, not "${process.env.PULSECHECK_E2E_JOBS}"`);
 const PERIOD_MS = 10_000;
 const BOUNDARIES = 6;
 const jobName = (i: number) => `c${i}`;
@@ -247,5 +248,7 @@ describe('queue mode on three local hosts sharing one Azurite', () => {
     expect(takenOver.length).toBeGreaterThan(0);
     // Each surviving host ran a share of the minute's checks.
     for (const host of survivors) expect(shares[host.name]).toBeGreaterThan(0);
+    // No occurrence was given up on.
+    expect(((await (await fetch(`${api}/deadletters`)).json()) as { count: number }).count).toBe(0);
   }, 180_000);
 });
