@@ -195,7 +195,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   // Queue mode (docs/scaling.md): the tick queues occurrences; runCheck runs them on every instance.
   const queue = checkQueueFor(settings, identity);
   const dispatcher = new Dispatcher({ catalog, store, clock, runner, logger, tickSchedule, ...(queue ? { queue } : {}) });
-  const queuedChecks = new QueuedChecks({ catalog, runner, clock, claims: store.claims ?? new MemoryClaims(), store, logger, location: settings.location });
+  const queuedChecks = new QueuedChecks({ catalog, runner, clock, claims: store.claims ?? new MemoryClaims(), store, logger, location: settings.location, retentionDays: settings.retentionDays });
   const lifecycle = new Lifecycle({ dispatcher, telemetry, store, alerting, outbox });
   followUps = new FollowUps({ catalog, runner, clock, logger, lifecycle });
   const uptime = new Uptime({ store, catalog, clock, timeZone: settings.statusTimeZone });
