@@ -226,17 +226,13 @@ export class CheckRunner {
 
   #identity(job: Job, request: RunRequest): RunIdentity {
     const { runId, trigger, scheduledAt, catchUp, maintenance, parentRunId, upstream } = request;
-    return {
-      runId,
-      job: job.name,
-      trigger,
-      scheduledAt,
-      location: this.#deps.location,
-      ...(catchUp ? { catchUp } : {}),
-      ...(maintenance ? { maintenance } : {}),
-      ...(parentRunId === undefined ? {} : { parentRunId }),
-      ...(upstream?.action === 'silent' ? { suppressed: upstream.suppressed } : {}),
-    };
+    // Built field by field, not with spreads of optional parts: one object per run on the check path.
+    const id: { -readonly [K in keyof RunIdentity]: RunIdentity[K] } = { runId, job: job.name, trigger, scheduledAt, location: this.#deps.location };
+    if (catchUp) id.catchUp = catchUp;
+    if (maintenance) id.maintenance = maintenance;
+    if (parentRunId !== undefined) id.parentRunId = parentRunId;
+    if (upstream?.action === 'silent') id.suppressed = upstream.suppressed;
+    return id;
   }
 
   /** Policies are built once per job (a reloaded job is a new object, with new policies). */

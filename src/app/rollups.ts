@@ -61,11 +61,16 @@ export function withRollups<S extends RunStore>(store: S, recorder: RollupRecord
     await store.recordRun(run);
     await recorder.record(run);
   };
+  // Each method is bound once: the check path reads several per run (`loadState`, `saveState` …).
+  const bound = new Map<PropertyKey, unknown>();
   return new Proxy(store, {
     get(target, property) {
       if (property === 'recordRun') return recordRun;
       const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      if (typeof value !== 'function') return value;
+      let method = bound.get(property) as { readonly of: unknown; readonly fn: unknown } | undefined;
+      if (method?.of !== value) bound.set(property, (method = { of: value, fn: (value as (...args: unknown[]) => unknown).bind(target) }));
+      return method.fn;
     },
   });
 }

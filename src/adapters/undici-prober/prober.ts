@@ -7,7 +7,7 @@ import { describeFailure } from './errorCodes.js';
 import { RUN_HEADER, Tracer } from './tracer.js';
 
 export interface UndiciProberOptions {
-  /** Connections kept per origin (keep-alive pool bound). Default 32. */
+  /** Connections kept per origin (keep-alive pool bound). Default 256. */
   readonly connectionsPerOrigin?: number;
   /** How long an idle connection is kept, in ms. Default 30 000. */
   readonly keepAliveTimeoutMs?: number;
@@ -36,7 +36,7 @@ export class UndiciProber implements Prober {
 
   constructor(options: UndiciProberOptions = {}) {
     this.#options = {
-      connectionsPerOrigin: options.connectionsPerOrigin ?? 32,
+      connectionsPerOrigin: options.connectionsPerOrigin ?? 256,
       keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 30_000,
       maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
       networkPolicy: options.networkPolicy ?? networkPolicy(),
