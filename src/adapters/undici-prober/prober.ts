@@ -19,6 +19,8 @@ export interface UndiciProberOptions {
   readonly networkPolicy?: NetworkPolicy;
 }
 
+type Answer = Extract<Attempt, { type: 'response' }>;
+
 /** Agents kept for client certificates at most; the least recently used is closed beyond it. */
 const MAX_CERTIFICATE_AGENTS = 64;
 
@@ -49,14 +51,9 @@ export class UndiciProber implements Prober {
     const trace = this.#tracer.begin(id);
     try {
       const { origin, path } = this.#target(probe.url);
-      const response = await this.#agent(probe.insecureSkipVerify, probe.clientCertificate).request({
-        origin,
-        path,
-        method: probe.method,
-        headers: { ...probe.headers, [RUN_HEADER]: id },
-        ...(probe.body === undefined ? {} : { body: probe.body }),
-        signal,
-      });
+      const options: Dispatcher.RequestOptions = { origin, path, method: probe.method, headers: { ...probe.headers, [RUN_HEADER]: id }, signal };
+      if (probe.body !== undefined) options.body = probe.body;
+      const response = await this.#agent(probe.insecureSkipVerify, probe.clientCertificate).request(options);
       const body = probe.readBody && probe.method !== 'HEAD' ? await this.#read(response) : await discard(response.body);
       const headers: Record<string, string> = {};
       for (const name in response.headers) {
@@ -64,14 +61,11 @@ export class UndiciProber implements Prober {
         if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
       }
       const expires = trace.socket?.certificateExpiresAt;
-      return {
-        type: 'response',
-        status: response.statusCode,
-        headers,
-        ...(body === undefined ? {} : { body }),
-        timings: this.#tracer.timings(trace, performance.now()),
-        ...(expires === undefined || Number.isNaN(expires) ? {} : { certificateExpiresAt: expires }),
-      };
+      // Field by field rather than with spreads of the optional ones: one object per attempt.
+      const attempt: { -readonly [K in keyof Answer]: Answer[K] } = { type: 'response', status: response.statusCode, headers, timings: this.#tracer.timings(trace, performance.now()) };
+      if (body !== undefined) attempt.body = body;
+      if (expires !== undefined && !Number.isNaN(expires)) attempt.certificateExpiresAt = expires;
+      return attempt;
     } catch (error) {
       const { kind, message } = describeFailure(error, signal.aborted, Math.round(performance.now() - trace.startedAt));
       return { type: 'failure', kind, message, timings: this.#tracer.timings(trace, performance.now()) };
