@@ -43,6 +43,13 @@ param minimumInstances int = 1
 @maxValue(100)
 param maximumInstances int = 3
 
+@description('How scheduled checks run (PULSECHECK_DISPATCH, docs/scaling.md): inline (on the instance that holds the dispatcher timer) or queue (one message per occurrence on the queue pulsecheck-checks, run by whichever instance takes it). Every app of every region gets it; each app\'s identity already has Storage Queue Data Contributor on its host storage for it.')
+@allowed([
+  'inline'
+  'queue'
+])
+param dispatch string = 'inline'
+
 @description('Send traces and metrics to Datadog: sets the DD_* settings, DD_API_KEY as a Key Vault reference to the secret "dd-api-key".')
 param datadogEnabled bool = true
 
@@ -73,6 +80,14 @@ param authClientId string = ''
 
 @description('Tenant of that app registration. Default: the subscription\'s tenant.')
 param authTenantId string = subscription().tenantId
+
+@description('Who sees the status page and the badges (PULSECHECK_STATUS_PAGE, docs/status-page.md, Access): private (readers), public (anyone, jobs tagged public only) or off. Sets the app setting; with App Service Authentication on, public also lets the page, its data, its files and the badges through without a token.')
+@allowed([
+  'private'
+  'public'
+  'off'
+])
+param statusPage string = 'private'
 
 @description('E-mail that receives availability alerts. Empty: the alert fires without notifying anyone.')
 param alertEmail string = ''
@@ -202,6 +217,8 @@ var secretSettings = toObject(items(keyVaultSettings), entry => entry.key, entry
 
 // Settings both slots share. Key Vault references are resolved by the platform with the slot's own
 // identity; KEY_VAULT_URL is for secrets Pulsecheck reads itself (${secret:name} in jobs).
+// PULSECHECK_STATUS_PAGE comes last, from the statusPage parameter, so it wins over extraSettings:
+// the app and the platform's excludedPaths (authSettings) always agree.
 var commonSettings = union(
   {
     FUNCTIONS_EXTENSION_VERSION: '~4'
@@ -211,12 +228,16 @@ var commonSettings = union(
     APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
     KEY_VAULT_URL: vault.properties.vaultUri
     PULSECHECK_LOG_FORMAT: 'json'
+    PULSECHECK_DISPATCH: dispatch
     PULSECHECK_SELF_SCHEME: 'https'
     PULSECHECK_SELF_KEY: '${keyVaultReference}pulsecheck-self-key)'
   },
   datadogSettings,
   secretSettings,
-  extraSettings
+  extraSettings,
+  {
+    PULSECHECK_STATUS_PAGE: statusPage
+  }
 )
 
 // The staging slot must not run scheduled checks next to production: its dispatcher timer is off.
@@ -253,6 +274,7 @@ module regionApps 'region.bicep' = [
       registryName: registry.name
       settings: commonSettings
       tags: tags
+      authSettings: empty(authClientId) ? {} : authSettings
     }
   }
 ]
@@ -309,6 +331,19 @@ resource staging 'Microsoft.Web/sites/slots@2023-12-01' = {
 // platform authenticates, the app authorises by role. Requests without a valid token get 401 here,
 // except on the paths the app guards itself: /api/health (status and version for anyone, the detail
 // for readers), /api/openapi.json (public) and /api/metrics (PULSECHECK_METRICS_TOKEN or a reader).
+var selfGuardedPaths = [
+  '/api/health'
+  '/api/openapi.json'
+  '/api/metrics'
+]
+// With statusPage 'public' the app serves these to anyone (public jobs only, others 404); a trailing
+// /* excludes every path below. 'private' and 'off' leave them to the platform: a token is needed.
+var statusPagePaths = [
+  '/api/status'
+  '/api/status/summary'
+  '/api/status/assets/*'
+  '/api/badges/*'
+]
 var authSettings = {
   platform: {
     enabled: true
@@ -316,11 +351,7 @@ var authSettings = {
   globalValidation: {
     requireAuthentication: true
     unauthenticatedClientAction: 'Return401'
-    excludedPaths: [
-      '/api/health'
-      '/api/openapi.json'
-      '/api/metrics'
-    ]
+    excludedPaths: statusPage == 'public' ? concat(selfGuardedPaths, statusPagePaths) : selfGuardedPaths
   }
   identityProviders: {
     azureActiveDirectory: {
@@ -373,6 +404,8 @@ var slotNames = [
   'production'
   'staging'
 ]
+// Blobs: the timer leases and keys; queues: queue mode's pulsecheck-checks and its poison queue
+// (the Functions host polls them, the dispatcher and the dead-letter routes write them); tables: Pulsecheck's store.
 var storageRoles = [
   roles.storageBlobDataOwner
   roles.storageQueueDataContributor

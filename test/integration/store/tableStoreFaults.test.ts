@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryClaims } from '../../../src/adapters/memory-store/memoryClaims.js';
 import { MemoryStore } from '../../../src/adapters/memory-store/memoryStore.js';
 import { SystemClock } from '../../../src/adapters/system-clock/systemClock.js';
 import { tableStore } from '../../../src/compositionStorage.js';
@@ -112,6 +113,23 @@ describe('retention timer', () => {
     });
     expect(await deps.useCases.admin.applyRetention()).toEqual({ deleted: 2, before: new Date(now - 7 * day).toISOString(), complete: true });
     expect((await store.listRuns('kept', { limit: 10 })).map((r) => r.scheduledAt)).toEqual([new Date(now - day).toISOString(), new Date(now - 6 * day).toISOString()]);
+    await deps.close();
+  });
+
+  it('deletes the occurrence claims of queue mode older than PULSECHECK_RETENTION_DAYS, whole days', async () => {
+    const claims = new MemoryClaims();
+    const store = Object.assign(new MemoryStore(), { claims });
+    const now = Date.parse('2026-11-23T12:00:00Z');
+    const day = 86_400_000;
+    const claimOf = (age: number) => `job@${new Date(now - age * day).toISOString()}|westeurope`;
+    for (const age of [1, 6, 8, 40]) await claims.claim(claimOf(age), { messageId: 'm', at: 0 });
+    const deps = buildDeps(loadSettings({ PULSECHECK_RETENTION_DAYS: '7', PULSECHECK_LOG_LEVEL: 'silent' }), {
+      store,
+      clock: { now: () => now, sleepUntil: async () => undefined },
+      configSource: { list: async () => [], health: () => ({ status: 'ok', detail: 'test' }), close: () => undefined },
+    });
+    expect(await deps.useCases.queuedChecks.applyRetention()).toEqual({ deleted: 2, before: new Date(now - 7 * day).toISOString(), complete: true });
+    for (const age of [1, 6]) expect(await claims.claim(claimOf(age), { messageId: 'other', at: 0 })).toMatchObject({ claimed: false });
     await deps.close();
   });
 });

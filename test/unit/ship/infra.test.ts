@@ -67,6 +67,29 @@ describe('infra/main.bicep and its parameters file', () => {
     expect(bicep).toContain('acrUseManagedIdentityCreds: true');
   });
 
+  it('grants every app identity Storage Queue Data Contributor where its queue is, for queue dispatch', () => {
+    // The built-in role's ID (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).
+    const queueRole = "storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'";
+    expect(bicep).toContain(queueRole);
+    // Both slots, on the account of AzureWebJobsStorage__accountName (where pulsecheck-checks is).
+    expect(/^var storageRoles = \[\n([\s\S]*?)\n\]/m.exec(bicep)?.[1]).toContain('roles.storageQueueDataContributor');
+    expect(bicep).toContain('var storageAssignments = flatten(map(slotNames, slot => map(storageRoles, role => {');
+    expect(bicep).toMatch(/for assignment in storageAssignments: \{\n\s+name: guid\(storage\.id, assignment\.role, assignment\.slot\)\n\s+scope: storage\n/);
+    expect(objectVar('commonSettings').AzureWebJobsStorage__accountName).toBe('storage.name');
+    // Each regional app, on its own host storage (its own queue).
+    const region = readFileSync('infra/region.bicep', 'utf8');
+    expect(region).toContain(queueRole);
+    expect(/^var hostStorageRoles = \[\n([\s\S]*?)\n\]/m.exec(region)?.[1]).toContain('roles.storageQueueDataContributor');
+    expect(region).toMatch(/for role in hostStorageRoles: \{\n\s+name: guid\(hostStorage\.id, role, regionalName\)\n\s+scope: hostStorage\n/);
+    expect(region).toContain('AzureWebJobsStorage__accountName: hostStorage.name');
+  });
+
+  it('sets PULSECHECK_DISPATCH from the dispatch parameter, with the values the app accepts', () => {
+    expect(bicep).toMatch(/@allowed\(\[\n\s+'inline'\n\s+'queue'\n\]\)\nparam dispatch string = 'inline'/);
+    expect(objectVar('commonSettings').PULSECHECK_DISPATCH).toBe('dispatch');
+    expect(readFileSync('src/config/settings.ts', 'utf8')).toContain("PULSECHECK_DISPATCH: text('inline').pipe(z.enum(['inline', 'queue']");
+  });
+
   it('names the resources and outputs the Jenkinsfile and the deployment guide use', () => {
     for (const output of ['functionAppName', 'registryName', 'stagingUrl', 'productionUrl', 'keyVaultName']) {
       expect(bicep).toMatch(new RegExp(`^output ${output} string`, 'm'));
@@ -87,18 +110,46 @@ describe('infra/main.bicep and its parameters file', () => {
     expect(bicep).toMatch(/requireAuthentication: true\n\s+unauthenticatedClientAction: 'Return401'/);
     expect(bicep).toMatch(/clientId: authClientId\n\s+openIdIssuer: '\$\{environment\(\)\.authentication\.loginEndpoint\}\$\{authTenantId\}\/v2\.0'/);
     expect(bicep).toMatch(/allowedAudiences: \[\n\s+'api:\/\/\$\{authClientId\}'\n\s+authClientId\n/);
+    // Each region's app (infra/region.bicep) gets the same settings, so its API is guarded alike.
+    expect(bicep).toMatch(/module regionApps 'region\.bicep' = \[[\s\S]*?\n\s+authSettings: empty\(authClientId\) \? \{\} : authSettings\n/);
+    const region = readFileSync('infra/region.bicep', 'utf8');
+    expect(region).toContain('param authSettings object = {}');
+    expect(region).toMatch(/resource appAuth 'Microsoft\.Web\/sites\/config@[\d-]+' = if \(!empty\(authSettings\)\) \{\n\s+parent: app\n\s+name: 'authsettingsV2'\n\s+properties: authSettings/);
     // WEBSITE_AUTH_ENABLED is the platform's to set: as an app setting without authentication on,
     // the app would trust principal headers that nobody vouched for.
     expect(bicep).not.toMatch(/WEBSITE_AUTH_ENABLED:/);
   });
 
+  /** The strings of `var name = [ … ]`. */
+  const arrayVar = (name: string): string[] =>
+    [...(new RegExp(`^var ${name} = \\[\\n([\\s\\S]*?)\\n\\]`, 'm').exec(bicep)?.[1] ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1] as string);
+  /** Whether an excludedPaths entry covers a request path: exactly, or below a trailing `/*`. */
+  const covers = (pattern: string, path: string): boolean => (pattern.endsWith('/*') ? path.startsWith(pattern.slice(0, -1)) : path === pattern);
+  /** A request path of a route: its `{params}` filled in. */
+  const pathOf = (fn: HttpFunction): string => `/api/${fn.route.replace(/\{[^}]+\}/g, 'x')}`;
+  const http = registry.filter((fn): fn is HttpFunction => fn.trigger === 'http');
+
   it('lets through unauthenticated exactly the routes the app guards itself', () => {
-    const excluded = [...(/excludedPaths: \[\n([\s\S]*?)\n\s+\]/.exec(bicep)?.[1] ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1]);
-    const http = registry.filter((fn): fn is HttpFunction => fn.trigger === 'http');
+    const excluded = arrayVar('selfGuardedPaths');
     const selfGuarded = http.filter((fn) => fn.role === 'anonymous' || fn.metricsToken).map((fn) => `/api/${fn.route}`);
     expect(excluded.sort()).toEqual(selfGuarded.sort());
     expect(excluded).toContain('/api/health');
     expect(bicep).toContain("healthCheckPath: '/api/health'");
+  });
+
+  it('with statusPage public, also lets through the status page, its data, its files and the badges, and nothing else', () => {
+    expect(declared.get('statusPage')).toEqual({ type: 'string', optional: true });
+    expect(bicep).toMatch(/@allowed\(\[\n\s+'private'\n\s+'public'\n\s+'off'\n\]\)\nparam statusPage string = 'private'/);
+    expect(bicep).toMatch(/excludedPaths: statusPage == 'public' \? concat\(selfGuardedPaths, statusPagePaths\) : selfGuardedPaths\n/);
+    const statusPaths = arrayVar('statusPagePaths');
+    // Every status-page route (the ones PULSECHECK_STATUS_PAGE=public makes anonymous) is covered…
+    for (const fn of http.filter((f) => f.statusPage)) expect(statusPaths.some((p) => covers(p, pathOf(fn))), fn.route).toBe(true);
+    // …and no other route: a public page must not open the API.
+    for (const fn of http.filter((f) => !f.statusPage && f.role !== 'anonymous' && !f.metricsToken)) {
+      expect(statusPaths.filter((p) => covers(p, pathOf(fn))), fn.route).toEqual([]);
+    }
+    // The app reads the same choice: the parameter sets PULSECHECK_STATUS_PAGE, after extraSettings so it wins.
+    expect(bicep).toMatch(/extraSettings,\n\s+\{\n\s+PULSECHECK_STATUS_PAGE: statusPage\n\s+\}\n\)/);
   });
 
   it('ships the app roles the app maps, for the app registration (infra/app-roles.json)', () => {
