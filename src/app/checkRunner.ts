@@ -1,7 +1,7 @@
 import { type BulkheadPolicy, type CircuitBreakerPolicy, isBrokenCircuitError } from 'cockatiel';
 import type { UpstreamDecision } from '../domain/dependencies.js';
 import type { CircuitBreakerSpec, Job } from '../domain/job.js';
-import { comparisonFor, judge, type Attempt } from '../domain/outcome.js';
+import { comparisonFor, judge, type Attempt, type JudgeOptions } from '../domain/outcome.js';
 import { buildRun, unjudged, unjudgedRun, type Run, type RunIdentity, type Trigger, type Verdict } from '../domain/run.js';
 import { activeMaintenance, type OpenWindow } from '../domain/maintenance.js';
 import { DEFAULT_SHED_AFTER_MS, shedAfterMs } from '../domain/priority.js';
@@ -82,12 +82,13 @@ interface CachedBreaker {
 
 interface JobPolicies {
   readonly requests: RequestPolicy;
+  /** How the job's runs are judged when their requests carried no secret. */
+  readonly judging: JudgeOptions;
   breaker?: CachedBreaker;
 }
 
 // A run that could not call the target (status `error`: a secret was unavailable) says nothing about it.
 const isFailedOutcome = (result: unknown) => (result as Outcome).verdict.status === 'down';
-const NEVER = new AbortController().signal;
 const NOTHING_HIDDEN: readonly string[] = [];
 const ABORTED = unjudged('aborted', 'Pulsecheck stopped before the check finished; the next run repeats it', 'skipped');
 
@@ -112,6 +113,8 @@ export class CheckRunner {
   readonly #authorizer: RequestAuthorizer;
   readonly #admission: PriorityAdmission;
   readonly #apiAdmission: PriorityAdmission;
+  /** The checks' own signals, per signal callers pass (the shutdown's). */
+  readonly #children = new WeakMap<AbortSignal, ChildSignals>();
 
   constructor(deps: CheckRunnerDeps) {
     this.#deps = deps;
@@ -172,9 +175,14 @@ export class CheckRunner {
   }
 
   /** The check as one running job, in its span; a fault of Pulsecheck's own is an `error` run. */
-  async #guarded(job: Job, request: RunRequest, signal: AbortSignal | undefined): Promise<TracedRun> {
+  async #guarded(job: Job, request: RunRequest, shared: AbortSignal | undefined): Promise<TracedRun> {
     const { tracing, logger, clock } = this.#deps;
     this.#running.add(job.name);
+    // The check's own signal, aborted with the caller's: the policies listen to it, not to the
+    // caller's signal that every running check shares (an AbortSignal finds a listener by walking
+    // its list, so a thousand checks listening to one signal cost a million steps per burst).
+    const own = shared && this.#childSignals(shared).open();
+    const signal = own?.signal;
     try {
       // The span is active while the check runs, so its HTTP requests become child spans.
       return tracing ? await tracing.traceCheck(job, request.runId, () => this.#check(job, request, signal)) : { run: await this.#check(job, request, signal) };
@@ -183,7 +191,14 @@ export class CheckRunner {
       return { run: unjudgedRun(this.#identity(job, request), clock.now(), 'internal', 'Pulsecheck failed to run the check', 'error') };
     } finally {
       this.#running.delete(job.name);
+      if (own) this.#childSignals(shared as AbortSignal).close(own);
     }
+  }
+
+  #childSignals(parent: AbortSignal): ChildSignals {
+    let children = this.#children.get(parent);
+    if (!children) this.#children.set(parent, (children = new ChildSignals(parent)));
+    return children;
   }
 
   /** 2-4. The breaker around the requests and their verdict; the run. */
@@ -194,9 +209,11 @@ export class CheckRunner {
     const breaker = job.circuitBreaker ? await this.#breaker(job, policies) : undefined;
     let outcome: Outcome;
     try {
+      // The breaker hands the function the signal it was given: `signal` itself (no signal: none,
+      // rather than one never aborted that every check would listen to).
       outcome = breaker
-        ? await breaker.policy.execute(({ signal: inner }) => this.#send(job, policies.requests, request, inner), signal)
-        : await this.#send(job, policies.requests, request, signal ?? NEVER);
+        ? await breaker.policy.execute(() => this.#send(job, policies, request, signal), signal)
+        : await this.#send(job, policies, request, signal);
     } catch (error) {
       if (!isBrokenCircuitError(error)) throw error;
       return unjudgedRun(this.#identity(job, request), startedAt, 'circuit-open', 'the circuit breaker is open after consecutive failures');
@@ -208,10 +225,10 @@ export class CheckRunner {
   }
 
   /** 3-4. The requests and the verdict on the final attempt. */
-  async #send(job: Job, policy: RequestPolicy, request: RunRequest, signal: AbortSignal): Promise<Outcome> {
+  async #send(job: Job, policies: JobPolicies, request: RunRequest, signal: AbortSignal | undefined): Promise<Outcome> {
     const { clock, prober } = this.#deps;
     const { runId } = request;
-    const sent = await policy.execute(
+    const sent = await policies.requests.execute(
       (refresh) => this.#authorizer.prepare(job, refresh),
       (probe, attempt, inner) => prober.probe({ ...probe, runId, attempt }, inner),
       signal,
@@ -219,31 +236,28 @@ export class CheckRunner {
     if (!sent.ok) return { attempts: 0, verdict: unjudged(sent.blocked ? 'blocked-target' : 'secret-unavailable', sent.message, 'error') };
     const { final, attempts, values } = sent;
     // Cut short by the caller (shutdown), not failed by the target: no verdict, no breaker failure.
-    if (signal.aborted && final.type === 'failure') return { attempts, final, verdict: ABORTED };
-    const hidden = values.length === 0 ? NOTHING_HIDDEN : hiddenForms(values);
-    return { attempts, final, verdict: judge(job.conditions, final, clock.now(), { hidden, compare: comparisonFor(job.source), ...(job.degradedConditions ? { degraded: job.degradedConditions } : {}) }) };
+    if (signal?.aborted && final.type === 'failure') return { attempts, final, verdict: ABORTED };
+    const options = values.length === 0 ? policies.judging : { ...policies.judging, hidden: hiddenForms(values) };
+    return { attempts, final, verdict: judge(job.conditions, final, clock.now(), options) };
   }
 
   #identity(job: Job, request: RunRequest): RunIdentity {
     const { runId, trigger, scheduledAt, catchUp, maintenance, parentRunId, upstream } = request;
-    return {
-      runId,
-      job: job.name,
-      trigger,
-      scheduledAt,
-      location: this.#deps.location,
-      ...(catchUp ? { catchUp } : {}),
-      ...(maintenance ? { maintenance } : {}),
-      ...(parentRunId === undefined ? {} : { parentRunId }),
-      ...(upstream?.action === 'silent' ? { suppressed: upstream.suppressed } : {}),
-    };
+    // Built field by field, not with spreads of optional parts: one object per run on the check path.
+    const id: { -readonly [K in keyof RunIdentity]: RunIdentity[K] } = { runId, job: job.name, trigger, scheduledAt, location: this.#deps.location };
+    if (catchUp) id.catchUp = catchUp;
+    if (maintenance) id.maintenance = maintenance;
+    if (parentRunId !== undefined) id.parentRunId = parentRunId;
+    if (upstream?.action === 'silent') id.suppressed = upstream.suppressed;
+    return id;
   }
 
   /** Policies are built once per job (a reloaded job is a new object, with new policies). */
   #policiesFor(job: Job): JobPolicies {
     let policies = this.#policies.get(job);
     if (!policies) {
-      policies = { requests: new RequestPolicy(job, () => this.#deps.clock.now()) };
+      const judging: JudgeOptions = { hidden: NOTHING_HIDDEN, compare: comparisonFor(job.source), ...(job.degradedConditions ? { degraded: job.degradedConditions } : {}) };
+      policies = { requests: new RequestPolicy(job, () => this.#deps.clock.now()), judging };
       this.#policies.set(job, policies);
     }
     return policies;
@@ -289,5 +303,32 @@ export class CheckRunner {
     } catch (error) {
       logger.error({ err: error, job: job.name, runId: run.runId }, 'could not record the run');
     }
+  }
+}
+
+/**
+ * One signal's children: each running check's own controller, all aborted (with its reason) when the
+ * parent aborts, through one listener on the parent whatever the number of checks.
+ */
+class ChildSignals {
+  readonly #open = new Set<AbortController>();
+
+  constructor(readonly parent: AbortSignal) {
+    parent.addEventListener('abort', () => {
+      for (const child of this.#open) child.abort(parent.reason);
+    }, { once: true });
+  }
+
+  /** A new child: already aborted when the parent is. */
+  open(): AbortController {
+    const child = new AbortController();
+    if (this.parent.aborted) child.abort(this.parent.reason);
+    else this.#open.add(child);
+    return child;
+  }
+
+  /** The child's check ended: it no longer follows the parent. */
+  close(child: AbortController): void {
+    this.#open.delete(child);
   }
 }

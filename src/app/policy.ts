@@ -83,7 +83,7 @@ export class AttemptsPolicy {
    * Runs attempts until one is not transient, the attempts are spent or the deadline passes; returns
    * the final attempt and how many requests were made. `attempt(n, signal)` makes request number n.
    */
-  async execute(attempt: (n: number, signal: AbortSignal) => Promise<Attempt>, signal?: AbortSignal): Promise<{ readonly final: Attempt; readonly attempts: number }> {
+  async execute(attempt: (n: number, signal: AbortSignal) => Promise<Attempt>, signal: AbortSignal | undefined): Promise<{ readonly final: Attempt; readonly attempts: number }> {
     const tries = new Tries(this.now() + this.job.retry.deadlineMs);
     await this.#policy.execute(async ({ signal: inner }) => {
       // The deadline passed during a backoff delay: keep the last real attempt rather than make another.
@@ -133,7 +133,7 @@ export class RequestPolicy {
   }
 
   /** The run's requests; not `ok` when a secret or token could not be obtained (nothing was sent). */
-  async execute(prepare: Prepare, send: SendAttempt, signal: AbortSignal): Promise<Sent | Unprepared> {
+  async execute(prepare: Prepare, send: SendAttempt, signal: AbortSignal | undefined): Promise<Sent | Unprepared> {
     if (!this.#resend) {
       const prepared = await prepare(false);
       return prepared.ok ? this.#send(prepared, send, 0, signal) : prepared;
@@ -154,7 +154,7 @@ export class RequestPolicy {
     }, signal)) as Sent | Unprepared;
   }
 
-  async #send({ probe, values }: Ready, send: SendAttempt, done: number, signal: AbortSignal): Promise<Sent> {
+  async #send({ probe, values }: Ready, send: SendAttempt, done: number, signal: AbortSignal | undefined): Promise<Sent> {
     const { final, attempts } = await this.#attempts.execute((n, inner) => send(probe, done + n, inner), signal);
     return { ok: true, final, attempts, values };
   }

@@ -80,7 +80,7 @@ const settingsSchema = z.object({
     .optional(),
   PULSECHECK_MAX_CONCURRENCY: integer(1, 10_000, 1_024),
   PULSECHECK_SHED_AFTER_MS: integer(0, 3_600_000, DEFAULT_SHED_AFTER_MS),
-  PULSECHECK_MAX_CONNECTIONS_PER_ORIGIN: integer(1, 1_000, 32),
+  PULSECHECK_MAX_CONNECTIONS_PER_ORIGIN: integer(1, 1_000, 256),
   PULSECHECK_SHUTDOWN_GRACE_SECONDS: integer(0, 600, 10),
   PULSECHECK_LOG_LEVEL: text('info').pipe(
     z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {

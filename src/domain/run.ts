@@ -92,8 +92,23 @@ export interface Run {
   readonly maintenance?: boolean;
 }
 
-export const runIdFor = (job: string, scheduledAt: number): string =>
-  `${job}@${new Date(scheduledAt).toISOString()}`;
+/** The last instant `isoInstant` formatted, and its text. */
+let lastIsoMs = Number.NaN;
+let lastIso = '';
+
+/**
+ * `new Date(ms).toISOString()`, remembering the last answer: the checks of one instant (a thousand
+ * jobs on one boundary) ask for the same instant's text for their run ids and records, once each.
+ */
+export function isoInstant(ms: number): string {
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
+}
+
+export const runIdFor = (job: string, scheduledAt: number): string => `${job}@${isoInstant(scheduledAt)}`;
 
 /** The verdict of a run: what its checks decided (`judge`), or why nothing was judged. */
 export type Verdict = Pick<Run, 'status' | 'success' | 'httpStatus' | 'conditions' | 'error'>;
@@ -147,7 +162,7 @@ export function buildRun(id: RunIdentity, facts: RunFacts): Run {
     runId: id.runId,
     job: id.job,
     trigger: id.trigger,
-    scheduledAt: new Date(id.scheduledAt).toISOString(),
+    scheduledAt: isoInstant(id.scheduledAt),
     startedAt: new Date(facts.startedAt).toISOString(),
     durationMs: facts.durationMs,
     attempts: facts.attempts,

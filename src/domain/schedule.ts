@@ -29,6 +29,27 @@ export function parseDuration(text: string): number | undefined {
 /** Smallest interval accepted for `every`, in milliseconds (1 s: the cron schedules' resolution). */
 export const MIN_INTERVAL_MS = 1_000;
 
+/** Distinct expressions (with their zone) whose croner object is shared; past it, the cache starts over. */
+const MAX_SHARED_CRONS = 1_000;
+const crons = new Map<string, Cron>();
+
+/**
+ * One croner object per expression and zone, shared by every job that has them: a paused `Cron` is
+ * only asked for runs around given instants (`nextRun`, `previousRuns`), which reads its pattern and
+ * changes nothing, and each one holds about 80 KB (croner keeps a table of years), so 1 000 jobs on
+ * `*\/10 * * * * *` would hold 80 MB of identical tables.
+ */
+function sharedCron(expression: string, timezone: string): Cron {
+  const key = `${timezone}\n${expression}`;
+  let cron = crons.get(key);
+  if (!cron) {
+    cron = new Cron(expression, { timezone, paused: true, mode: '5-or-6-parts' });
+    if (crons.size >= MAX_SHARED_CRONS) crons.clear();
+    crons.set(key, cron);
+  }
+  return cron;
+}
+
 /**
  * Compiles a schedule once, when the job is loaded. Returns an error sentence (without the field
  * name) when the text is not valid.
@@ -39,7 +60,7 @@ export function compileCron(expression: string, timezone: string): Schedule | st
     return `"${expression}" is not NCRONTAB (expected 5 or 6 fields, got ${fields})`;
   }
   try {
-    const cron = new Cron(expression, { timezone, paused: true, mode: '5-or-6-parts' });
+    const cron = sharedCron(expression, timezone);
     const fixed = fixedPeriod(expression);
     return { kind: 'cron', expression, timezone, cron, ...(fixed ? { fixed } : {}) };
   } catch (error) {

@@ -5,6 +5,8 @@ import { failedConditions, failedDegraded } from '../../domain/outcome.js';
 import type { Run } from '../../domain/run.js';
 import type { StateEffect } from '../../domain/state.js';
 
+const NO_CONDITIONS: readonly string[] = [];
+
 /**
  * The log sink: one structured JSON line per run (`event: "run"`), per health change, per
  * circuit transition and per alert event (`event: "alert"`). Always on. A traced run's line carries the trace's log fields (Datadog:
@@ -30,7 +32,8 @@ export class LogTelemetry implements TelemetrySink {
         scheduledAt: run.scheduledAt,
         startedAt: run.startedAt,
         latenessMs: Date.parse(run.startedAt) - Date.parse(run.scheduledAt),
-        failedConditions: failedConditions(job.conditions, run.conditions),
+        // An `up` run has no failed condition: no list to build on the usual path.
+        failedConditions: run.status === 'up' ? NO_CONDITIONS : failedConditions(job.conditions, run.conditions),
         ...(run.status === 'degraded' ? { failedDegradedConditions: failedDegraded(run.conditions) } : {}),
         ...(run.maintenance ? { maintenance: true } : {}),
         errorKind: run.error?.kind ?? null,

@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 
@@ -19,7 +20,7 @@ export function createLogger(options: LoggerOptions): PinoLogger {
   // Buffered, asynchronous writes: lines go out in batches of 4 KiB or every 250 ms, instead of one
   // system call per line on the check path. pino flushes what is pending when the process exits.
   const target =
-    options.stream ?? pino.destination({ fd: options.fd ?? 1, sync: false, minLength: 4_096, periodicFlush: 250 });
+    options.stream ?? new LineBatch(pino.destination({ fd: options.fd ?? 1, sync: false, minLength: 4_096, periodicFlush: 250 }), options.fd ?? 1);
   const stream = options.format === 'pretty' ? prettyStream(target) : target;
   return pino(
     {
@@ -31,6 +32,97 @@ export function createLogger(options: LoggerOptions): PinoLogger {
     },
     stream,
   );
+}
+
+type Boom = ReturnType<typeof pino.destination>;
+
+/** Characters a batch holds before it is handed on at once (sonic-boom's own chunks are 16 KiB). */
+const BATCH_CHARS = 8_192;
+/** Batches not handed on yet, written when the process exits (pino then flushes sonic-boom). */
+const pending = new Set<LineBatch>();
+let exitHooked = false;
+
+/**
+ * The lines of one turn of the event loop (the run lines of a telemetry drain), handed to sonic-boom
+ * as one string. sonic-boom measures the byte length of its pending text on every write, so a line
+ * at a time re-read (and copied) the whole pending text once per line, a few KiB per check.
+ */
+class LineBatch implements DestinationStream {
+  #lines: string[] = [];
+  #chars = 0;
+  #scheduled = false;
+
+  constructor(
+    readonly target: Boom,
+    /** The file descriptor `target` writes to. */
+    readonly fd: number,
+  ) {}
+
+  write(line: string): void {
+    this.#lines.push(line);
+    this.#chars += line.length;
+    if (this.#lines.length === 1) pending.add(this);
+    if (this.#chars >= BATCH_CHARS) this.#handOn();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      if (!exitHooked) {
+        exitHooked = true;
+        process.once('exit', () => {
+          for (const batch of pending) batch.flushSync();
+        });
+      }
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.#handOn();
+      });
+    }
+  }
+
+  /** pino's `flush` (and `logger.flush()`): what is batched, then sonic-boom's own. */
+  flush(callback?: (error?: Error) => void): void {
+    this.#handOn();
+    this.target.flush(callback);
+  }
+
+  /**
+   * At exit (no event loop left): sonic-boom's pending text, then the batch, written synchronously
+   * (handed to sonic-boom, a long batch would start an asynchronous write that never ends).
+   */
+  flushSync(): void {
+    pending.delete(this);
+    this.target.flushSync();
+    const text = this.#take();
+    if (text !== undefined) writeAllSync(this.fd, text);
+  }
+
+  #handOn(): void {
+    pending.delete(this);
+    const text = this.#take();
+    if (text !== undefined) this.target.write(text);
+  }
+
+  #take(): string | undefined {
+    if (this.#lines.length === 0) return undefined;
+    const text = this.#lines.length === 1 ? (this.#lines[0] as string) : this.#lines.join('');
+    this.#lines = [];
+    this.#chars = 0;
+    return text;
+  }
+}
+
+/** Writes `text` to `fd` now, waiting out a full pipe (EAGAIN) a few times; gives up quietly (the process is exiting). */
+function writeAllSync(fd: number, text: string): void {
+  let rest = Buffer.from(text, 'utf8');
+  for (let busy = 0; rest.length > 0 && busy < 50; ) {
+    try {
+      rest = rest.subarray(writeSync(fd, rest));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EAGAIN' && code !== 'EBUSY') return;
+      busy++;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
 }
 
 const ICONS: Record<string, string> = { up: '✔', down: '✘', skipped: '–', error: '!' };

@@ -7,7 +7,7 @@ import { describeFailure } from './errorCodes.js';
 import { RUN_HEADER, Tracer } from './tracer.js';
 
 export interface UndiciProberOptions {
-  /** Connections kept per origin (keep-alive pool bound). Default 32. */
+  /** Connections kept per origin (keep-alive pool bound). Default 256. */
   readonly connectionsPerOrigin?: number;
   /** How long an idle connection is kept, in ms. Default 30 000. */
   readonly keepAliveTimeoutMs?: number;
@@ -18,6 +18,8 @@ export interface UndiciProberOptions {
   /** The target guard applied to every connection. Default: `networkPolicy()` (loopback, link-local … refused). */
   readonly networkPolicy?: NetworkPolicy;
 }
+
+type Answer = Extract<Attempt, { type: 'response' }>;
 
 /** Agents kept for client certificates at most; the least recently used is closed beyond it. */
 const MAX_CERTIFICATE_AGENTS = 64;
@@ -36,7 +38,7 @@ export class UndiciProber implements Prober {
 
   constructor(options: UndiciProberOptions = {}) {
     this.#options = {
-      connectionsPerOrigin: options.connectionsPerOrigin ?? 32,
+      connectionsPerOrigin: options.connectionsPerOrigin ?? 256,
       keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 30_000,
       maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
       networkPolicy: options.networkPolicy ?? networkPolicy(),
@@ -49,14 +51,9 @@ export class UndiciProber implements Prober {
     const trace = this.#tracer.begin(id);
     try {
       const { origin, path } = this.#target(probe.url);
-      const response = await this.#agent(probe.insecureSkipVerify, probe.clientCertificate).request({
-        origin,
-        path,
-        method: probe.method,
-        headers: { ...probe.headers, [RUN_HEADER]: id },
-        ...(probe.body === undefined ? {} : { body: probe.body }),
-        signal,
-      });
+      const options: Dispatcher.RequestOptions = { origin, path, method: probe.method, headers: { ...probe.headers, [RUN_HEADER]: id }, signal };
+      if (probe.body !== undefined) options.body = probe.body;
+      const response = await this.#agent(probe.insecureSkipVerify, probe.clientCertificate).request(options);
       const body = probe.readBody && probe.method !== 'HEAD' ? await this.#read(response) : await discard(response.body);
       const headers: Record<string, string> = {};
       for (const name in response.headers) {
@@ -64,14 +61,11 @@ export class UndiciProber implements Prober {
         if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
       }
       const expires = trace.socket?.certificateExpiresAt;
-      return {
-        type: 'response',
-        status: response.statusCode,
-        headers,
-        ...(body === undefined ? {} : { body }),
-        timings: this.#tracer.timings(trace, performance.now()),
-        ...(expires === undefined || Number.isNaN(expires) ? {} : { certificateExpiresAt: expires }),
-      };
+      // Field by field rather than with spreads of the optional ones: one object per attempt.
+      const attempt: { -readonly [K in keyof Answer]: Answer[K] } = { type: 'response', status: response.statusCode, headers, timings: this.#tracer.timings(trace, performance.now()) };
+      if (body !== undefined) attempt.body = body;
+      if (expires !== undefined && !Number.isNaN(expires)) attempt.certificateExpiresAt = expires;
+      return attempt;
     } catch (error) {
       const { kind, message } = describeFailure(error, signal.aborted, Math.round(performance.now() - trace.startedAt));
       return { type: 'failure', kind, message, timings: this.#tracer.timings(trace, performance.now()) };

@@ -140,6 +140,30 @@ describe('CheckRunner: the whole policy, on a fake prober and fake time', () => 
     expect((await run(target)).status).toBe('up');
   });
 
+  it('a shutdown aborts every check running on its signal, through one listener on it; a check started after it is aborted at once', async () => {
+    let hang = true;
+    const { instance, run } = runner(() => (hang ? { hang: true } : { status: 200 }));
+    const targets = Array.from({ length: 50 }, (_, i) => job({ name: `hung${i}`, url: URL, timeoutSeconds: 5, retry: { maxAttempts: 1 } }));
+    const shutdown = new AbortController();
+    const added: string[] = [];
+    const addEventListener = shutdown.signal.addEventListener.bind(shutdown.signal);
+    shutdown.signal.addEventListener = ((type: string, ...rest: [EventListener, AddEventListenerOptions?]) => {
+      added.push(type);
+      addEventListener(type, ...rest);
+    }) as typeof shutdown.signal.addEventListener;
+    const pending = targets.map((target) => instance.run(target, scheduled(), shutdown.signal));
+    await clock.advance(100);
+    // Every check listens to a signal of its own: the shared one has a single listener, not one per check and policy layer.
+    expect(added).toEqual(['abort']);
+    shutdown.abort();
+    const results = await clock.finish(Promise.all(pending));
+    expect(results.map((r) => r.error?.kind)).toEqual(targets.map(() => 'aborted'));
+    const late = await run(job({ name: 'late', url: URL, timeoutSeconds: 5, retry: { maxAttempts: 1 } }), scheduled(), shutdown.signal);
+    expect(late).toMatchObject({ status: 'skipped', error: { kind: 'aborted' } });
+    hang = false;
+    expect((await run(targets[0] as Job)).status).toBe('up');
+  });
+
   it('opens the circuit after consecutive failed runs, skips while open (across instances), probes after halfOpenAfter', async () => {
     let healthy = false;
     const answer = () => ({ status: healthy ? 200 : 404 });

@@ -285,3 +285,21 @@ describe('cron across daylight-saving changes', () => {
     expect(new Set(gaps)).toEqual(new Set([periodMs]));
   });
 });
+
+describe('compileCron shares croner objects', () => {
+  it('jobs with the same expression and zone share one croner object (each holds an 80 KB table) and find the same runs; another zone gets its own', () => {
+    const a = cron('0 30 9 * * 1-5', 'Europe/Paris');
+    const b = cron('0 30 9 * * 1-5', 'Europe/Paris');
+    const c = cron('0 30 9 * * 1-5', 'America/New_York');
+    if (a.kind !== 'cron' || b.kind !== 'cron' || c.kind !== 'cron') throw new Error('test setup');
+    expect(a).not.toBe(b);
+    expect(a.cron).toBe(b.cron);
+    expect(c.cron).not.toBe(a.cron);
+    const friday = at('2026-11-27T12:00:00Z');
+    // Asking one job's schedule changes nothing the other one answers.
+    expect(iso(nextOccurrence(a, friday))).toBe('2026-11-30T08:30:00.000Z');
+    expect(iso(previousOccurrence(b, friday))).toBe('2026-11-27T08:30:00.000Z');
+    expect(iso(nextOccurrence(b, friday))).toBe('2026-11-30T08:30:00.000Z');
+    expect(iso(nextOccurrence(c, friday))).toBe('2026-11-27T14:30:00.000Z');
+  });
+});
