@@ -1,5 +1,5 @@
 import type { Dispatcher, TickReport } from './dispatcher.js';
-import type { StoreLifecycle, Telemetry } from './ports/index.js';
+import type { FlushOptions, StoreLifecycle, Telemetry } from './ports/index.js';
 
 export interface LifecycleDeps {
   readonly dispatcher: Pick<Dispatcher, 'tick' | 'settled'>;
@@ -49,7 +49,7 @@ export class Lifecycle {
         return await this.#deps.dispatcher.tick(signals);
       } finally {
         this.#deps.outbox?.kick();
-        await this.#flush();
+        await this.#flush({ periodic: true });
       }
     });
   }
@@ -88,7 +88,7 @@ export class Lifecycle {
     await this.#flush();
   }
 
-  async #flush(): Promise<void> {
-    await Promise.all([this.#deps.telemetry.flush(), this.#deps.store.flush()]);
+  async #flush(options?: FlushOptions): Promise<void> {
+    await Promise.all([this.#deps.telemetry.flush(), this.#deps.store.flush(options)]);
   }
 }

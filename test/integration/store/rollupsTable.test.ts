@@ -18,8 +18,9 @@ const ahead: Clock = { now: () => Date.now() + 5 * 60_000, sleepUntil: (at, sign
 
 let azurite: RunningAzurite;
 const prefixes = new WeakMap<object, string>();
-const open = (tablePrefix: string, clock: Clock = ahead) => {
-  const store = tableStore({ clock, connection: { connectionString: azurite.connectionString }, logger: new MemoryLogger(), tablePrefix });
+/** A short linger (default a minute), so the test of lingering waits seconds. */
+const open = (tablePrefix: string, clock: Clock = ahead, rollupLingerMs = 2_000) => {
+  const store = tableStore({ clock, connection: { connectionString: azurite.connectionString }, logger: new MemoryLogger(), tablePrefix, rollupLingerMs });
   prefixes.set(store, tablePrefix);
   return store;
 };
@@ -56,6 +57,26 @@ describe('TableStore rollups, written behind', () => {
         intervalMs: 250,
         what: 'the second run in storage',
       });
+    } finally {
+      await Promise.all([store.close(), reader.close()]);
+    }
+  });
+
+  it('a periodic flush (each tick) leaves buckets to their linger; this store lists them meanwhile, a full flush writes them', async () => {
+    const prefix = uniquePrefix('periodic');
+    const store = open(prefix, ahead, 60_000);
+    const reader = open(prefix);
+    const query = { job: 'tick', span: 'hour', from: T0, to: T0 + 3_600_000 } as const;
+    try {
+      await store.saveLastTick(1);
+      await store.addRollups(deltas('tick', T0));
+      await store.flush({ periodic: true });
+      expect(await reader.listRollups(query)).toEqual([]);
+      expect((await store.listRollups(query))[0]?.up).toBe(1);
+      await store.addRollups(deltas('tick', T0 + 1_000));
+      await store.flush();
+      expect((await reader.listRollups(query))[0]?.up).toBe(2);
+      expect((await store.listRollups(query))[0]?.up).toBe(2);
     } finally {
       await Promise.all([store.close(), reader.close()]);
     }
