@@ -74,6 +74,14 @@ param authClientId string = ''
 @description('Tenant of that app registration. Default: the subscription\'s tenant.')
 param authTenantId string = subscription().tenantId
 
+@description('Who sees the status page and the badges (PULSECHECK_STATUS_PAGE, docs/status-page.md, Access): private (readers), public (anyone, jobs tagged public only) or off. Sets the app setting; with App Service Authentication on, public also lets the page, its data, its files and the badges through without a token.')
+@allowed([
+  'private'
+  'public'
+  'off'
+])
+param statusPage string = 'private'
+
 @description('E-mail that receives availability alerts. Empty: the alert fires without notifying anyone.')
 param alertEmail string = ''
 
@@ -202,6 +210,8 @@ var secretSettings = toObject(items(keyVaultSettings), entry => entry.key, entry
 
 // Settings both slots share. Key Vault references are resolved by the platform with the slot's own
 // identity; KEY_VAULT_URL is for secrets Pulsecheck reads itself (${secret:name} in jobs).
+// PULSECHECK_STATUS_PAGE comes last, from the statusPage parameter, so it wins over extraSettings:
+// the app and the platform's excludedPaths (authSettings) always agree.
 var commonSettings = union(
   {
     FUNCTIONS_EXTENSION_VERSION: '~4'
@@ -216,7 +226,10 @@ var commonSettings = union(
   },
   datadogSettings,
   secretSettings,
-  extraSettings
+  extraSettings,
+  {
+    PULSECHECK_STATUS_PAGE: statusPage
+  }
 )
 
 // The staging slot must not run scheduled checks next to production: its dispatcher timer is off.
@@ -253,6 +266,7 @@ module regionApps 'region.bicep' = [
       registryName: registry.name
       settings: commonSettings
       tags: tags
+      authSettings: empty(authClientId) ? {} : authSettings
     }
   }
 ]
@@ -309,6 +323,19 @@ resource staging 'Microsoft.Web/sites/slots@2023-12-01' = {
 // platform authenticates, the app authorises by role. Requests without a valid token get 401 here,
 // except on the paths the app guards itself: /api/health (status and version for anyone, the detail
 // for readers), /api/openapi.json (public) and /api/metrics (PULSECHECK_METRICS_TOKEN or a reader).
+var selfGuardedPaths = [
+  '/api/health'
+  '/api/openapi.json'
+  '/api/metrics'
+]
+// With statusPage 'public' the app serves these to anyone (public jobs only, others 404); a trailing
+// /* excludes every path below. 'private' and 'off' leave them to the platform: a token is needed.
+var statusPagePaths = [
+  '/api/status'
+  '/api/status/summary'
+  '/api/status/assets/*'
+  '/api/badges/*'
+]
 var authSettings = {
   platform: {
     enabled: true
@@ -316,11 +343,7 @@ var authSettings = {
   globalValidation: {
     requireAuthentication: true
     unauthenticatedClientAction: 'Return401'
-    excludedPaths: [
-      '/api/health'
-      '/api/openapi.json'
-      '/api/metrics'
-    ]
+    excludedPaths: statusPage == 'public' ? concat(selfGuardedPaths, statusPagePaths) : selfGuardedPaths
   }
   identityProviders: {
     azureActiveDirectory: {

@@ -38,6 +38,9 @@ param settings object
 
 param tags object
 
+@description('main.bicep\'s App Service Authentication settings (authsettingsV2), the same as its own app\'s, so a region\'s API is guarded alike. Empty: authentication off (function keys guard the API).')
+param authSettings object = {}
+
 // Built-in role definition IDs, as in main.bicep.
 var roles = {
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
@@ -175,6 +178,14 @@ resource imagePull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     principalId: app.identity.principalId
     principalType: 'ServicePrincipal'
   }
+}
+
+// The same App Service Authentication as the main app (main.bicep, authSettings): without it this
+// region's API would take any function key as admin while the main app asks for Entra tokens.
+resource appAuth 'Microsoft.Web/sites/config@2023-12-01' = if (!empty(authSettings)) {
+  parent: app
+  name: 'authsettingsV2'
+  properties: authSettings
 }
 
 output appName string = app.name

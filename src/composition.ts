@@ -68,6 +68,7 @@ import { NO_SHARED_PARTS } from './config/resolveJob.js';
 import type { Settings } from './config/settings.js';
 import type { Env } from './config/substitute.js';
 import type { Channel } from './domain/alerting/channel.js';
+import { dependentsOf } from './domain/dependencies.js';
 import type { MaintenanceWindow } from './domain/maintenance.js';
 import { networkPolicy, type NetworkPolicy } from './domain/network.js';
 import { compileCron, nextOccurrence } from './domain/schedule.js';
@@ -166,7 +167,8 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   });
   // Alerts (issue 15): decided after each recorded run, sent through the persisted outbox.
   const outbox = new OutboxPump({ store, channels: alertChannels, clock, logger });
-  const alerting = new Alerting({ store, clock, logger, telemetry, outbox });
+  // An upstream job's alert lists the jobs it takes down (dependsOn), read from the catalog when sent.
+  const alerting = new Alerting({ store, clock, logger, telemetry, outbox, dependents: async (job) => dependentsOf(job, await catalog.list()) });
   const sandbox = settings.apiSandbox;
   const catalog = new Catalog({ config, repository: store, compile, sandbox, logger });
   // Rollups (issue 16): every recorded run also feeds its hourly and daily buckets.

@@ -1,5 +1,5 @@
 import { combineLocations } from '../domain/alerting/locations.js';
-import type { AlertRun } from '../domain/alerting/event.js';
+import { withDependents, type AlertRun } from '../domain/alerting/event.js';
 import { INITIAL_ALERT_STATE, decideAlert, type AlertRule, type NotifyEffect } from '../domain/alerting/rule.js';
 import { silencedByUpstream } from '../domain/dependencies.js';
 import type { Job } from '../domain/job.js';
@@ -13,6 +13,11 @@ export interface AlertingDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly telemetry: Pick<Telemetry, 'alertEvent'>;
+  /**
+   * The jobs `job` takes down while it is down (`dependentsOf` over the catalog), listed in its
+   * triggers and reminders. Default: none.
+   */
+  readonly dependents?: (job: string) => Promise<readonly string[]>;
   /** Told after a write that queued deliveries (the outbox pump sends them). */
   readonly outbox: { kick(): void };
   /** Decisions waiting or running in this process at most; past it a run's alerts are dropped, logged. Default 1 000. */
@@ -84,7 +89,9 @@ export class Alerting implements RecordedRunObserver {
       const combined = rule.minLocations > 1 ? combineLocations(new Map(Object.entries(locations)), rule) : input;
       if (!combined) return;
       const prev = stored?.state ?? INITIAL_ALERT_STATE;
-      const { next, effects } = decideAlert(prev, combined, now, rule);
+      const decided = decideAlert(prev, combined, now, rule);
+      const { next } = decided;
+      const effects = await this.#withDependents(job.name, decided.effects);
       // Nothing to remember: a healthy job costs no write (minLocations needs every location's run).
       if (effects.length === 0 && rule.minLocations === 1 && JSON.stringify(next) === JSON.stringify(prev)) return;
       const record: Omit<AlertRecord, 'version'> = { job: job.name, rule: rule.index, state: next, channels: rule.channels, location: combined.location, locations };
@@ -96,6 +103,17 @@ export class Alerting implements RecordedRunObserver {
       }
     }
     logger.warn({ job: job.name, rule: rule.index, runId: run.runId, tries: maxConflicts }, 'alert state kept changing under this instance; the run is not folded in');
+  }
+
+  /** Triggers and reminders name the jobs this one takes down; read only when there is one to send. */
+  async #withDependents(job: string, effects: NotifyEffect[]): Promise<NotifyEffect[]> {
+    const { dependents, logger } = this.#deps;
+    if (!dependents || !effects.some((effect) => effect.event.type === 'alert.triggered' || effect.event.type === 'alert.reminder')) return effects;
+    const names = await dependents(job).catch((error: unknown) => {
+      logger.warn({ err: error, job }, 'could not list the jobs that depend on this one; the alert is sent without them');
+      return [];
+    });
+    return effects.map((effect) => ({ ...effect, event: withDependents(effect.event, names) }));
   }
 }
 

@@ -7,7 +7,7 @@ import { parseNetworks } from '../domain/network.js';
 import { DEFAULT_SHED_AFTER_MS } from '../domain/priority.js';
 import { compileCron } from '../domain/schedule.js';
 import { isTimeZone } from '../domain/calendar.js';
-import { STATUS_PAGE_ACCESS, type StatusPageAccess } from '../domain/statusAccess.js';
+import { PUBLIC_TAG, STATUS_PAGE_ACCESS, parsePublicTag, type PublicTag, type StatusPageAccess } from '../domain/statusAccess.js';
 import { datadogAgentUrl } from './datadog.js';
 import { formatPath } from './issues.js';
 import type { Env } from './substitute.js';
@@ -140,6 +140,15 @@ const settingsSchema = z.object({
   PULSECHECK_STATUS_PAGE: text('private')
     .transform((value) => value.toLowerCase())
     .pipe(z.enum(STATUS_PAGE_ACCESS, { error: 'must be "private", "public" or "off"' })),
+  // The tag that puts a job on a public status page: "name=value", or "name" for "name=true".
+  PULSECHECK_STATUS_PUBLIC_TAG: text(`${PUBLIC_TAG.name}=${PUBLIC_TAG.value}`).transform((value, ctx) => {
+    const tag = parsePublicTag(value);
+    if (typeof tag === 'string') {
+      ctx.addIssue({ code: 'custom', message: tag });
+      return z.NEVER;
+    }
+    return tag;
+  }),
   PULSECHECK_JOBS_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of a blob' }).optional(),
   // The API sandbox (docs/security.md, Scoped references): what API jobs may reference, how many, their bulkhead.
   PULSECHECK_API_ENV_ALLOW: allowList(/^[A-Za-z_][A-Za-z0-9_]*$/, 'setting names'),
@@ -274,6 +283,8 @@ export interface AccessSettings {
    * `domain/statusAccess.ts` and `functions/access.ts` (`statusPageAccess`, `effectiveRole`).
    */
   readonly statusPage: StatusPageAccess;
+  /** The tag (and value) that puts a job on a `public` status page (`PULSECHECK_STATUS_PUBLIC_TAG`, default `public=true`). */
+  readonly statusPublicTag: PublicTag;
   /** Requests per minute per caller and instance; 0: unlimited. Defaults 600 reads, 60 writes. */
   readonly rateLimits: { readonly read: number; readonly write: number };
 }
@@ -365,6 +376,7 @@ export function loadSettings(env: Env): Settings {
       easyAuth: s.WEBSITE_AUTH_ENABLED?.trim().toLowerCase() === 'true',
       metricsToken: s.PULSECHECK_METRICS_TOKEN,
       statusPage: s.PULSECHECK_STATUS_PAGE,
+      statusPublicTag: s.PULSECHECK_STATUS_PUBLIC_TAG,
       rateLimits: { read: s.PULSECHECK_RATE_LIMIT_READS, write: s.PULSECHECK_RATE_LIMIT_WRITES },
     },
     smtp: { url: s.PULSECHECK_SMTP_URL, from: s.PULSECHECK_SMTP_FROM ?? 'pulsecheck@localhost' },

@@ -1,5 +1,4 @@
 import type { Health } from './state.js';
-import type { RunStatus } from './run.js';
 
 /**
  * Badges (issue 16): shields.io-style "flat" SVGs, a grey label and a coloured value, for READMEs
@@ -34,15 +33,14 @@ const STATE_COLORS: Record<BadgeState, string> = {
   unknown: BADGE_COLORS.grey,
 };
 
+const STATE_OF_HEALTH: Record<Health, BadgeState> = { UP: 'up', DEGRADED: 'degraded', DOWN: 'down', MAINTENANCE: 'maintenance', UNKNOWN: 'unknown' };
+
 /**
- * A job's state for its badge: `maintenance` when its last run fell in a maintenance window,
- * `degraded` when its last run was, else its health (`UP`, `DOWN`; `UNKNOWN` before any run).
+ * A job's state for its badge: its health (`decideState`), in lower case: `maintenance` when its last
+ * run fell in a maintenance window (whatever that run found), `degraded` when its last run was,
+ * `unknown` before any run.
  */
-export function badgeState(state: { readonly health: Health; readonly lastRun: { readonly status: RunStatus; readonly maintenance?: boolean } | null }): BadgeState {
-  if (state.lastRun?.maintenance === true) return 'maintenance';
-  if (state.lastRun?.status === 'degraded') return 'degraded';
-  return state.health === 'UP' ? 'up' : state.health === 'DOWN' ? 'down' : 'unknown';
-}
+export const badgeState = (state: { readonly health: Health }): BadgeState => STATE_OF_HEALTH[state.health];
 
 export const stateBadge = (job: string, state: BadgeState): Badge => ({ label: job, value: state, color: STATE_COLORS[state] });
 

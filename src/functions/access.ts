@@ -5,7 +5,7 @@ import type { AccessSettings } from '../config/settings.js';
 import { parsePrincipal } from '../config/principal.js';
 import { allows, higher, requestKind, roleOfAppRoles, type Caller, type Role } from '../domain/access.js';
 import { PulsecheckError } from '../domain/errors.js';
-import { showsOnStatusPage, statusPageRole, type StatusPageAccess } from '../domain/statusAccess.js';
+import { PUBLIC_TAG, showsOnStatusPage, statusPageRole, type StatusPageAccess } from '../domain/statusAccess.js';
 import { handle, problem } from './http.js';
 
 /**
@@ -16,7 +16,7 @@ import { handle, problem } from './http.js';
 export type HostKind = 'azure' | 'local';
 
 /** What the access rules need to know about the deployment. */
-export interface AccessOptions extends Pick<AccessSettings, 'easyAuth' | 'metricsToken'>, Partial<Pick<AccessSettings, 'statusPage'>> {
+export interface AccessOptions extends Pick<AccessSettings, 'easyAuth' | 'metricsToken'>, Partial<Pick<AccessSettings, 'statusPage' | 'statusPublicTag'>> {
   readonly host: HostKind;
 }
 
@@ -28,12 +28,13 @@ export const statusPageAccess = (options: Partial<Pick<AccessOptions, 'statusPag
  * job is on it (a handler answers 404 for one that is not, as for an unknown job). The one rule the
  * status page and badge handlers share; `authorized` already answered 404 when the page is `off`.
  */
-export function statusPageView(options: Partial<Pick<AccessOptions, 'statusPage'>>): {
+export function statusPageView(options: Partial<Pick<AccessOptions, 'statusPage' | 'statusPublicTag'>>): {
   readonly access: StatusPageAccess;
   visible(job: { readonly tags?: Readonly<Record<string, string>> | undefined }): boolean;
 } {
   const access = statusPageAccess(options);
-  return { access, visible: (job) => showsOnStatusPage(access, job) };
+  const tag = options.statusPublicTag ?? PUBLIC_TAG;
+  return { access, visible: (job) => showsOnStatusPage(access, job, tag) };
 }
 
 /** What a route declares about who may call it (a registry entry). */

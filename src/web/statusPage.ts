@@ -152,9 +152,11 @@ function chartFor(job: Job): HTMLElement {
       legend: { show: false },
       cursor: { y: false, points: { size: 6 } },
       scales: {
-        // One run (or runs in one second) spans no time: ten minutes around it, not uPlot's years.
-        x: { time: true, range: (_u, min, max) => (max - min < 60 ? [min - 300, max + 300] : [min, max]) },
-        y: { range: (_u, _min, max) => [0, Math.max(10, max * 1.15)] },
+        // Runs within a minute (one run, or several in one second): ten minutes around them. Read the
+        // data, not `min`/`max`: when every x is the same, uPlot passes a max 1 000 days later.
+        x: { time: true, range: (u, min, max) => xRange(u.data[0], min, max) },
+        // Up to a round number, so the top grid line is labelled (46 ms → 50 ms, ticks 0, 25, 50).
+        y: { range: (_u, _min, max) => [0, roundUp(Math.max(10, max * 1.15))] },
       },
       axes: [axis, { ...axis, size: 60, values: (_u, ticks) => ticks.map((t) => `${t} ms`) }],
       series: [{}, { label: 'response time', stroke: colour('--accent'), width: 1.5, fill: colour('--accent-fill'), points: { show: data[0].length < 20 } }],
@@ -164,6 +166,19 @@ function chartFor(job: Job): HTMLElement {
   );
   charts.set(job.name, { plot, box });
   return box;
+}
+
+/** The smallest of 1, 2, 2.5 and 5 times a power of ten that is at least `value` (> 0). */
+function roundUp(value: number): number {
+  const power = 10 ** Math.floor(Math.log10(value));
+  return ([1, 2, 2.5, 5, 10].find((m) => m * power >= value) ?? 10) * power;
+}
+
+/** The time range of a chart: the data's, or ten minutes around data that spans less than a minute. */
+function xRange(xs: ArrayLike<number>, min: number, max: number): [number, number] {
+  const first = xs.length > 0 ? (xs[0] as number) : min;
+  const last = xs.length > 0 ? (xs[xs.length - 1] as number) : max;
+  return last - first < 60 ? [first - 300, last + 300] : [min, max];
 }
 
 const resize = new ResizeObserver((entries) => {

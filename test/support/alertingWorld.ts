@@ -40,6 +40,8 @@ export interface InstanceOptions {
   /** Azurite's connection string and a table prefix: instances given the same share their state. */
   readonly storage?: { readonly connectionString: string; readonly prefix: string };
   readonly store?: StateStore;
+  /** More app settings, e.g. `PULSECHECK_TICK_SCHEDULE`. */
+  readonly settings?: Record<string, string>;
 }
 
 /** An app instance (buildDeps) over the jobs file, on the fake clock, with the webhook key as a secret. */
@@ -48,7 +50,7 @@ export function instance(options: InstanceOptions): Deps & { logger: MemoryLogge
   const { jobs, channels } = loadJobsFiles({ name: 'jobs.config.json', text: JSON.stringify(options.file) }, undefined, env);
   const storage = options.storage ? { AzureWebJobsStorage: options.storage.connectionString, PULSECHECK_TABLE_PREFIX: options.storage.prefix } : {};
   const logger = new MemoryLogger();
-  const deps = buildDeps(loadSettings({ PULSECHECK_LOG_LEVEL: 'silent', PULSECHECK_RUN_LOCATION: 'westeurope', ...ALLOW_LOOPBACK, ...storage }), {
+  const deps = buildDeps(loadSettings({ PULSECHECK_LOG_LEVEL: 'silent', PULSECHECK_RUN_LOCATION: 'westeurope', ...ALLOW_LOOPBACK, ...storage, ...options.settings }), {
     clock: options.clock,
     env,
     logger,

@@ -131,8 +131,21 @@ export class AppInsightsTelemetry implements TelemetrySink, HealthContributor {
 
   alertEvent(event: AlertEvent, channels: readonly string[]): void {
     const { data } = event;
-    const properties = { type: event.type, eventId: event.id, alertId: data.alertId, job: data.job, status: data.status, since: data.since, failures: String(data.failures), location: data.location, runId: data.run.runId, channels: channels.join(',') };
-    this.#client.trackEvent({ name: APP_INSIGHTS_NAMES.alertEvent, properties: data.downForMs === undefined ? properties : { ...properties, downForMs: String(data.downForMs) } });
+    const properties = {
+      type: event.type,
+      eventId: event.id,
+      alertId: data.alertId,
+      job: data.job,
+      status: data.status,
+      since: data.since,
+      failures: String(data.failures),
+      location: data.location,
+      runId: data.run.runId,
+      channels: channels.join(','),
+      ...(data.downForMs === undefined ? {} : { downForMs: String(data.downForMs) }),
+      ...(data.dependents ? { dependents: data.dependents.join(',') } : {}),
+    };
+    this.#client.trackEvent({ name: APP_INSIGHTS_NAMES.alertEvent, properties });
   }
 
   flush(): Promise<void> {

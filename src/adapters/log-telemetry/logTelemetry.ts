@@ -59,7 +59,7 @@ export class LogTelemetry implements TelemetrySink {
   alertEvent(event: AlertEvent, channels: readonly string[]): void {
     const { data } = event;
     this.logger[event.type === 'alert.resolved' ? 'info' : 'warn'](
-      { event: 'alert', type: event.type, eventId: event.id, alertId: data.alertId, job: data.job, status: data.status, since: data.since, failures: data.failures, location: data.location, runId: data.run.runId, reason: data.run.reason, channels, ...(data.downForMs === undefined ? {} : { downForMs: data.downForMs }) },
+      { event: 'alert', type: event.type, eventId: event.id, alertId: data.alertId, job: data.job, status: data.status, since: data.since, failures: data.failures, location: data.location, runId: data.run.runId, reason: data.run.reason, channels, ...(data.downForMs === undefined ? {} : { downForMs: data.downForMs }), ...(data.dependents ? { dependents: data.dependents } : {}) },
       `${data.job}: ${event.type}`,
     );
   }

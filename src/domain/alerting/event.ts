@@ -53,13 +53,31 @@ export interface AlertEvent {
     readonly run: EventRun;
     /** On `alert.resolved`: how long it was down, in milliseconds (`since` until the resolving run). */
     readonly downForMs?: number;
+    /**
+     * On `alert.triggered` and `alert.reminder`: the jobs this job takes down while it is down (those
+     * that name it in `dependsOn`, followed through, sorted: their alerts are suppressed); absent when none.
+     */
+    readonly dependents?: readonly string[];
   };
 }
 
-/** Why a run is not up, in one line: the error, or each failed condition with the actual value. */
+/**
+ * The event with the jobs its job takes down (`data.dependents`), for a trigger or a reminder of a
+ * job that others depend on; any other event, or no dependents, as it is.
+ */
+export function withDependents(event: AlertEvent, dependents: readonly string[]): AlertEvent {
+  if (dependents.length === 0 || (event.type !== 'alert.triggered' && event.type !== 'alert.reminder')) return event;
+  return { ...event, data: { ...event.data, dependents: [...dependents] } };
+}
+
+/**
+ * Why a run is not up, in one line: each failed condition with its actual value (for a run down on
+ * its conditions, those of `conditions`; for a degraded run, its failed degraded conditions), else
+ * the error as `kind: message` (a timeout, a refused connection …).
+ */
 export function reasonOf(run: Pick<AlertRun, 'error' | 'conditions' | 'status'>): string {
-  if (run.error) return `${run.error.kind}: ${run.error.message}`;
-  const failed = run.conditions.filter((c) => !c.success);
+  const failed = run.conditions.filter((c) => !c.success && (run.status === 'degraded' || c.degraded !== true));
+  if (run.error && !(run.error.kind === 'conditions' && failed.length > 0)) return `${run.error.kind}: ${run.error.message}`;
   if (failed.length === 0) return run.status === 'up' ? '' : run.status;
   return failed.map((c) => (c.actual === null ? c.condition : `${c.condition} (actual: ${c.actual})`)).join('; ');
 }

@@ -7,7 +7,7 @@ export interface MessageTemplate {
 }
 
 /** The placeholders a template may use. */
-export const PLACEHOLDERS = ['job', 'status', 'since', 'duration', 'reason', 'location', 'failures', 'alertId', 'runId'] as const;
+export const PLACEHOLDERS = ['job', 'status', 'since', 'duration', 'reason', 'location', 'failures', 'alertId', 'runId', 'dependents'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 /** What every channel says, before it is put in the channel's format. */
@@ -56,6 +56,7 @@ export function placeholders(event: AlertEvent): Record<Placeholder, string> {
     failures: String(data.failures),
     alertId: data.alertId,
     runId: data.run.runId,
+    dependents: (data.dependents ?? []).join(', '),
   };
 }
 
@@ -68,13 +69,17 @@ const DEFAULTS: Readonly<Record<AlertEvent['type'], Required<MessageTemplate>>> 
 
 /**
  * What a notification says: what is down, since when, why, where, and on recovery how long it was
- * down. `template` replaces the default title and/or text (`{{job}}`, `{{status}}`, `{{since}}`,
- * `{{duration}}`, `{{reason}}`, `{{location}}`, …); the facts stay.
+ * down; for a job others depend on, what it takes down (`data.dependents`: a sentence of the text
+ * and a fact). `template` replaces the default title and/or text (`{{job}}`, `{{status}}`,
+ * `{{since}}`, `{{duration}}`, `{{reason}}`, `{{location}}`, `{{dependents}}`, …); the facts stay.
  */
 export function composeMessage(event: AlertEvent, template: MessageTemplate = {}): Message {
   const values = placeholders(event);
-  const chosen = { ...DEFAULTS[event.type], ...template };
   const { data } = event;
+  const defaults = DEFAULTS[event.type];
+  // The upstream's alert says what it takes down (dependsOn), unless the channel's template says it its own way.
+  const takesDown = values.dependents === '' ? '' : ` It takes down ${values.dependents} (alerts suppressed).`;
+  const chosen = { ...defaults, text: defaults.text + takesDown, ...template };
   const facts: Array<readonly [string, string]> = [
     ['Job', data.job],
     ['Status', data.status],
@@ -83,6 +88,7 @@ export function composeMessage(event: AlertEvent, template: MessageTemplate = {}
   if (event.type !== 'alert.triggered') facts.push([event.type === 'alert.resolved' ? 'Down for' : 'Down so far', values.duration]);
   if (data.run.reason !== '' && event.type !== 'alert.resolved') facts.push(['Reason', data.run.reason]);
   facts.push(['Location', data.location], ['Failed runs', values.failures], ['Run', data.run.runId]);
+  if (values.dependents !== '') facts.push(['Takes down', values.dependents]);
   const tone = event.type === 'alert.test' ? 'info' : event.type === 'alert.resolved' ? 'good' : 'bad';
   return { title: render(chosen.title, values), text: render(chosen.text, values), facts, tone };
 }

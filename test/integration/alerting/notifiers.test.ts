@@ -6,7 +6,7 @@ import { PagerDutyNotifier } from '../../../src/adapters/notify-pagerduty/pagerD
 import { SlackNotifier } from '../../../src/adapters/notify-slack/slackNotifier.js';
 import { TeamsNotifier } from '../../../src/adapters/notify-teams/teamsNotifier.js';
 import { WebhookNotifier } from '../../../src/adapters/notify-webhook/webhookNotifier.js';
-import type { AlertEvent, AlertRun, AlertStatus } from '../../../src/domain/alerting/event.js';
+import { withDependents, type AlertEvent, type AlertRun, type AlertStatus } from '../../../src/domain/alerting/event.js';
 import { decideAlert, INITIAL_ALERT_STATE, type AlertRule } from '../../../src/domain/alerting/rule.js';
 import { networkPolicy } from '../../../src/domain/network.js';
 import { startReceiver, startSmtp, type Receiver } from '../../support/receivers.js';
@@ -165,6 +165,56 @@ describe('notifiers against real local receivers', () => {
     expect(new Set(sent.map((e) => e.dedup_key)).size).toBe(2);
     expect(sent[0]?.payload).toMatchObject({ severity: 'critical', source: 'westeurope' });
     expect(sent[0]?.payload?.summary).toContain('billing is down');
+  });
+});
+
+describe("an upstream job's trigger names what it takes down, in every channel's format", () => {
+  let receiver: Receiver;
+  beforeAll(async () => {
+    receiver = await startReceiver();
+  });
+  afterAll(() => receiver.close());
+  const trigger = () => withDependents(events('DD', 'db')[0] as AlertEvent, ['ordersApi', 'ordersReport']);
+
+  it('webhook: data.dependents; slack: a field; teams: a fact of the card; pagerduty: custom_details and summary', async () => {
+    const key = `whsec_${randomBytes(32).toString('base64')}`;
+    const notifiers = [new WebhookNotifier(LOCAL), new SlackNotifier(LOCAL), new TeamsNotifier(LOCAL), new PagerDutyNotifier(LOCAL, { url: `${receiver.url}/v2/enqueue` })];
+    const channels = [
+      { name: 'hooks', type: 'webhook', url: `${receiver.url}/hook`, signingKey: key },
+      { name: 'platform', type: 'slack', url: `${receiver.url}/slack` },
+      { name: 'teams', type: 'teams', url: `${receiver.url}/teams` },
+      { name: 'oncall', type: 'pagerduty', routingKey: 'R'.repeat(32), severity: 'critical' },
+    ] as const;
+    for (const [i, notifier] of notifiers.entries()) expect((await notifier.send(channels[i] as never, trigger(), signal())).ok).toBe(true);
+    await Promise.all(notifiers.map((n) => n.close()));
+    interface Bodies {
+      data: unknown;
+      text: string;
+      blocks: Array<{ fields?: unknown[] }>;
+      attachments: Array<{ content: { body: Array<{ type: string; facts?: Array<{ title: string; value: string }> }> } }>;
+      payload: { summary: string };
+    }
+    const [hook, slack, teams, pagerduty] = receiver.received.map((r) => JSON.parse(r.body) as Bodies);
+    expect((new Webhook(key).verify(receiver.received[0]?.body ?? '', receiver.received[0]?.headers as Record<string, string>) as { data: unknown }).data).toMatchObject({ job: 'db', dependents: ['ordersApi', 'ordersReport'] });
+    expect(hook).toMatchObject({ data: { dependents: ['ordersApi', 'ordersReport'] } });
+    expect(JSON.stringify(slack?.blocks[2]?.fields)).toContain('*Takes down*\\nordersApi, ordersReport');
+    expect(slack?.text).toContain('It takes down ordersApi, ordersReport');
+    const card = teams?.attachments[0]?.content;
+    expect(card?.body.find((b) => b.type === 'FactSet')?.facts).toContainEqual({ title: 'Takes down', value: 'ordersApi, ordersReport' });
+    expect(pagerduty).toMatchObject({ event_action: 'trigger', payload: { custom_details: { 'Takes down': 'ordersApi, ordersReport' } } });
+    expect(pagerduty?.payload.summary).toContain('It takes down ordersApi, ordersReport');
+  });
+
+  it('email: a line of the body', async () => {
+    const smtp = await startSmtp();
+    const notifier = new EmailNotifier({ url: smtp.url, from: 'pulsecheck@example.com' });
+    try {
+      expect(await notifier.send({ name: 'mail', type: 'email', to: ['oncall@example.com'] }, trigger(), signal())).toMatchObject({ ok: true });
+      expect(smtp.mails[0]?.data).toContain('Takes down: ordersApi, ordersReport');
+    } finally {
+      await notifier.close();
+      await smtp.close();
+    }
   });
 });
 

@@ -19,7 +19,10 @@ const JOBS = (url: string) => ({
     { name: 'shop', url: `${url}/ok`, every: '1h', tags: { public: 'true' } },
     { name: 'broken', url: `${url}/down`, every: '1h', retry: { maxAttempts: 1 }, tags: { public: 'true' } },
     { name: 'internal', url: `${url}/ok`, every: '1h', tags: { team: 'ops' } },
+    { name: 'erp', url: `${url}/down`, every: '1h', retry: { maxAttempts: 1 } },
   ],
+  // Opens every hour for an hour: always open, so erp's runs are all in maintenance.
+  maintenance: [{ name: 'migration', schedule: '0 0 * * * *', duration: '1h', jobs: ['erp'] }],
 });
 
 describe('badges over HTTP', () => {
@@ -43,13 +46,21 @@ describe('badges over HTTP', () => {
     let api: ApiHost;
     beforeAll(async () => {
       api = await start();
-      for (const job of ['shop', 'shop', 'broken']) expect((await api.call('POST', `/jobs/${job}/run`)).status).toBe(200);
+      for (const job of ['shop', 'shop', 'broken', 'erp']) expect((await api.call('POST', `/jobs/${job}/run`)).status).toBe(200);
     });
 
     it('GET /api/badges/{job}.svg shows the state: up, down, unknown before any run', async () => {
       expect(await badgeText(await api.call('GET', '/badges/shop.svg'))).toEqual(['shop', 'up']);
       expect(await badgeText(await api.call('GET', '/badges/Broken.svg'))).toEqual(['broken', 'down']);
       expect(await badgeText(await api.call('GET', '/badges/internal.svg'))).toEqual(['internal', 'unknown']);
+    });
+
+    it('a job in maintenance: the state badge says so (blue), whatever its runs found; its uptime leaves them out', async () => {
+      const response = await api.call('GET', '/badges/erp.svg');
+      const svg = await response.clone().text();
+      expect(await badgeText(response)).toEqual(['erp', 'maintenance']);
+      expect(svg).toContain('#007ec6');
+      expect(await badgeText(await api.call('GET', '/badges/erp/uptime/1d.svg'))).toEqual(['erp uptime 1d', 'no data']);
     });
 
     it('GET /api/badges/{job}/uptime/{window}.svg shows the uptime, or no data', async () => {

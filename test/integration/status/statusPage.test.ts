@@ -3,7 +3,25 @@ import { join } from 'node:path';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type ApiHost } from '../../support/api.js';
+import { principalHeaders } from '../../support/principal.js';
 import { startServer, type TestServer } from '../../support/servers.js';
+
+/** The page's uPlot charts, kept by `keepCharts`. */
+interface ChartsWindow {
+  charts: Array<{ width: number; scales: { x: { min?: number; max?: number } } }>;
+}
+
+/** An init script: every chart the page makes is kept in `window.charts`, to read its scales. */
+function keepCharts(): void {
+  const w = window as unknown as ChartsWindow & { uPlot?: new (...args: unknown[]) => object };
+  w.charts = [];
+  let real: (new (...args: unknown[]) => object) | undefined;
+  Object.defineProperty(window, 'uPlot', {
+    configurable: true,
+    set: (value: new (...args: unknown[]) => object) => (real = value),
+    get: () => real && new Proxy(real, { construct: (target, args) => { const chart = Reflect.construct(target, args) as ChartsWindow['charts'][number]; w.charts.push(chart); return chart; } }),
+  });
+}
 
 /** Debian's Chromium (`apt-get install chromium`; .ci/run installs it), or `CHROMIUM_PATH`. */
 const CHROMIUM: string = [process.env.CHROMIUM_PATH, '/usr/bin/chromium'].find((path): path is string => Boolean(path) && existsSync(path as string)) ?? '';
@@ -47,12 +65,17 @@ describe.skipIf(!CHROMIUM)(title, () => {
           { name: 'payments-db', url: `${target.url}/flaky`, every: '1h', tags: { team: 'Payments' }, retry: { maxAttempts: 1 } },
           { name: 'website', url: `${target.url}/slow`, every: '1h', tags: { team: 'Web' } },
           { name: 'batch', url: `${target.url}/ok`, every: '1h' },
+          { name: 'legacy-erp', url: `${target.url}/ok`, every: '1h', tags: { team: 'Web' } },
         ],
-        maintenance: [{ name: 'nightly-backup', schedule: '0 0 3 * * *', duration: '1h', jobs: ['batch'] }],
+        maintenance: [
+          { name: 'nightly-backup', schedule: '0 0 3 * * *', duration: '1h', jobs: ['batch'] },
+          // Opens every hour for an hour: always open, so every run of legacy-erp is in maintenance.
+          { name: 'migration', schedule: '0 0 * * * *', duration: '1h', jobs: ['legacy-erp'] },
+        ],
       },
       { PULSECHECK_STATUS_GROUP_BY: 'team', PULSECHECK_ALLOWED_NETWORKS: '127.0.0.0/8' },
     );
-    for (let i = 0; i < 3; i++) for (const job of ['checkout-api', 'payments-db', 'website', 'batch']) await run(job);
+    for (let i = 0; i < 3; i++) for (const job of ['checkout-api', 'payments-db', 'website', 'batch', 'legacy-erp']) await run(job);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 60_000);
@@ -80,7 +103,16 @@ describe.skipIf(!CHROMIUM)(title, () => {
     }
     expect(await page.locator('.group h2').allTextContents()).toEqual(['Payments', 'Web', 'Other']);
     expect(await page.locator('#overall').textContent()).toBe('All systems operational');
-    expect(await page.locator('#maintenance .maintenance-item').first().textContent()).toMatch(/batch: nightly-backup.*checks run, not counted/);
+    const windows = await page.locator('#maintenance .maintenance-item').allTextContents();
+    expect(windows.some((w) => /^batch: nightly-backup.*checks run, not counted/.test(w)), windows.join(' | ')).toBe(true);
+    expect(windows.some((w) => /^legacy-erp: migration now, until .*checks run, not counted/.test(w)), windows.join(' | ')).toBe(true);
+    // A job in maintenance: its state says so, its runs make a maintenance bar and no uptime.
+    const erp = page.locator('[data-job="legacy-erp"]');
+    expect(await erp.locator('.badge').textContent()).toBe('Maintenance');
+    expect(await erp.locator('[data-window="1d"] .uptime').textContent()).toBe('—');
+    expect(await erp.locator('.bar.maintenance').count()).toBe(1);
+    await erp.locator('.bar').last().hover();
+    expect(await page.locator('.tooltip').textContent()).toMatch(/0 up · 0 degraded · 0 down\s*3 in maintenance/);
     // A day's tooltip.
     await page.locator('[data-job="website"] .bar').last().hover();
     expect(await page.locator('.tooltip').textContent()).toMatch(/100 % up\s*3 up · 0 degraded · 0 down/);
@@ -99,6 +131,10 @@ describe.skipIf(!CHROMIUM)(title, () => {
     expect(await page.locator('[data-job="batch"] .bar:visible').count()).toBe(30);
     const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     expect(background).toBe('rgb(15, 19, 24)');
+    // A tap shows a day's tooltip, as a hover does on a desktop.
+    await page.locator('[data-job="batch"] .bar').last().tap();
+    expect(await page.locator('.tooltip').isVisible()).toBe(true);
+    expect(await page.locator('.tooltip').textContent()).toMatch(/100 % up\s*3 up · 0 degraded · 0 down/);
     await page.screenshot({ path: join(ARTIFACTS, 'phone-390-dark.png'), fullPage: true });
     await context.close();
     expect(errors).toEqual([]);
@@ -115,14 +151,62 @@ describe.skipIf(!CHROMIUM)(title, () => {
     flakyUp = false;
     await run('payments-db');
     await expect.poll(() => card.locator('.badge').textContent(), { timeout: 15_000 }).toBe('Down');
-    expect(await page.locator('#overall').textContent()).toBe('1 of 4 down');
-    expect(await page.locator('#ongoing .incident').textContent()).toMatch(/payments-db.*conditions failed \(HTTP 503\)/);
+    expect(await page.locator('#overall').textContent()).toBe('1 of 5 down');
+    // The current incident: who, since when and for how long so far, and why.
+    expect(await page.locator('#ongoing .incident').textContent()).toMatch(/payments-db\s*since .+ · \d+ s.*conditions failed \(HTTP 503\)/);
     expect(await card.locator('[data-window="1d"] .uptime').textContent()).toBe('75.00 %');
     expect(navigations).toBe(1);
     // docs/images/status-page.png is this one, from a real run.
     await page.screenshot({ path: join(ARTIFACTS, 'desktop-incident.png'), fullPage: true });
+    // A good run ends it: it leaves the current incidents for the recent ones, with its whole duration.
+    flakyUp = true;
+    await run('payments-db');
+    await expect.poll(() => card.locator('.badge').textContent(), { timeout: 15_000 }).toBe('Operational');
+    expect(await page.locator('#ongoing .incident').count()).toBe(0);
+    expect(await page.locator('#incidents .incident').textContent()).toMatch(/payments-db.+ · \d+ s.*conditions failed \(HTTP 503\)/);
+    expect(navigations).toBe(1);
     await page.close();
     expect(errors).toEqual([]);
+  }, 30_000);
+
+  it('public: an anonymous visitor sees the public jobs only, nothing of the others (names, counts, incidents)', async () => {
+    const open = await startApi(
+      {
+        jobs: [
+          { name: 'storefront', url: `${target.url}/ok`, every: '1h', tags: { public: 'true', team: 'Shop' } },
+          { name: 'secret-ledger', url: `${target.url}/flaky`, every: '1h', retry: { maxAttempts: 1 }, tags: { team: 'Shop' } },
+        ],
+      },
+      { PULSECHECK_STATUS_PAGE: 'public', PULSECHECK_STATUS_GROUP_BY: 'team', PULSECHECK_ALLOWED_NETWORKS: '127.0.0.0/8', WEBSITE_AUTH_ENABLED: 'true' },
+    );
+    try {
+      flakyUp = false;
+      for (const job of ['storefront', 'secret-ledger']) expect((await open.call('POST', `/jobs/${job}/run`, { headers: principalHeaders('ops', ['Pulsecheck.Operator']) })).status).toBe(200);
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      watch(page);
+      await page.addInitScript(keepCharts);
+      expect((await page.goto(`${open.host.url}/status`))?.status()).toBe(200);
+      await page.locator('[data-job="storefront"] canvas').waitFor();
+      // One run: its chart spans ten minutes around it, also after a resize (uPlot alone would make it 1 000 days).
+      await page.setViewportSize({ width: 1000, height: 700 });
+      await expect.poll(() => page.evaluate(() => (window as unknown as ChartsWindow).charts.map((c) => c.width))).toEqual([expect.any(Number)]);
+      const [scale] = await page.evaluate(() => (window as unknown as ChartsWindow).charts.map((c) => c.scales.x));
+      expect((scale?.max ?? 0) - (scale?.min ?? 0)).toBe(600);
+      expect(await page.locator('[data-job]').count()).toBe(1);
+      // The hidden job is down: a page that counted it would say "1 of 2 down" and list its incident.
+      expect(await page.locator('#overall').textContent()).toBe('All systems operational');
+      expect(await page.locator('#ongoing .incident').count()).toBe(0);
+      expect(await page.locator('body').innerText()).not.toContain('secret-ledger');
+      expect(await page.evaluate(async () => (await fetch('/api/status/summary')).text())).not.toContain('secret-ledger');
+      await page.close();
+      expect(errors).toEqual([]);
+      // The badges, anonymous too: the public job's, and a 404 for the other, as for an unknown job.
+      expect((await open.call('GET', '/badges/storefront.svg')).status).toBe(200);
+      expect((await open.call('GET', '/badges/secret-ledger.svg')).status).toBe(404);
+      expect((await open.call('GET', '/badges/secret-ledger/uptime/30d.svg')).status).toBe(404);
+    } finally {
+      await open.host.stop();
+    }
   }, 30_000);
 });
 
@@ -152,6 +236,27 @@ describe('the status routes under PULSECHECK_STATUS_PAGE', () => {
       expect(summary.groups[0]?.jobs[0]?.incidents[0]?.reason).toBe('conditions failed (HTTP 503)');
       expect((await api.call('GET', '/status')).status).toBe(200);
       expect((await api.call('GET', '/status/assets/status.js')).headers.get('content-type')).toContain('text/javascript');
+    } finally {
+      await api.host.stop();
+    }
+  });
+
+  it('public with PULSECHECK_STATUS_PUBLIC_TAG: the jobs with that tag instead, in the summary and the badges', async () => {
+    const api = await startApi(
+      {
+        jobs: [
+          { name: 'listed', url: `${target.url}/ok`, every: '1h', tags: { visibility: 'External' } },
+          { name: 'shown', url: `${target.url}/ok`, every: '1h', tags: { public: 'true' } },
+        ],
+      },
+      { PULSECHECK_STATUS_PAGE: 'public', PULSECHECK_STATUS_PUBLIC_TAG: 'visibility=external' },
+    );
+    try {
+      const summary = await (await api.call('GET', '/status/summary')).text();
+      expect((JSON.parse(summary) as { groups: Array<{ jobs: Array<{ name: string }> }> }).groups.flatMap((g) => g.jobs.map((j) => j.name))).toEqual(['listed']);
+      expect(summary).not.toContain('shown');
+      expect((await api.call('GET', '/badges/listed.svg')).status).toBe(200);
+      expect((await api.call('GET', '/badges/shown.svg')).status).toBe(404);
     } finally {
       await api.host.stop();
     }

@@ -3,7 +3,7 @@ import { loadSettings } from '../../../src/config/settings.js';
 
 describe('access settings', () => {
   it('defaults: App Service Authentication off, no metrics token, 600 reads and 60 writes a minute', () => {
-    expect(loadSettings({}).access).toEqual({ easyAuth: false, metricsToken: undefined, statusPage: 'private', rateLimits: { read: 600, write: 60 } });
+    expect(loadSettings({}).access).toEqual({ easyAuth: false, metricsToken: undefined, statusPage: 'private', statusPublicTag: { name: 'public', value: 'true' }, rateLimits: { read: 600, write: 60 } });
   });
 
   it.each([

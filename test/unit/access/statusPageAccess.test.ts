@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryRateLimiter } from '../../../src/adapters/rate-limiter/memoryRateLimiter.js';
 import { loadSettings } from '../../../src/config/settings.js';
 import type { Role } from '../../../src/domain/access.js';
-import { isPublicJob, showsOnStatusPage, statusPageRole, type StatusPageAccess } from '../../../src/domain/statusAccess.js';
+import { PUBLIC_TAG, isPublicJob, parsePublicTag, showsOnStatusPage, statusPageRole, type StatusPageAccess } from '../../../src/domain/statusAccess.js';
 import { authorized, effectiveRole, hostAuthLevel, statusPageView, type AccessOptions, type GuardedRoute } from '../../../src/functions/access.js';
 import { principalHeaders } from '../../support/principal.js';
 
@@ -42,6 +42,34 @@ describe('which jobs the status page shows', () => {
   ] as const)('%s, tags %j: %s', (access, tags, shown) => {
     expect(showsOnStatusPage(access, tagged(tags))).toBe(shown);
     expect(statusPageView({ statusPage: access }).visible(tagged(tags))).toBe(shown);
+  });
+
+  it.each([
+    ['visibility=external', { visibility: 'external' }, true],
+    ['visibility=external', { visibility: ' External ' }, true],
+    ['visibility=external', { public: 'true' }, false],
+    ['visibility=external', { Visibility: 'external' }, false],
+    ['listed', { listed: 'true' }, true],
+    [' status = on ', { status: 'ON' }, true],
+    [undefined, { public: 'true' }, true],
+  ] as const)('public with PULSECHECK_STATUS_PUBLIC_TAG=%j, tags %j: %s', (setting, tags, shown) => {
+    const { access } = loadSettings({ PULSECHECK_STATUS_PAGE: 'public', ...(setting === undefined ? {} : { PULSECHECK_STATUS_PUBLIC_TAG: setting }) });
+    expect(statusPageView(access).visible(tagged(tags))).toBe(shown);
+  });
+
+  it.each([
+    ['=true', 'PULSECHECK_STATUS_PUBLIC_TAG must be a tag name and value'],
+    ['a b=c', 'PULSECHECK_STATUS_PUBLIC_TAG must be a tag name and value'],
+    ['visibility=', 'PULSECHECK_STATUS_PUBLIC_TAG must have a value of 1-256 characters'],
+  ])('PULSECHECK_STATUS_PUBLIC_TAG=%j is refused, naming the setting', (setting, message) => {
+    expect(() => loadSettings({ PULSECHECK_STATUS_PUBLIC_TAG: setting })).toThrow(message);
+  });
+
+  it('parses name=value, and a name alone as name=true', () => {
+    expect(parsePublicTag('visibility=external')).toEqual({ name: 'visibility', value: 'external' });
+    expect(parsePublicTag('listed')).toEqual({ name: 'listed', value: 'true' });
+    expect(parsePublicTag('note=a=b')).toEqual({ name: 'note', value: 'a=b' });
+    expect(loadSettings({}).access.statusPublicTag).toEqual(PUBLIC_TAG);
   });
 
   it('a job is public by its tag only', () => {

@@ -103,4 +103,10 @@ describe('API jobs take the shared parts and name the file\'s channels', () => {
     expect(job).toBeUndefined();
     expect(issues).toEqual([{ path: 'alerts[0].channels[0]', message: expect.stringContaining('"mine" is not a channel of the jobs file') }]);
   });
+
+  it('an API job cannot define a channel: `channels` is no field of a job', () => {
+    const { job, issues } = compile({ name: 'api', url: 'https://api.example.com/', channels: { mine: { type: 'webhook', url: 'https://hooks.example.com/', secret: 'k' } } }, UNRESTRICTED);
+    expect(job).toBeUndefined();
+    expect(issues).toEqual([expect.objectContaining({ message: expect.stringContaining('channels') })]);
+  });
 });

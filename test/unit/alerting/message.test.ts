@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../../src/domain/alerting/event.js';
+import { reasonOf, withDependents } from '../../../src/domain/alerting/event.js';
 import { composeMessage, formatDuration, render, unknownPlaceholders } from '../../../src/domain/alerting/message.js';
 
 const event = (type: AlertEvent['type'], extra: Partial<AlertEvent['data']> = {}): AlertEvent => ({
@@ -37,8 +38,40 @@ describe('messages', () => {
     expect(message.facts).toContainEqual(['Reason', '[STATUS] == 200 (actual: 503)']);
   });
 
+  it('an upstream job\'s trigger and reminders say what it takes down, in the text and as a fact; a template may place it', () => {
+    for (const type of ['alert.triggered', 'alert.reminder'] as const) {
+      const message = composeMessage(withDependents(event(type), ['ordersApi', 'ordersReport']));
+      expect(message.text).toMatch(/ It takes down ordersApi, ordersReport \(alerts suppressed\)\.$/);
+      expect(message.facts).toContainEqual(['Takes down', 'ordersApi, ordersReport']);
+    }
+    const templated = composeMessage(withDependents(event('alert.triggered'), ['ordersApi']), { text: '{{job}} down; also affected: {{dependents}}' });
+    expect(templated.text).toBe('billing down; also affected: ordersApi');
+    expect(templated.facts).toContainEqual(['Takes down', 'ordersApi']);
+  });
+
+  it('says nothing of dependents when there are none, nor on resolution', () => {
+    expect(withDependents(event('alert.triggered'), [])).toEqual(event('alert.triggered'));
+    const resolved = withDependents(event('alert.resolved', { downForMs: 60_000 }), ['ordersApi']);
+    expect(resolved.data.dependents).toBeUndefined();
+    expect(composeMessage(resolved).facts.map(([label]) => label)).not.toContain('Takes down');
+    expect(composeMessage(event('alert.triggered')).text).not.toContain('takes down');
+  });
+
+  it.each([
+    [
+      'down on its conditions: each failed one with its actual value, not the degraded ones',
+      { status: 'down', error: { kind: 'conditions', message: '[STATUS] (503) == 200' }, conditions: [{ condition: '[STATUS] == 200', success: false, actual: '503' }, { condition: '[RESPONSE_TIME] < 300', success: false, actual: '412', degraded: true }, { condition: '[BODY].ok == true', success: true, actual: 'true' }] },
+      '[STATUS] == 200 (actual: 503)',
+    ],
+    ['down on an error: kind and message', { status: 'error', error: { kind: 'timeout', message: 'no answer within 10 s' }, conditions: [] }, 'timeout: no answer within 10 s'],
+    ['degraded: the failed degraded conditions', { status: 'degraded', conditions: [{ condition: '[STATUS] == 200', success: true, actual: '200' }, { condition: '[RESPONSE_TIME] < 300', success: false, actual: '412', degraded: true }] }, '[RESPONSE_TIME] < 300 (actual: 412)'],
+    ['up: nothing', { status: 'up', conditions: [{ condition: '[STATUS] == 200', success: true, actual: '200' }] }, ''],
+  ] as const)('reasonOf, %s', (_name, run, reason) => {
+    expect(reasonOf(run as Parameters<typeof reasonOf>[0])).toBe(reason);
+  });
+
   it('renders linearly: a value that looks like a placeholder is not expanded again', () => {
-    expect(render('{{job}} {{reason}}', { job: '{{reason}}', reason: 'r', status: '', since: '', duration: '', location: '', failures: '', alertId: '', runId: '' })).toBe('{{reason}} r');
+    expect(render('{{job}} {{reason}}', { job: '{{reason}}', reason: 'r', status: '', since: '', duration: '', location: '', failures: '', alertId: '', runId: '', dependents: '' })).toBe('{{reason}} r');
   });
 
   it('finds unknown placeholders for config validation', () => {

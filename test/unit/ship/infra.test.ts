@@ -87,18 +87,46 @@ describe('infra/main.bicep and its parameters file', () => {
     expect(bicep).toMatch(/requireAuthentication: true\n\s+unauthenticatedClientAction: 'Return401'/);
     expect(bicep).toMatch(/clientId: authClientId\n\s+openIdIssuer: '\$\{environment\(\)\.authentication\.loginEndpoint\}\$\{authTenantId\}\/v2\.0'/);
     expect(bicep).toMatch(/allowedAudiences: \[\n\s+'api:\/\/\$\{authClientId\}'\n\s+authClientId\n/);
+    // Each region's app (infra/region.bicep) gets the same settings, so its API is guarded alike.
+    expect(bicep).toMatch(/module regionApps 'region\.bicep' = \[[\s\S]*?\n\s+authSettings: empty\(authClientId\) \? \{\} : authSettings\n/);
+    const region = readFileSync('infra/region.bicep', 'utf8');
+    expect(region).toContain('param authSettings object = {}');
+    expect(region).toMatch(/resource appAuth 'Microsoft\.Web\/sites\/config@[\d-]+' = if \(!empty\(authSettings\)\) \{\n\s+parent: app\n\s+name: 'authsettingsV2'\n\s+properties: authSettings/);
     // WEBSITE_AUTH_ENABLED is the platform's to set: as an app setting without authentication on,
     // the app would trust principal headers that nobody vouched for.
     expect(bicep).not.toMatch(/WEBSITE_AUTH_ENABLED:/);
   });
 
+  /** The strings of `var name = [ … ]`. */
+  const arrayVar = (name: string): string[] =>
+    [...(new RegExp(`^var ${name} = \\[\\n([\\s\\S]*?)\\n\\]`, 'm').exec(bicep)?.[1] ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1] as string);
+  /** Whether an excludedPaths entry covers a request path: exactly, or below a trailing `/*`. */
+  const covers = (pattern: string, path: string): boolean => (pattern.endsWith('/*') ? path.startsWith(pattern.slice(0, -1)) : path === pattern);
+  /** A request path of a route: its `{params}` filled in. */
+  const pathOf = (fn: HttpFunction): string => `/api/${fn.route.replace(/\{[^}]+\}/g, 'x')}`;
+  const http = registry.filter((fn): fn is HttpFunction => fn.trigger === 'http');
+
   it('lets through unauthenticated exactly the routes the app guards itself', () => {
-    const excluded = [...(/excludedPaths: \[\n([\s\S]*?)\n\s+\]/.exec(bicep)?.[1] ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1]);
-    const http = registry.filter((fn): fn is HttpFunction => fn.trigger === 'http');
+    const excluded = arrayVar('selfGuardedPaths');
     const selfGuarded = http.filter((fn) => fn.role === 'anonymous' || fn.metricsToken).map((fn) => `/api/${fn.route}`);
     expect(excluded.sort()).toEqual(selfGuarded.sort());
     expect(excluded).toContain('/api/health');
     expect(bicep).toContain("healthCheckPath: '/api/health'");
+  });
+
+  it('with statusPage public, also lets through the status page, its data, its files and the badges, and nothing else', () => {
+    expect(declared.get('statusPage')).toEqual({ type: 'string', optional: true });
+    expect(bicep).toMatch(/@allowed\(\[\n\s+'private'\n\s+'public'\n\s+'off'\n\]\)\nparam statusPage string = 'private'/);
+    expect(bicep).toMatch(/excludedPaths: statusPage == 'public' \? concat\(selfGuardedPaths, statusPagePaths\) : selfGuardedPaths\n/);
+    const statusPaths = arrayVar('statusPagePaths');
+    // Every status-page route (the ones PULSECHECK_STATUS_PAGE=public makes anonymous) is covered…
+    for (const fn of http.filter((f) => f.statusPage)) expect(statusPaths.some((p) => covers(p, pathOf(fn))), fn.route).toBe(true);
+    // …and no other route: a public page must not open the API.
+    for (const fn of http.filter((f) => !f.statusPage && f.role !== 'anonymous' && !f.metricsToken)) {
+      expect(statusPaths.filter((p) => covers(p, pathOf(fn))), fn.route).toEqual([]);
+    }
+    // The app reads the same choice: the parameter sets PULSECHECK_STATUS_PAGE, after extraSettings so it wins.
+    expect(bicep).toMatch(/extraSettings,\n\s+\{\n\s+PULSECHECK_STATUS_PAGE: statusPage\n\s+\}\n\)/);
   });
 
   it('ships the app roles the app maps, for the app registration (infra/app-roles.json)', () => {

@@ -1,8 +1,8 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { BADGE_COLORS, badgeState, badgeSvg, escapeXml, stateBadge, uptimeBadge } from '../../../src/domain/badge.js';
-import type { Health } from '../../../src/domain/state.js';
-import type { RunStatus } from '../../../src/domain/run.js';
+import { INITIAL_STATE, decideState, type Health } from '../../../src/domain/state.js';
+import type { Run } from '../../../src/domain/run.js';
 
 /** The SVG parsed: it must be well-formed XML; returns its title and the texts shown. */
 function shown(svg: string): { title: string; texts: string[]; width: number } {
@@ -16,19 +16,36 @@ function shown(svg: string): { title: string; texts: string[]; width: number } {
 
 describe('badge state', () => {
   it.each([
-    ['UNKNOWN', null, 'unknown'],
-    ['UP', 'up', 'up'],
-    ['DOWN', 'down', 'down'],
-    ['DOWN', 'error', 'down'],
-    ['DOWN', 'degraded', 'degraded'],
-    ['UP', 'degraded', 'degraded'],
-    ['UP', 'skipped', 'up'],
-  ] as const)('health %s, last run %s: %s', (health: Health, status: RunStatus | null, expected) => {
-    expect(badgeState({ health, lastRun: status === null ? null : { status } })).toBe(expected);
+    ['UNKNOWN', 'unknown'],
+    ['UP', 'up'],
+    ['DOWN', 'down'],
+    ['DEGRADED', 'degraded'],
+    ['MAINTENANCE', 'maintenance'],
+  ] as const)('health %s: %s', (health: Health, expected) => {
+    expect(badgeState({ health })).toBe(expected);
   });
 
-  it('a last run in maintenance: maintenance, whatever its status', () => {
-    expect(badgeState({ health: 'DOWN', lastRun: { status: 'down', maintenance: true } })).toBe('maintenance');
+  it('follows the state the runs make: a run in maintenance shows maintenance, whatever it found', () => {
+    const run = (status: Run['status'], maintenance = false): Run => ({
+      runId: `r-${status}`,
+      job: 'shop',
+      trigger: 'schedule',
+      scheduledAt: '2026-05-10T12:00:00.000Z',
+      startedAt: '2026-05-10T12:00:00.000Z',
+      durationMs: 5,
+      attempts: 1,
+      status,
+      success: status === 'up',
+      httpStatus: 503,
+      conditions: [],
+      location: 'here',
+      ...(maintenance ? { maintenance } : {}),
+    });
+    const after = (...runs: Run[]) => badgeState(runs.reduce((state, r) => decideState(state, r).next, INITIAL_STATE));
+    expect(after(run('up'), run('down', true))).toBe('maintenance');
+    expect(after(run('down'), run('degraded'))).toBe('degraded');
+    expect(after(run('down', true), run('error'))).toBe('down');
+    expect(after(run('up'), run('skipped'))).toBe('up');
   });
 
   it.each([
