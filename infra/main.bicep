@@ -43,6 +43,13 @@ param minimumInstances int = 1
 @maxValue(100)
 param maximumInstances int = 3
 
+@description('How scheduled checks run (PULSECHECK_DISPATCH, docs/scaling.md): inline (on the instance that holds the dispatcher timer) or queue (one message per occurrence on the queue pulsecheck-checks, run by whichever instance takes it). Every app of every region gets it; each app\'s identity already has Storage Queue Data Contributor on its host storage for it.')
+@allowed([
+  'inline'
+  'queue'
+])
+param dispatch string = 'inline'
+
 @description('Send traces and metrics to Datadog: sets the DD_* settings, DD_API_KEY as a Key Vault reference to the secret "dd-api-key".')
 param datadogEnabled bool = true
 
@@ -221,6 +228,7 @@ var commonSettings = union(
     APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
     KEY_VAULT_URL: vault.properties.vaultUri
     PULSECHECK_LOG_FORMAT: 'json'
+    PULSECHECK_DISPATCH: dispatch
     PULSECHECK_SELF_SCHEME: 'https'
     PULSECHECK_SELF_KEY: '${keyVaultReference}pulsecheck-self-key)'
   },
@@ -396,6 +404,8 @@ var slotNames = [
   'production'
   'staging'
 ]
+// Blobs: the timer leases and keys; queues: queue mode's pulsecheck-checks and its poison queue
+// (the Functions host polls them, the dispatcher and the dead-letter routes write them); tables: Pulsecheck's store.
 var storageRoles = [
   roles.storageBlobDataOwner
   roles.storageQueueDataContributor

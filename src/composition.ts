@@ -50,7 +50,7 @@ import { ManualRuns } from './app/manualRuns.js';
 import type { UseCases } from './app/useCases.js';
 import { Catalog } from './app/catalog.js';
 import { JobAdmin } from './app/jobAdmin.js';
-import { RollupRecorder, withRollups } from './app/rollups.js';
+import { RollupRecorder } from './app/rollups.js';
 import { Badges } from './app/badges.js';
 import { Uptime } from './app/uptime.js';
 import { checkQueueFor, configSourceFor, storeFor } from './compositionStorage.js';
@@ -171,14 +171,14 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   const alerting = new Alerting({ store, clock, logger, telemetry, outbox, dependents: async (job) => dependentsOf(job, await catalog.list()) });
   const sandbox = settings.apiSandbox;
   const catalog = new Catalog({ config, repository: store, compile, sandbox, logger });
-  // Rollups (issue 16): every recorded run also feeds its hourly and daily buckets.
+  // Rollups (issue 16): every recorded run also feeds its hourly and daily buckets (an observer of the runner).
   const rollups = new RollupRecorder({ store, timeZone: settings.statusTimeZone, logger });
   // Follow-ups run through the runner they follow; built once the lifecycle that tracks them is.
   let followUps: FollowUps | undefined;
   const runner = new CheckRunner({
     prober,
     clock,
-    store: withRollups(store, rollups),
+    store,
     telemetry,
     logger,
     bulkhead: bulkhead(settings.maxConcurrency, settings.maxConcurrency * 64),
@@ -187,7 +187,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
     shedAfterMs: settings.shedAfterMs,
     authorizer,
     ...(tracing ? { tracing } : {}),
-    observers: [alerting, { after: (job, run, request) => followUps?.after(job, run, request) }],
+    observers: [rollups, alerting, { after: (job, run, request) => followUps?.after(job, run, request) }],
   });
   const tickSchedule = compileCron(settings.tickSchedule, 'UTC');
   if (typeof tickSchedule === 'string') throw new Error(`PULSECHECK_TICK_SCHEDULE ${tickSchedule}`);
@@ -195,7 +195,7 @@ export function buildDeps(settings: Settings, options: BuildOptions = {}): Deps 
   // Queue mode (docs/scaling.md): the tick queues occurrences; runCheck runs them on every instance.
   const queue = checkQueueFor(settings, identity);
   const dispatcher = new Dispatcher({ catalog, store, clock, runner, logger, tickSchedule, ...(queue ? { queue } : {}) });
-  const queuedChecks = new QueuedChecks({ catalog, runner, clock, claims: store.claims ?? new MemoryClaims(), store, logger, location: settings.location });
+  const queuedChecks = new QueuedChecks({ catalog, runner, clock, claims: store.claims ?? new MemoryClaims(), store, logger, location: settings.location, retentionDays: settings.retentionDays });
   const lifecycle = new Lifecycle({ dispatcher, telemetry, store, alerting, outbox });
   followUps = new FollowUps({ catalog, runner, clock, logger, lifecycle });
   const uptime = new Uptime({ store, catalog, clock, timeZone: settings.statusTimeZone });

@@ -1,4 +1,4 @@
-import type { Issue } from '../domain/errors.js';
+import { PulsecheckError, isPulsecheckError, type Issue } from '../domain/errors.js';
 import type { Job } from '../domain/job.js';
 import type { ReferencePolicy } from '../domain/sandbox.js';
 import type { ComponentHealth, ConfigJobSource, JobCatalog, JobRepository, Logger, StoredJob } from './ports/index.js';
@@ -41,17 +41,21 @@ export class Catalog implements JobCatalog {
   /** The jobs-file version API jobs were compiled with: they take its `defaults` and templates. */
   #configVersion: readonly Job[] | undefined;
   #storageError: string | undefined;
+  /** Why the API jobs were never read (none to stand in for them), until one read succeeds. */
+  #neverRead: unknown;
+  #read = false;
 
   constructor(deps: CatalogDeps) {
     this.#deps = deps;
   }
 
-  async list(): Promise<readonly Job[]> {
+  async list(options: { readonly complete?: boolean } = {}): Promise<readonly Job[]> {
     const config = await this.#configJobs();
     const taken = new Set(config.map((job) => job.name.toLowerCase()));
     const problems: string[] = [];
     const api: Job[] = [];
     const stored = await this.#stored();
+    if (options.complete) this.#throwIfNeverRead();
     const names = new Set(stored.map((job) => job.name.toLowerCase()));
     for (const key of this.#compiled.keys()) if (!names.has(key)) this.#compiled.delete(key);
     for (const entry of stored) {
@@ -70,6 +74,7 @@ export class Catalog implements JobCatalog {
     // From the list (cached by the store for a few seconds): `GET …/runs` must not cost a read.
     const lower = name.toLowerCase();
     const stored = (await this.#stored()).find((job) => job.name.toLowerCase() === lower);
+    if (!stored) this.#throwIfNeverRead();
     return stored && this.#compile(stored).job;
   }
 
@@ -101,12 +106,22 @@ export class Catalog implements JobCatalog {
     try {
       const stored = await this.#deps.repository.listJobs();
       this.#storageError = undefined;
+      this.#neverRead = undefined;
+      this.#read = true;
       return stored;
     } catch (error) {
+      if (!this.#read) this.#neverRead = error;
       this.#storageError = `API jobs could not be read from storage; using the last ones read (${(error as Error).message.split('\n')[0]})`;
       this.#deps.logger.warn({ err: error }, 'API jobs could not be read; using the last ones read');
       return [...this.#compiled.values()].flatMap((c) => (c.job ? [{ name: c.job.name, definition: c.job.definition, etag: c.etag, createdAt: '', updatedAt: '' }] : []));
     }
+  }
+
+  /** The store's own error (a 503 naming it) when the API jobs were never read. */
+  #throwIfNeverRead(): void {
+    const error = this.#neverRead;
+    if (error === undefined) return;
+    throw isPulsecheckError(error) && error.code === 'unavailable' ? error : new PulsecheckError('unavailable', 'API jobs could not be read', [], { cause: error, dependency: 'storage' });
   }
 
   #compile(stored: StoredJob): Compiled {

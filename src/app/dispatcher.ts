@@ -141,7 +141,7 @@ export class Dispatcher {
    */
   async #enqueue(queue: CheckQueue): Promise<TickReport> {
     const { clock, store, logger } = this.#deps;
-    const { occurrences, jobs } = await this.#exclusive(() => this.#plan(false));
+    const { occurrences, jobs } = await this.#exclusive(() => this.#plan(false, true));
     const byJob = new Map(jobs.map((job) => [job.name, job]));
     const now = clock.now();
     const queued = occurrences.flatMap((o) => {
@@ -215,15 +215,21 @@ export class Dispatcher {
     return finished;
   }
 
-  async #plan(save = true): Promise<{ occurrences: Occurrence[]; jobs: readonly Job[]; end: number; waitUntil: number }> {
+  /**
+   * `ahead` (queue mode): plans one tick further, up to just before the tick after next, so that an
+   * occurrence on the next tick's boundary is queued a tick early and visible before its instant
+   * like any other (planned by that tick, it would be put at its instant and start late).
+   */
+  async #plan(save = true, ahead = false): Promise<{ occurrences: Occurrence[]; jobs: readonly Job[]; end: number; waitUntil: number }> {
     const { catalog, clock, store, tickSchedule } = this.#deps;
     const now = clock.now();
     const find = this.#occurrences;
     const nextTick = find.next(tickSchedule, now) ?? now + 10_000;
-    const lookbackMs = (find.next(tickSchedule, nextTick) ?? nextTick + 10_000) - nextTick;
+    const tickAfter = find.next(tickSchedule, nextTick) ?? nextTick + 10_000;
+    const lookbackMs = tickAfter - nextTick;
     // Plan up to just before the next tick: occurrences on the boundary belong to that tick, so this
     // invocation normally ends before it and the timer stays on time.
-    const horizon = nextTick - 1;
+    const horizon = (ahead ? tickAfter : nextTick) - 1;
     const jobs = (await catalog.list()).filter((job) => job.enabled);
     const tickAt = find.previous(tickSchedule, now) ?? now;
     const cursors = await store.loadCursors();

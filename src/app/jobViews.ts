@@ -25,7 +25,7 @@ export class JobViews {
    */
   async listJson(): Promise<string> {
     const { catalog, store, clock } = this.#deps;
-    const [jobs, states] = await Promise.all([catalog.list(), store.loadStates()]);
+    const [jobs, states] = await Promise.all([catalog.list({ complete: true }), store.loadStates()]);
     const now = clock.now();
     const parts = jobs.map((job) => jobViewJson(job, states.get(job.name) ?? INITIAL_STATE, now));
     const last = this.#lastList;

@@ -15,7 +15,16 @@ export interface QueuedChecksDeps {
   readonly logger: Logger;
   /** This app's region: each region runs (and claims) its own occurrences (docs/scaling.md, Several regions). */
   readonly location: string;
+  /**
+   * Claims of occurrences older than this many days are deleted by the retention timer
+   * (`PULSECHECK_RETENTION_DAYS`, as the runs they guard). Default 30.
+   */
+  readonly retentionDays?: number;
 }
+
+/** Claims deleted per store call, and how long one retention pass may spend on them. */
+const RETENTION_BATCH = 10_000;
+const RETENTION_BUDGET_MS = 4 * 60_000;
 
 /** One delivery of a queue message: its id (the same on every redelivery) and how often it was dequeued. */
 export interface Delivery {
@@ -74,6 +83,24 @@ export class QueuedChecks {
     const run = await runner.run(job, request, signals.abort);
     await store.whenStored?.(run);
     return { outcome: 'ran', run };
+  }
+
+  /**
+   * Deletes the claims of occurrences older than the retention (whole UTC days), `RETENTION_BATCH`
+   * per store call, for at most `RETENTION_BUDGET_MS` (the next pass goes on). A claim is kept as
+   * long as the run it guards: a message redelivered within the history window never runs again.
+   */
+  async applyRetention(): Promise<{ deleted: number; before: string; complete: boolean }> {
+    const { claims, clock, retentionDays = 30 } = this.#deps;
+    const started = clock.now();
+    const before = started - retentionDays * 86_400_000;
+    let deleted = 0;
+    for (;;) {
+      const count = await claims.deleteBefore(before, RETENTION_BATCH);
+      deleted += count;
+      if (count < RETENTION_BATCH) return { deleted, before: new Date(before).toISOString(), complete: true };
+      if (clock.now() - started >= RETENTION_BUDGET_MS) return { deleted, before: new Date(before).toISOString(), complete: false };
+    }
   }
 
   /** Whether the store has the run of this occurrence (its key starts with the inverted instant). */

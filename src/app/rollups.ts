@@ -2,7 +2,9 @@ import { dayOf, type Period } from '../domain/calendar.js';
 import { bucketsAt, addRun, classify, EMPTY_COUNTS, type RollupBucket } from '../domain/rollup.js';
 import { trackIncident, type LastVerdict } from '../domain/rollupIncidents.js';
 import type { Run } from '../domain/run.js';
-import type { Logger, RunStore } from './ports/index.js';
+import type { Job } from '../domain/job.js';
+import type { RecordedRunObserver } from './checkRunner.js';
+import type { Logger } from './ports/index.js';
 import type { RollupStore } from './ports/rollups.js';
 
 export interface RollupRecorderDeps {
@@ -18,7 +20,7 @@ export interface RollupRecorderDeps {
  * exact where one instance records a job's runs (inline dispatch) and approximate otherwise (see
  * docs/status-page.md, SLA).
  */
-export class RollupRecorder {
+export class RollupRecorder implements RecordedRunObserver {
   readonly #deps: RollupRecorderDeps;
   readonly #last = new Map<string, LastVerdict>();
   /** The day of the last run added: nearly every run falls in it. */
@@ -26,6 +28,11 @@ export class RollupRecorder {
 
   constructor(deps: RollupRecorderDeps) {
     this.#deps = deps;
+  }
+
+  /** A recorded run (the check runner's observer): added in the background, like the alerts. */
+  after(_job: Job, run: Run): void {
+    void this.record(run);
   }
 
   /** Adds a run to its buckets; runs that do not count (skipped, not in maintenance) are ignored. Never throws. */
@@ -49,23 +56,4 @@ export class RollupRecorder {
     if (at < this.#day.start || at >= this.#day.end) this.#day = dayOf(at, this.#deps.timeZone);
     return this.#day;
   }
-}
-
-/**
- * `store` with a `recordRun` that also feeds `recorder`: the one hook between run recording and
- * rollups, so the check runner is unchanged. A Proxy, not a copy: every other member is the store's
- * own, bound to it (stores keep private fields), whatever roles the store has.
- */
-export function withRollups<S extends RunStore>(store: S, recorder: RollupRecorder): S {
-  const recordRun = async (run: Run): Promise<void> => {
-    await store.recordRun(run);
-    await recorder.record(run);
-  };
-  return new Proxy(store, {
-    get(target, property) {
-      if (property === 'recordRun') return recordRun;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 }

@@ -14,7 +14,7 @@ import { loadSettings, type Settings } from '../config/settings.js';
 import type { Env } from '../config/substitute.js';
 import { isPulsecheckError } from '../domain/errors.js';
 import { registry } from '../functions/registry.js';
-import { startLocalHost } from '../hosts/local/localHost.js';
+import { startLocalHost, stopBudgetMs } from '../hosts/local/localHost.js';
 import { localEnv } from '../hosts/local/localSettings.js';
 
 const USAGE = `pulsecheck ${VERSION}: HTTP health checks as code, on Azure Functions
@@ -143,10 +143,16 @@ async function start(): Promise<number> {
     return `  ${fn.name}: timerTrigger (${host.timers.find((timer) => timer.name === fn.name)?.schedule ?? 'off on this host'})`;
   });
   process.stdout.write(`Pulsecheck ${VERSION} listening on ${host.url}\n\nFunctions:\n${lines.join('\n')}\n\n`);
-  return new Promise<number>((resolve) => {
+  const code = await new Promise<number>((resolve) => {
     const stop = (signal: string) => {
-      process.stdout.write(`\n${signal}: stopping (in-flight checks get ${host.deps.settings.shutdownGraceMs / 1000}s)…\n`);
+      const graceMs = host.deps.settings.shutdownGraceMs;
+      process.stdout.write(`\n${signal}: stopping (in-flight checks get ${graceMs / 1000}s)…\n`);
       process.once(signal, () => process.exit(130));
+      // The host bounds its own stop (stopBudgetMs); this is the net under it, whatever hangs.
+      setTimeout(() => {
+        process.stderr.write(`not stopped after ${(stopBudgetMs(graceMs) + STOP_MARGIN_MS) / 1000}s: exiting anyway\n`);
+        process.exit(1);
+      }, stopBudgetMs(graceMs) + STOP_MARGIN_MS).unref();
       host.stop().then(
         () => resolve(0),
         () => resolve(1),
@@ -155,7 +161,15 @@ async function start(): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  // Requests to a storage that never answered may still hold sockets and timers: they must not
+  // keep a stopped host alive.
+  process.exitCode = code;
+  process.stdout.write('', () => process.exit(code));
+  return code;
 }
+
+/** How much longer than the host's own bound (`stopBudgetMs`) `start` waits before it exits regardless, in ms. */
+const STOP_MARGIN_MS = 3_000;
 
 function readFile(file: string): string {
   try {

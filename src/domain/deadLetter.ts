@@ -6,7 +6,7 @@ export interface DeadLetterContent {
   readonly scheduledAt: string | null;
   /** The occurrence's run id (`job@scheduledAt`); `null` when the message does not say. */
   readonly runId: string | null;
-  /** The last failure's message, when the message carries one (the platform adds none). */
+  /** The last failure's message, when the message carries one (the local host's poller adds it; the Functions host adds none). */
   readonly lastError: string | null;
   /** The message text itself (first 500 characters) when it is not a check message Pulsecheck can read. */
   readonly unreadable?: string;

@@ -41,15 +41,18 @@ const systemCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['unavailable', '
 export class PulsecheckError extends Error {
   override readonly name = 'PulsecheckError';
   readonly kind: 'user' | 'system';
+  /** For `unavailable`: the dependency that failed (`Table Storage`), safe to show to the caller. */
+  readonly dependency: string | undefined;
 
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly issues: readonly Issue[] = [],
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; dependency?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.kind = systemCodes.has(code) ? 'system' : 'user';
+    this.dependency = options?.dependency;
   }
 }
 
@@ -74,6 +77,13 @@ export function firstLine(text: string | undefined): string {
   const line = (text ?? 'unknown error').split('\n')[0]?.trim() ?? '';
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
+
+/**
+ * `dependency` (a name a user knows: `Table Storage`) did not answer in time or failed: a 503 the
+ * caller may retry. `cause` is the SDK's error, for the log only.
+ */
+export const dependencyUnavailable = (dependency: string, cause?: unknown): PulsecheckError =>
+  new PulsecheckError('unavailable', `${dependency} is unavailable${cause instanceof Error ? `: ${firstLine(cause.message)}` : ''}`, [], { cause, dependency });
 
 /** A conditional write found another revision than the one the caller read. */
 export const preconditionFailed = (what: string): PulsecheckError =>

@@ -118,7 +118,8 @@ export interface Plan {
  *
  * For each job: of the occurrences in (cursor, now] (already due: the tick's own instant, or missed
  * by downtime or a late tick) only the latest is kept, to start at once — like the Functions timer's
- * `isPastDue`; without one, an occurrence started but never recorded (its process died; neither
+ * `isPastDue`, and a catch-up when it stands for occurrences missed (dropped, or started and never
+ * recorded); without one, an occurrence started but never recorded (its process died; neither
  * `running` nor `recorded`) is caught up once, under its own run id; every occurrence in
  * (now, horizon] is planned to start at its own instant. The new cursor is the horizon.
  */
@@ -133,13 +134,14 @@ export function planTick(input: PlanInput): Plan {
     const stored = entry === undefined ? undefined : plannedUntil(entry);
     const cursor = Math.min(stored ?? now - lookbackMs, horizon);
     const due = find.previous(schedule, now);
+    const lost = entry === undefined || typeof entry === 'number' ? [] : (entry.started ?? []).filter((at) => !running.has(runIdFor(name, at)) && !recorded.has(runIdFor(name, at)));
     if (due !== undefined && due > cursor) {
-      // A job planned before whose first occurrence after its cursor is not this one had some dropped.
+      // A job planned before whose first occurrence after its cursor is not this one had some dropped;
+      // one started and never recorded (lost) is dropped too: this run stands for them, as a catch-up.
       const dropped = stored !== undefined && (find.next(schedule, cursor) ?? due) < due;
-      occurrences.push({ job: name, scheduledAt: due, catchUp: due < tickAt || dropped });
-    } else if (entry !== undefined && typeof entry !== 'number') {
-      const lost = (entry.started ?? []).filter((at) => !running.has(runIdFor(name, at)) && !recorded.has(runIdFor(name, at)));
-      if (lost.length > 0) occurrences.push({ job: name, scheduledAt: Math.max(...lost), catchUp: true });
+      occurrences.push({ job: name, scheduledAt: due, catchUp: due < tickAt || dropped || lost.length > 0 });
+    } else if (lost.length > 0) {
+      occurrences.push({ job: name, scheduledAt: Math.max(...lost), catchUp: true });
     }
     let plannedUntilNow = horizon;
     let at = find.next(schedule, Math.max(cursor, now));

@@ -96,23 +96,57 @@ export function json(body: unknown, status = 200, headers: Record<string, string
   return { status, jsonBody: body, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } };
 }
 
+/** What a 503 asks the caller to wait before trying again, in seconds (`Retry-After`). */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** Error codes of Node and undici when a connection fails or a peer does not answer. */
+const TRANSPORT_CODE = /^(ECONNREFUSED|ECONNRESET|ECONNABORTED|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|UND_ERR_)/;
+
+/**
+ * Whether an error no adapter named is still a dependency's fault rather than ours: an SDK error
+ * with a 5xx, 408 or 429, a request given up (`AbortError`, `TimeoutError`), or a connection that
+ * failed. Such a request may succeed later: 503, not 500. Adapters should throw
+ * `dependencyUnavailable` (which names the dependency); this is the net under them.
+ */
+export function isDependencyFault(error: unknown): boolean {
+  if (!(error instanceof Error) || isPulsecheckError(error)) return false;
+  const { statusCode, code } = error as { statusCode?: unknown; code?: unknown };
+  if (typeof statusCode === 'number') return statusCode >= 500 || statusCode === 408 || statusCode === 429;
+  return error.name === 'AbortError' || error.name === 'TimeoutError' || (typeof code === 'string' && TRANSPORT_CODE.test(code));
+}
+
 /**
  * An error as `application/problem+json` (RFC 9457) with the stable `code` and, for rejected input,
- * field-level `issues`. System errors never show their message: it may hold internals.
+ * field-level `issues`. System errors never show their message: it may hold internals. A 503 (a
+ * dependency failed, see `isDependencyFault`, or the host is starting or stopping) names the
+ * dependency when one is known and carries `Retry-After` (`retryAfterSeconds`, default 5).
  */
-export function problem(error: unknown): HttpResponseInit {
+export function problem(error: unknown, options: { retryAfterSeconds?: number } = {}): HttpResponseInit {
   const known = isPulsecheckError(error) && error.kind === 'user' ? error : undefined;
-  const code: ErrorCode = known?.code ?? (isPulsecheckError(error) ? error.code : 'internal');
+  const code: ErrorCode = known?.code ?? (isPulsecheckError(error) ? error.code : isDependencyFault(error) ? 'unavailable' : 'internal');
   const status = STATUS[code];
+  const dependency = isPulsecheckError(error) ? error.dependency : undefined;
+  const unavailable = status === 503;
+  const detail =
+    known?.message ??
+    (dependency !== undefined
+      ? `${dependency} is unavailable (it failed or did not answer in time); try again later.`
+      : unavailable
+        ? 'A dependency is unavailable; try again later.'
+        : 'Pulsecheck failed to handle the request; details are in its log.');
   return {
     status,
-    headers: { 'content-type': 'application/problem+json; charset=utf-8' },
+    headers: {
+      'content-type': 'application/problem+json; charset=utf-8',
+      ...(unavailable ? { 'retry-after': String(options.retryAfterSeconds ?? RETRY_AFTER_SECONDS) } : {}),
+    },
     jsonBody: {
       type: `urn:pulsecheck:problem:${code}`,
       title: TITLES[status] ?? 'Error',
       status,
       code,
-      detail: known?.message ?? (status === 503 ? 'A dependency is unavailable; try again later.' : 'Pulsecheck failed to handle the request; details are in its log.'),
+      detail,
+      ...(dependency !== undefined ? { dependency } : {}),
       ...(known && known.issues.length > 0 ? { issues: known.issues } : {}),
     },
   };

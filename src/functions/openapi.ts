@@ -87,13 +87,13 @@ const ERRORS: Record<number, string> = {
   428: '`If-Match` is missing: send the ETag from `GET /api/jobs/{name}` (or `*`)',
   429: "Over the caller's rate limit (reads and writes counted apart, per instance); `Retry-After` gives the seconds to wait",
   500: 'A fault of Pulsecheck; details are only in its log',
-  503: 'Shutting down',
+  503: 'A dependency (`dependency` names it: Table Storage) failed or did not answer in time, or the app is starting or shutting down; `Retry-After` gives the seconds to wait',
 };
 const responses = (statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem(ERRORS[s] as string)]));
 /** The errors of a route that needs a role, plus `statuses`. */
-const errors = (...statuses: number[]) => responses([...statuses, 401, 403, 421, 429, 500]);
+const errors = (...statuses: number[]) => responses([...statuses, 401, 403, 421, 429, 500, 503]);
 /** The errors of an anonymous route. */
-const anonymousErrors = () => responses([421, 429, 500]);
+const anonymousErrors = () => responses([421, 429, 500, 503]);
 
 const etag = { ETag: { description: 'Revision of the job, for `If-Match`', schema: { type: 'string' } } };
 const name = { name: 'name', in: 'path', required: true, description: 'Job name (ignoring case)', schema: { type: 'string', pattern: JOB_NAME_PATTERN.source } };

@@ -122,7 +122,7 @@ export const registry: readonly FunctionDefinition[] = [
     trigger: 'timer',
     name: 'retention',
     schedule: { setting: 'PULSECHECK_RETENTION_SCHEDULE', fallback: DEFAULT_RETENTION_SCHEDULE },
-    handler: (u) => retention(u.admin, u.deadLetters),
+    handler: (u) => retention(u.admin, u.deadLetters, u.queuedChecks),
   },
 ];
 

@@ -40,6 +40,17 @@ export const isPermanent = (error: unknown): boolean => {
   return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
 };
 
+/**
+ * A failure of the service, not of the request: a 5xx, timeout or throttling, no answer at all (an
+ * SDK `RestError` without a status: the connection failed), or a request given up.
+ */
+export const isTransient = (error: unknown): boolean => {
+  const status = statusOf(error);
+  if (status !== undefined) return status >= 500 || status === 408 || status === 429;
+  const name = (error as Error | null)?.name;
+  return name === 'RestError' || name === 'AbortError' || name === 'TimeoutError';
+};
+
 /** FNV-1a hash of a job name: picks the runs table of a job. */
 export function shardOf(job: string, shards: number): number {
   let hash = 0x811c9dc5;

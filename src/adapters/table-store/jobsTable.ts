@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock, JobRepository, StoredJob } from '../../app/ports/index.js';
-import { PulsecheckError, notFound, preconditionFailed } from '../../domain/errors.js';
+import { PulsecheckError, dependencyUnavailable, notFound, preconditionFailed } from '../../domain/errors.js';
 import { LATE } from '../../domain/deadline.js';
 import { withinDeadline } from './deadline.js';
 import { pack, statusOf, unpack } from './entities.js';
@@ -38,7 +38,7 @@ export class JobsTable implements JobRepository {
     const cache = this.#cache;
     if (!cache) {
       const jobs = await withinDeadline(this.#refresh(), FIRST_LOAD_WAIT_MS);
-      if (jobs === LATE) throw new Error(`Table Storage did not answer within ${FIRST_LOAD_WAIT_MS} ms`);
+      if (jobs === LATE) throw dependencyUnavailable('Table Storage', new Error(`no answer within ${FIRST_LOAD_WAIT_MS} ms`));
       return [...jobs];
     }
     // Stale while revalidating: one check at a time; callers never wait for it.

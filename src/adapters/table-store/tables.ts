@@ -3,8 +3,9 @@ import type { TokenCredential } from '@azure/core-auth';
 import type * as DataTables from '@azure/data-tables';
 import type { TableClient, TableEntityResult, TableServiceClientOptions, TransactionAction } from '@azure/data-tables';
 import type { Clock } from '../../app/ports/index.js';
+import { dependencyUnavailable } from '../../domain/errors.js';
 import { submitBatch } from './batch.js';
-import { statusOf } from './entities.js';
+import { isTransient, statusOf } from './entities.js';
 
 // The SDK is loaded when a store is first used, not when this module is imported: without
 // AzureWebJobsStorage it would cost memory for nothing (the local host's burst budget is 150 MB).
@@ -148,8 +149,19 @@ export class Tables {
     await table.getEntity('probe', 'probe', { abortSignal: AbortSignal.timeout(timeoutMs) }).catch(() => undefined);
   }
 
-  /** Runs `operation` once the tables exist (created again if they were deleted meanwhile). */
+  /**
+   * Runs `operation` once the tables exist (created again if they were deleted meanwhile). A failure
+   * of the service (see `isTransient`) is thrown as `dependencyUnavailable` (a 503 in the API).
+   */
   async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await this.#call(operation);
+    } catch (error) {
+      throw isTransient(error) ? dependencyUnavailable('Table Storage', error) : error;
+    }
+  }
+
+  async #call<T>(operation: () => Promise<T>): Promise<T> {
     const ready = (this.#ready ??= Promise.all(this.#names.map((name) => this.table(name).createTable())).then(
       () => undefined,
       (error: unknown) => {
@@ -163,7 +175,7 @@ export class Tables {
     } catch (error) {
       if (!isTableNotFound(error)) throw error;
       if (this.#ready === ready) this.#ready = undefined;
-      await this.call(() => Promise.resolve());
+      await this.#call(() => Promise.resolve());
       return operation();
     }
   }

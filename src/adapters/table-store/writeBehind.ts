@@ -96,6 +96,8 @@ export class WriteBehind {
   #again = false;
   /** An urgent entity was set while a write was in flight. */
   #urgentAgain = false;
+  /** The linger ended while a write was in flight: the full write follows it at once. */
+  #lingerDue = false;
   /** Callers of `flush()` waiting: writes then follow each other without lingering. */
   #flushing = 0;
   #waiting: Array<() => void> = [];
@@ -229,15 +231,24 @@ export class WriteBehind {
     } else if (this.#retry) return;
     else if (urgent) void this.#start(true);
     else if (!this.#linger) {
-      this.#linger = setTimeout(() => void this.#start(), LINGER_MS);
+      this.#linger = setTimeout(() => {
+        this.#linger = undefined;
+        // Never two writes at once (an urgent one may be in flight): the second would find the
+        // first's items in flight, and `flush` would loop on writes that send nothing.
+        if (this.#running) this.#lingerDue = true;
+        else void this.#start();
+      }, LINGER_MS);
       this.#linger.unref();
     }
   }
 
   /** Writes what is pending; `urgentOnly`: only the urgent entities (what lingers goes on lingering). */
   #start(urgentOnly = false): Promise<void> {
-    if (!urgentOnly) this.stop();
-    this.#running = (async () => {
+    if (!urgentOnly) {
+      this.stop();
+      this.#lingerDue = false;
+    }
+    const running: Promise<void> = (async () => {
       do {
         this.#again = false;
         this.#urgentAgain = false;
@@ -248,13 +259,16 @@ export class WriteBehind {
         // A flush waiting goes on at once, with everything (its own loop starts the full write).
       } while (!urgentOnly && this.#flushing > 0 && (this.#again || this.#hasUnsent()));
     })().finally(() => {
+      if (this.#running !== running) return;
       this.#running = undefined;
       // What arrived during the write waits for the next one (unless a flush is waiting for it).
       if (this.#retry) return;
       if (this.#urgentAgain) void this.#start(true);
+      else if (this.#lingerDue) void this.#start();
       else if (this.#hasUnsent()) this.#kick();
     });
-    return this.#running;
+    this.#running = running;
+    return running;
   }
 
   #hasUnsent(): boolean {

@@ -3,8 +3,16 @@ import type { ComponentHealth } from './health.js';
 
 /** Where the app finds jobs: the jobs file and the API-defined jobs, merged (app/catalog.ts). */
 export interface JobCatalog {
-  list(): Promise<readonly Job[]>;
-  /** The job whose name equals `name` ignoring case. */
+  /**
+   * Every job. When storage cannot be read, the API jobs last read stand in (the checks go on);
+   * with `complete`, a list that cannot hold every API job (none was ever read) is a 503 instead:
+   * what the API shows must not leave jobs out silently.
+   */
+  list(options?: { readonly complete?: boolean }): Promise<readonly Job[]>;
+  /**
+   * The job whose name equals `name` ignoring case. Throws `unavailable` rather than answer
+   * `undefined` ("no such job") when it is no jobs-file job and the API jobs were never read.
+   */
   get(name: string): Promise<Job | undefined>;
 }
 

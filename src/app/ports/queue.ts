@@ -38,4 +38,10 @@ export interface OccurrenceClaims {
   claim(runId: string, holder: ClaimHolder): Promise<{ readonly claimed: true } | { readonly claimed: false; readonly holder: ClaimHolder; readonly etag: string }>;
   /** Takes over a claim whose revision is still `etag` (a conditional replace); false when another changed it first. */
   takeOver(runId: string, holder: ClaimHolder, etag: string): Promise<boolean>;
+  /**
+   * Deletes the claims of occurrences scheduled on UTC days that ended by `before` (whole days: a
+   * claim outlives the cutoff by less than a day), about `max` at most (it may pass it by one
+   * transaction's worth); the retention timer calls it again while it returns `max` or more.
+   */
+  deleteBefore(before: number, max: number): Promise<number>;
 }

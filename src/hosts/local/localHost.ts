@@ -62,7 +62,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     responding.add(res);
     res.on('close', () => responding.delete(res));
     if (listener) listener(req, res);
-    else void writeResponse(res, problem(new PulsecheckError('unavailable', 'starting')), { 'retry-after': '1' });
+    else void writeResponse(res, problem(new PulsecheckError('unavailable', 'starting'), { retryAfterSeconds: 1 }));
   });
   server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
@@ -115,20 +115,47 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     timers: schedules,
     stop: () =>
       (stopping ??= (async () => {
+        const deadline = Date.now() + stopBudgetMs(settings.shutdownGraceMs);
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        // The pollers stop taking messages; runCheck refuses new ones, which go back to the queue.
-        await Promise.all([deps.useCases.lifecycle.shutdown(settings.shutdownGraceMs), queues.stop()]);
-        await Promise.all(timers.map((timer) => timer.stop()));
-        // Responses to requests whose run just finished are still being written: let them go out.
-        const deadline = Date.now() + 2_000;
-        while (responding.size > 0 && Date.now() < deadline) await setTimeout(10);
+        const orderly = (async () => {
+          // The pollers stop taking messages; runCheck refuses new ones, which go back to the queue.
+          await Promise.all([deps.useCases.lifecycle.shutdown(settings.shutdownGraceMs), queues.stop()]);
+          await Promise.all(timers.map((timer) => timer.stop()));
+          // Responses to requests whose run just finished are still being written: let them go out.
+          const written = Date.now() + 2_000;
+          while (responding.size > 0 && Date.now() < Math.min(written, deadline)) await setTimeout(10);
+          await deps.close();
+        })().catch((error: unknown) => deps.logger.error({ err: error }, 'the host did not stop cleanly'));
+        // Storage that does not answer (Azurite killed or hung) must not hold the stop: the writes
+        // still pending then are lost, and said so (the runs are in the log).
+        if (!(await beforeDeadline(orderly, deadline))) {
+          deps.logger.error(
+            { stopBudgetMs: stopBudgetMs(settings.shutdownGraceMs) },
+            'stopping without waiting any longer: storage (or another dependency) did not answer in time; writes still pending are lost (the runs are in the log)',
+          );
+        }
         server.closeAllConnections();
         await closed;
-        await deps.close();
-        await azurite?.stop();
+        // Azurite saves its data as it stops; past the deadline it finishes on its own (it stops
+        // itself when this process is gone, see azurite.ts).
+        if (azurite) await beforeDeadline(azurite.stop(), Math.max(deadline, Date.now() + 1_000));
       })()),
   };
+}
+
+/**
+ * The most a stop may take, in ms: the grace period of the checks in flight
+ * (PULSECHECK_SHUTDOWN_GRACE_SECONDS), then at most `FINAL_WRITES_MS` for the last writes.
+ */
+export const stopBudgetMs = (graceMs: number): number => graceMs + FINAL_WRITES_MS;
+/** How long the last writes (runs, state, rollups) may take after the grace period, in ms. */
+export const FINAL_WRITES_MS = 2_000;
+
+/** Whether `work` settled (either way) before `deadline` (epoch ms); the timer keeps nothing alive. */
+async function beforeDeadline(work: Promise<unknown>, deadline: number): Promise<boolean> {
+  const late = setTimeout(Math.max(0, deadline - Date.now()), false, { ref: false });
+  return Promise.race([work.then(() => true, () => true), late]);
 }
 
 /**

@@ -13,6 +13,10 @@ import { invocationContext } from './context.js';
 const LEASE_SECONDS = 30;
 /** The first wait after an empty poll, in ms: it doubles up to `maxPollingInterval`. */
 const MIN_POLL_MS = 100;
+/** The most of a failure's message kept in a poisoned message (what `/api/deadletters` shows). */
+const MAX_ERROR_CHARS = 500;
+/** The text a queue message holds (64 KiB): one too large with its error is poisoned as it was. */
+const MAX_MESSAGE_CHARS = 64 * 1024;
 
 /**
  * Polls one Storage queue for a queue-triggered function like the Functions host does, with
@@ -21,6 +25,11 @@ const MIN_POLL_MS = 100;
  * `maxPollingInterval`. A message is deleted when its invocation succeeds; one that fails comes back
  * after `visibilityTimeout`, and after `maxDequeueCount` deliveries is copied to `<queue>-poison`
  * and deleted. Message text is decoded per `messageEncoding`; JSON is passed parsed.
+ *
+ * Unlike the Functions host, which copies a poisoned message as it was, the copy of a JSON object
+ * message carries the last failure as `lastError: { message }` (encoded as the message was), so
+ * `GET /api/deadletters` shows why (domain/deadLetter.ts reads it). `runCheck` ignores the field,
+ * so a retried message runs as before; another message is copied as it was.
  */
 export class QueuePoller {
   readonly #inFlight = new Set<Promise<void>>();
@@ -118,8 +127,18 @@ export class QueuePoller {
       `${this.name} failed ${message.dequeueCount} times: the message moves to ${this.poison.name}`,
     );
     await this.poison.createIfNotExists();
-    await this.poison.sendMessage(message.messageText, { messageTimeToLive: -1 });
+    await this.poison.sendMessage(this.#withLastError(message.messageText, failure), { messageTimeToLive: -1 });
     await this.queue.deleteMessage(message.messageId, popReceipt);
+  }
+
+  /** `text` with `lastError: { message }` of `failure` added when it holds a JSON object (and still fits a message); else `text`. */
+  #withLastError(text: string, failure: unknown): string {
+    const body = this.#decode(text);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return text;
+    const message = (failure instanceof Error ? failure.message : String(failure)).slice(0, MAX_ERROR_CHARS);
+    const json = JSON.stringify({ ...body, lastError: { message } });
+    const encoded = this.options.messageEncoding === 'base64' ? Buffer.from(json, 'utf8').toString('base64') : json;
+    return encoded.length > MAX_MESSAGE_CHARS ? text : encoded;
   }
 
   #decode(text: string): unknown {

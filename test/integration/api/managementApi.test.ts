@@ -237,7 +237,7 @@ describe('management API on Table Storage (Azurite)', () => {
         expect(operation, `${method} /${fn.route}`).toBeDefined();
       }
     }
-    expect(Object.keys(document.paths['/jobs/{name}']?.put?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403', '404', '409', '412', '413', '415', '421', '428', '429', '500']);
+    expect(Object.keys(document.paths['/jobs/{name}']?.put?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403', '404', '409', '412', '413', '415', '421', '428', '429', '500', '503']);
     // Each operation names the role the registry gives its function.
     for (const fn of registry) {
       if (fn.trigger !== 'http') continue;

@@ -45,7 +45,43 @@ describe.each(worlds)('%s', (_name, create) => {
     expect(await claims.takeOver(runId(2), { messageId: 'm1', at: 5 }, seen.etag)).toBe(false);
   });
 
+  it('deletes the claims of whole days before the day of the cutoff and keeps the others', async () => {
+    const at = (job: string, instant: string) => `${job}@${instant}|westeurope`;
+    const old = [at('a', '2026-10-01T00:00:00.000Z'), at('b', '2026-10-01T12:00:00.000Z'), at('c', '2026-10-02T23:59:59.999Z')];
+    const kept = [at('a', '2026-10-03T00:00:00.000Z'), at('d', '2026-10-03T11:00:00.000Z'), at('e', '2026-10-04T00:00:00.000Z')];
+    for (const id of [...old, ...kept]) expect(await claims.claim(id, { messageId: 'm1', at: 1 })).toEqual({ claimed: true });
+    // The cutoff is within 3 October: that day is kept whole, earlier days are dropped whole.
+    expect(await claims.deleteBefore(Date.parse('2026-10-03T12:00:00.000Z'), 1_000)).toBe(old.length);
+    for (const id of old) expect(await claims.claim(id, { messageId: 'm2', at: 2 })).toEqual({ claimed: true });
+    for (const id of kept) expect(await claims.claim(id, { messageId: 'm2', at: 2 })).toMatchObject({ claimed: false, holder: { messageId: 'm1' } });
+  });
+
+  it('deletes about max claims a call; calls again until fewer than max are deleted', async () => {
+    // Many jobs of one day: several partitions, more than one transaction each.
+    const ids = Array.from({ length: 450 }, (_, i) => `job-${i}@2026-09-01T00:00:00.000Z|westeurope`);
+    for (let i = 0; i < ids.length; i += 50) await Promise.all(ids.slice(i, i + 50).map((id) => claims.claim(id, { messageId: 'm1', at: 1 })));
+    const counts: number[] = [];
+    for (let count = -1; count !== 0; ) counts.push((count = await claims.deleteBefore(Date.parse('2026-09-02T00:00:00.000Z'), 200)));
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(ids.length);
+    expect(counts.length).toBeGreaterThanOrEqual(3);
+    for (const count of counts.slice(0, -2)) expect(count).toBeGreaterThanOrEqual(200);
+    expect(await claims.claim(ids[0] as string, { messageId: 'm2', at: 2 })).toEqual({ claimed: true });
+  });
+
   it('fails a takeover of a claim that does not exist', async () => {
     expect(await claims.takeOver(runId(3), { messageId: 'm1', at: 1 }, 'W/"datetime\'2026-01-01T00%3A00%3A00Z\'"')).toBe(false);
+  });
+});
+
+describe('ClaimsTable retention in inline mode', () => {
+  afterAll(async () => {
+    await releaseAzurite();
+  });
+
+  it('finds nothing to delete without a Claims table, and does not create it', async () => {
+    const azurite = await acquireAzurite();
+    const tables = new Tables({ connection: { connectionString: azurite.connectionString }, prefix: uniquePrefix('c'), names: ['Claims'], clock: new FakeClock(0) });
+    expect(await new ClaimsTable(tables, 'Claims').deleteBefore(Date.parse('2026-12-02T00:00:00.000Z'), 1_000)).toBe(0);
+    await expect(tables.table('Claims').getEntity('p', 'r')).rejects.toThrow(/TableNotFound/);
   });
 });

@@ -172,17 +172,86 @@ describe('two hosts on one queue', () => {
   }, 60_000);
 });
 
+interface DeadLetterList {
+  count: number;
+  deadLetters: Array<{ id: string; job: string | null; runId: string | null; lastError: { message: string } | null }>;
+}
+
 describe('a message whose processing fails', () => {
-  it('comes back after visibilityTimeout and moves to pulsecheck-checks-poison after maxDequeueCount deliveries', async () => {
+  it('comes back after visibilityTimeout and moves to pulsecheck-checks-poison after maxDequeueCount deliveries, with its last error', async () => {
     await host(uniquePrefix('q'), 'a', { version: '2.0', extensions: { queues: { maxDequeueCount: 2, visibilityTimeout: '00:00:00', maxPollingInterval: '00:00:00.200' } } });
     // Not an occurrence (runCheck throws a validation error), as a broken or foreign message would be.
-    const text = Buffer.from(JSON.stringify({ v: 9, job: 'job0' })).toString('base64');
+    const body = { v: 9, job: 'job0' };
+    await new QueueClient(azurite.connectionString, CHECKS_QUEUE).sendMessage(Buffer.from(JSON.stringify(body)).toString('base64'));
+    const poison = new QueueClient(azurite.connectionString, CHECKS_POISON_QUEUE);
+    const moved = await eventually(async () => (await poison.peekMessages()).peekedMessageItems[0], { timeoutMs: 10_000, what: 'the poison message' });
+    // The message as it was, encoded as it was, plus why it could not be processed.
+    const poisoned = JSON.parse(Buffer.from(moved.messageText, 'base64').toString('utf8')) as Record<string, unknown>;
+    expect(poisoned).toEqual({ ...body, lastError: { message: expect.stringContaining('the queue message is not an occurrence') as unknown } });
+    // Deleted from the queue just after it was copied to the poison queue.
+    await eventually(async () => (await new QueueClient(azurite.connectionString, CHECKS_QUEUE).getProperties()).approximateMessagesCount === 0, { what: 'the message gone from the queue' });
+    const failures = hosts[0]?.logger.records.filter((r) => /^runCheck failed/.test(r.message ?? ''));
+    expect(failures?.length).toBeGreaterThanOrEqual(2);
+  }, 20_000);
+
+  it('moves a message that would not fit a queue message with its last error as it was', async () => {
+    await host(uniquePrefix('q'), 'a', { version: '2.0', extensions: { queues: { maxDequeueCount: 1, maxPollingInterval: '00:00:00.200' } } });
+    // 65,400 characters encoded: under the 64 KiB a message holds, over it with the error added.
+    const text = Buffer.from(JSON.stringify({ v: 9, job: 'job0', pad: 'x'.repeat(49_050 - JSON.stringify({ v: 9, job: 'job0', pad: '' }).length) })).toString('base64');
+    expect(text.length).toBe(65_400);
     await new QueueClient(azurite.connectionString, CHECKS_QUEUE).sendMessage(text);
     const poison = new QueueClient(azurite.connectionString, CHECKS_POISON_QUEUE);
     const moved = await eventually(async () => (await poison.peekMessages()).peekedMessageItems[0], { timeoutMs: 10_000, what: 'the poison message' });
     expect(moved.messageText).toBe(text);
-    expect((await new QueueClient(azurite.connectionString, CHECKS_QUEUE).getProperties()).approximateMessagesCount).toBe(0);
-    const failures = hosts[0]?.logger.records.filter((r) => /^runCheck failed/.test(r.message ?? ''));
-    expect(failures?.length).toBeGreaterThanOrEqual(2);
+  }, 20_000);
+
+  it('is listed by /api/deadletters with its last error; a retry puts it back on the queue, where runCheck takes it again', async () => {
+    const api = await host(uniquePrefix('q'), 'a', { version: '2.0', extensions: { queues: { maxDequeueCount: 2, visibilityTimeout: '00:00:00', maxPollingInterval: '00:00:00.200' } } });
+    // An occurrence of a job that exists, but a message version this host cannot run: poisoned after 2 deliveries.
+    const broken = { ...message('job3', Date.now()), v: 2 };
+    await new QueueClient(azurite.connectionString, CHECKS_QUEUE).sendMessage(Buffer.from(JSON.stringify(broken)).toString('base64'));
+    const listed = await eventually(
+      async () => {
+        const list = (await (await api.call('GET', '/deadletters')).json()) as DeadLetterList;
+        return list.deadLetters.length > 0 && list;
+      },
+      { timeoutMs: 10_000, what: 'the dead letter in /api/deadletters' },
+    );
+    expect(listed.count).toBe(1);
+    const [dead] = listed.deadLetters;
+    expect(dead).toMatchObject({ job: 'job3', runId: broken.runId, lastError: { message: expect.stringMatching(/not an occurrence.*v/s) as unknown } });
+    const failuresBefore = api.logger.records.filter((r) => /^runCheck failed/.test(r.message ?? '')).length;
+    expect(failuresBefore).toBeGreaterThanOrEqual(2);
+
+    const retried = await api.call('POST', `/deadletters/${dead?.id}/retry`);
+    expect(retried.status).toBe(200);
+    expect(await retried.json()).toMatchObject({ retried: { id: dead?.id, job: 'job3', queue: CHECKS_QUEUE } });
+    // Back on pulsecheck-checks: runCheck takes it again (it fails again, the cause is not fixed) and
+    // it lands in the poison queue a second time, as a new message, still saying why.
+    const again = await eventually(
+      async () => {
+        const list = (await (await api.call('GET', '/deadletters')).json()) as DeadLetterList;
+        return list.deadLetters.find((d) => d.id !== dead?.id);
+      },
+      { timeoutMs: 10_000, what: 'the retried message in the poison queue again' },
+    );
+    expect(again).toMatchObject({ job: 'job3', runId: broken.runId, lastError: { message: expect.stringContaining('not an occurrence') as unknown } });
+    expect(api.logger.records.filter((r) => /^runCheck failed/.test(r.message ?? '')).length).toBeGreaterThanOrEqual(failuresBefore + 2);
+    expect(target.requests).toHaveLength(0);
+  }, 30_000);
+
+  it('runs once retried when it can run: the last error it carries is ignored', async () => {
+    const api = await host(uniquePrefix('q'), 'a');
+    // As the poller leaves an occurrence whose runCheck failed on a fault since fixed (storage down).
+    const m = message('job4', Date.now());
+    const poison = new QueueClient(azurite.connectionString, CHECKS_POISON_QUEUE);
+    await poison.sendMessage(Buffer.from(JSON.stringify({ ...m, lastError: { message: 'connect ECONNREFUSED 127.0.0.1:10002' } })).toString('base64'));
+    const [dead] = ((await (await api.call('GET', '/deadletters')).json()) as DeadLetterList).deadLetters;
+    expect(dead).toMatchObject({ runId: m.runId, lastError: { message: 'connect ECONNREFUSED 127.0.0.1:10002' } });
+    expect((await api.call('POST', `/deadletters/${dead?.id}/retry`)).status).toBe(200);
+    const recorded = await eventually(async () => (await runs(api)).find((r) => r.runId === m.runId), { timeoutMs: 10_000, what: 'the run of the retried occurrence' });
+    expect(recorded).toMatchObject({ job: 'job4', status: 'up' });
+    expect(target.requests.map((r) => r.path)).toEqual(['/job4']);
+    expect(((await (await api.call('GET', '/deadletters')).json()) as DeadLetterList).count).toBe(0);
   }, 20_000);
 });

@@ -1,35 +1,27 @@
 import { join } from 'node:path';
 import { TableClient } from '@azure/data-tables';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SystemClock } from '../../../src/adapters/system-clock/systemClock.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { buildDeps, type Deps } from '../../../src/composition.js';
-import { tableStore } from '../../../src/compositionStorage.js';
 import { loadSettings } from '../../../src/config/settings.js';
 import type { StateStore } from '../../../src/app/ports/index.js';
 import type { JobState } from '../../../src/domain/state.js';
-import type { RunningAzurite } from '../../../src/hosts/local/azurite.js';
-import { acquireAzurite, releaseAzurite, uniquePrefix } from '../../support/azurite.js';
+import { uniquePrefix } from '../../support/azurite.js';
 import { eventually } from '../../support/eventually.js';
 import { MemoryLogger } from '../../support/fakes.js';
 import { appFolder } from '../../support/host.js';
 import { ALLOW_LOOPBACK } from '../../support/network.js';
 import { startServer, type TestServer } from '../../support/servers.js';
+import { azuriteStores } from '../../support/tableStores.js';
 
 /** Issue 13, item 5: regions share one store; each keeps its own job state and dispatcher state. */
-let azurite: RunningAzurite;
-beforeAll(async () => {
-  azurite = await acquireAzurite();
-});
-afterAll(async () => {
-  await releaseAzurite();
-});
+const azurite = azuriteStores();
 
 const state = (health: JobState['health'], failures = 0): JobState => ({ health, since: '2026-01-01T00:00:00.000Z', consecutiveFailures: failures, consecutiveSuccesses: 0, lastRun: null });
 
 describe('several regions on one store', () => {
   const stores: StateStore[] = [];
   const open = (tablePrefix: string, location: string) => {
-    const store = tableStore({ clock: new SystemClock(), connection: { connectionString: azurite.connectionString }, logger: new MemoryLogger(), tablePrefix, location });
+    const store = azurite.open(tablePrefix, { location });
     stores.push(store);
     return store;
   };

@@ -1,13 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SystemClock } from '../../../src/adapters/system-clock/systemClock.js';
 import type { Clock } from '../../../src/app/ports/index.js';
-import { tableStore } from '../../../src/compositionStorage.js';
-import type { RunningAzurite } from '../../../src/hosts/local/azurite.js';
-import { acquireAzurite, releaseAzurite, uniquePrefix } from '../../support/azurite.js';
+import { uniquePrefix } from '../../support/azurite.js';
 import { eventually } from '../../support/eventually.js';
-import { MemoryLogger } from '../../support/fakes.js';
 import { T0 } from '../../support/storeContracts/fixtures.js';
 import { deltas, describeRollupStore } from '../../support/storeContracts/rollups.contract.js';
+import { azuriteStores } from '../../support/tableStores.js';
 
 /**
  * The real clock, 5 minutes ahead: compaction leaves partial rows younger than 2 minutes (by their
@@ -16,21 +14,9 @@ import { deltas, describeRollupStore } from '../../support/storeContracts/rollup
 const system = new SystemClock();
 const ahead: Clock = { now: () => Date.now() + 5 * 60_000, sleepUntil: (at, signal) => system.sleepUntil(at - 5 * 60_000, signal) };
 
-let azurite: RunningAzurite;
-const prefixes = new WeakMap<object, string>();
 /** A short linger (default a minute), so the test of lingering waits seconds. */
-const open = (tablePrefix: string, clock: Clock = ahead, rollupLingerMs = 2_000) => {
-  const store = tableStore({ clock, connection: { connectionString: azurite.connectionString }, logger: new MemoryLogger(), tablePrefix, rollupLingerMs });
-  prefixes.set(store, tablePrefix);
-  return store;
-};
-
-beforeAll(async () => {
-  azurite = await acquireAzurite();
-});
-afterAll(async () => {
-  await releaseAzurite();
-});
+const stores = azuriteStores({ clock: ahead, rollupLingerMs: 2_000 });
+const open = (tablePrefix: string, clock: Clock = ahead, rollupLingerMs = 2_000) => stores.open(tablePrefix, { clock, rollupLingerMs });
 
 describeRollupStore('TableStore on Azurite', {
   create: async () => {
@@ -38,7 +24,7 @@ describeRollupStore('TableStore on Azurite', {
     await store.saveLastTick(1); // creates the tables
     return store;
   },
-  reopen: async (store) => open(prefixes.get(store) as string),
+  reopen: async (store) => stores.reopen(store),
 });
 
 describe('TableStore rollups, written behind', () => {

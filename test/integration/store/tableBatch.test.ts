@@ -5,8 +5,8 @@ import { Tables } from '../../../src/adapters/table-store/tables.js';
 import type { RunningAzurite } from '../../../src/hosts/local/azurite.js';
 import { acquireAzurite, releaseAzurite, uniquePrefix } from '../../support/azurite.js';
 import { closedPort, startServer } from '../../support/servers.js';
+import { tableConnectionAt } from '../../support/tableStores.js';
 
-const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 let azurite: RunningAzurite;
 const open = (connectionString = azurite.connectionString, maxRetries?: number) =>
@@ -68,7 +68,7 @@ describe('Table transactions', () => {
       } else res.writeHead(204).end();
     });
     try {
-      const tables = open(`DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${KEY};TableEndpoint=${service.url}/devstoreaccount1;`, 1);
+      const tables = open(tableConnectionAt(service.url), 1);
       const error = await tables.submit('T', [['upsert', { partitionKey: 'p', rowKey: 'x', n: 1 }, 'Replace']]).then(() => undefined, (e: unknown) => e);
       expect(statusOf(error)).toBe(503);
       expect(batches).toHaveLength(2);
@@ -80,7 +80,7 @@ describe('Table transactions', () => {
   });
 
   it('fail with a code the SDK retries when nothing listens, and health sees storage down', async () => {
-    const tables = open(`DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${KEY};TableEndpoint=http://127.0.0.1:${await closedPort()}/devstoreaccount1;`, 0);
+    const tables = open(tableConnectionAt(`http://127.0.0.1:${await closedPort()}`), 0);
     const error = await tables.submit('T', [['upsert', { partitionKey: 'p', rowKey: 'x', n: 1 }, 'Replace']]).then(() => undefined, (e: unknown) => e);
     expect(statusOf(error)).toBeUndefined();
     expect(tables.outcomes.failure?.message).toMatch(/ECONNREFUSED/);

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryClaims } from '../../../src/adapters/memory-store/memoryClaims.js';
 import { MemoryStore } from '../../../src/adapters/memory-store/memoryStore.js';
-import { SystemClock } from '../../../src/adapters/system-clock/systemClock.js';
-import { tableStore } from '../../../src/compositionStorage.js';
 import { buildDeps } from '../../../src/composition.js';
 import { loadSettings } from '../../../src/config/settings.js';
 import { run } from '../../support/stateStore.contract.js';
@@ -9,10 +8,9 @@ import { MemoryLogger } from '../../support/fakes.js';
 import { closedPort, startServer, type TestServer } from '../../support/servers.js';
 import { job } from '../../support/jobs.js';
 import { ALLOW_LOOPBACK } from '../../support/network.js';
+import { tableConnectionAt, tableStoreAt } from '../../support/tableStores.js';
 
-const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-const unreachable = async () =>
-  `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${KEY};TableEndpoint=http://127.0.0.1:${await closedPort()}/devstoreaccount1;`;
+const unreachable = async () => tableConnectionAt(`http://127.0.0.1:${await closedPort()}`);
 
 /** Storage that does not answer degrades the app; it never stops or fails the checks. */
 describe('Table Storage unreachable', () => {
@@ -26,7 +24,7 @@ describe('Table Storage unreachable', () => {
 
   it('still runs checks and answers them; health shows the storage down', async () => {
     const logger = new MemoryLogger();
-    const store = tableStore({ clock: new SystemClock(),  connection: { connectionString: await unreachable() }, logger, maxRetries: 0, tablePrefix: 'down' });
+    const store = tableStoreAt(await unreachable(), 'down', { logger, maxRetries: 0 });
     const configJob = job({ url: `${target.url}/health`, every: '1h' });
     const deps = buildDeps(loadSettings({ PULSECHECK_LOG_LEVEL: 'silent', ...ALLOW_LOOPBACK }), {
       logger,
@@ -48,7 +46,7 @@ describe('Table Storage unreachable', () => {
   });
 
   it('saves at once and loads back from memory, whatever storage does', async () => {
-    const store = tableStore({ clock: new SystemClock(), connection: { connectionString: await unreachable() }, logger: new MemoryLogger(), tablePrefix: 'mem' });
+    const store = tableStoreAt(await unreachable(), 'mem');
     const started = Date.now();
     await store.saveCursors({ a: 1 });
     await store.saveLastTick(2);
@@ -69,8 +67,7 @@ describe('Table Storage unreachable', () => {
   it('waits once for job states storage is slow to give, not once per load, then serves memory', async () => {
     const silent = await startServer(() => undefined); // takes each request and never answers
     const logger = new MemoryLogger();
-    const connectionString = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${KEY};TableEndpoint=${silent.url}/devstoreaccount1;`;
-    const store = tableStore({ clock: new SystemClock(), connection: { connectionString }, logger, maxRetries: 0, tablePrefix: 'slow' });
+    const store = tableStoreAt(tableConnectionAt(silent.url), 'slow', { logger, maxRetries: 0 });
     try {
       const started = Date.now();
       const loads = await Promise.all(Array.from({ length: 200 }, (_, i) => store.loadState(`job${i}`)));
@@ -88,7 +85,7 @@ describe('Table Storage unreachable', () => {
 
   it('drops the oldest pending run only while writes fail and the buffer is full, counting and logging it', async () => {
     const logger = new MemoryLogger();
-    const store = tableStore({ clock: new SystemClock(),  connection: { connectionString: await unreachable() }, logger, maxRetries: 0, maxPendingRuns: 3, tablePrefix: 'full' });
+    const store = tableStoreAt(await unreachable(), 'full', { logger, maxRetries: 0, maxPendingRuns: 3 });
     for (let i = 0; i < 3; i++) await store.recordRun(run('a', Date.UTC(2026, 0, 1, 0, 0, i)));
     await store.flush(); // fails: storage is down
     await store.recordRun(run('a', Date.UTC(2026, 0, 1, 0, 1)));
@@ -112,6 +109,23 @@ describe('retention timer', () => {
     });
     expect(await deps.useCases.admin.applyRetention()).toEqual({ deleted: 2, before: new Date(now - 7 * day).toISOString(), complete: true });
     expect((await store.listRuns('kept', { limit: 10 })).map((r) => r.scheduledAt)).toEqual([new Date(now - day).toISOString(), new Date(now - 6 * day).toISOString()]);
+    await deps.close();
+  });
+
+  it('deletes the occurrence claims of queue mode older than PULSECHECK_RETENTION_DAYS, whole days', async () => {
+    const claims = new MemoryClaims();
+    const store = Object.assign(new MemoryStore(), { claims });
+    const now = Date.parse('2026-11-23T12:00:00Z');
+    const day = 86_400_000;
+    const claimOf = (age: number) => `job@${new Date(now - age * day).toISOString()}|westeurope`;
+    for (const age of [1, 6, 8, 40]) await claims.claim(claimOf(age), { messageId: 'm', at: 0 });
+    const deps = buildDeps(loadSettings({ PULSECHECK_RETENTION_DAYS: '7', PULSECHECK_LOG_LEVEL: 'silent' }), {
+      store,
+      clock: { now: () => now, sleepUntil: async () => undefined },
+      configSource: { list: async () => [], health: () => ({ status: 'ok', detail: 'test' }), close: () => undefined },
+    });
+    expect(await deps.useCases.queuedChecks.applyRetention()).toEqual({ deleted: 2, before: new Date(now - 7 * day).toISOString(), complete: true });
+    for (const age of [1, 6]) expect(await claims.claim(claimOf(age), { messageId: 'other', at: 0 })).toMatchObject({ claimed: false });
     await deps.close();
   });
 });

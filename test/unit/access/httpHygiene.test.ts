@@ -1,6 +1,6 @@
 import azure from '@azure/functions';
 import { describe, expect, it } from 'vitest';
-import { PulsecheckError } from '../../../src/domain/errors.js';
+import { PulsecheckError, dependencyUnavailable } from '../../../src/domain/errors.js';
 import {
   API_CSP,
   HTML_CSP,
@@ -68,6 +68,39 @@ describe(`readJsonBody: at most ${MAX_JSON_DEPTH} levels`, () => {
     const error = (await result.catch((e: unknown) => e)) as PulsecheckError;
     expect(problem(error)).toMatchObject({ status: 400, jsonBody: { code: 'validation_failed', detail: expect.stringContaining(`the limit is ${MAX_JSON_DEPTH}`) } });
     expect(error.issues).toEqual([{ path: '', message: expect.stringContaining(`more than ${MAX_JSON_DEPTH} levels deep`) }]);
+  });
+});
+
+describe('a dependency fault is a 503 with Retry-After, never a 500', () => {
+  const withProps = (error: Error, props: Record<string, unknown>) => Object.assign(error, props);
+  it.each([
+    ['a named dependency', dependencyUnavailable('Table Storage', new Error('connect ECONNREFUSED 127.0.0.1:1')), 'Table Storage'],
+    ['an SDK error with a 503', withProps(new Error('Server Busy'), { name: 'RestError', statusCode: 503 }), undefined],
+    ['an SDK error with a 408', withProps(new Error('timeout'), { name: 'RestError', statusCode: 408 }), undefined],
+    ['a request given up', withProps(new Error('aborted'), { name: 'AbortError' }), undefined],
+    ['a refused connection', withProps(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), undefined],
+    ['an undici socket error', withProps(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }), undefined],
+  ])('%s', (_what, error, dependency) => {
+    const answer = problem(error);
+    expect(answer).toMatchObject({ status: 503, headers: { 'content-type': 'application/problem+json; charset=utf-8', 'retry-after': '5' } });
+    expect(answer.jsonBody).toMatchObject({ code: 'unavailable', status: 503, detail: expect.stringContaining(dependency ?? 'A dependency') });
+    expect(answer.jsonBody.dependency).toBe(dependency);
+    // Never the SDK's message or a stack: they may hold internals (an account, a host).
+    expect(JSON.stringify(answer.jsonBody)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|Server Busy|\bat /);
+  });
+
+  it.each([
+    ['our own bug', new TypeError('x is undefined')],
+    ['an SDK error that rejects the request', Object.assign(new Error('bad'), { name: 'RestError', statusCode: 400 })],
+    ['something thrown that is no error', { statusCode: 503 }],
+  ])('%s stays a 500 without Retry-After', (_what, error) => {
+    const answer = problem(error);
+    expect(answer.status).toBe(500);
+    expect(answer.headers).not.toHaveProperty('retry-after');
+  });
+
+  it('the host starting asks for a shorter wait', () => {
+    expect(problem(new PulsecheckError('unavailable', 'starting'), { retryAfterSeconds: 1 }).headers).toMatchObject({ 'retry-after': '1' });
   });
 });
 

@@ -111,6 +111,21 @@ describe('QueuedChecks (runCheck)', () => {
     expect(runner.ran).toEqual([]);
   });
 
+  it('ages out the claims of days older than the retention, as the runs they guard', async () => {
+    const clock = new FakeClock(T);
+    const store = new MemoryStore();
+    const runner = new CountingRunner(store);
+    const catalog = { list: () => Promise.resolve([api]), get: () => Promise.resolve(api) };
+    const queued = new QueuedChecks({ catalog, runner, clock, claims: new MemoryClaims(), store, logger: new MemoryLogger(), location: 'test', retentionDays: 2 });
+    const occurrence = (at: number) => queuedOccurrence(api, { job: 'api', scheduledAt: at, catchUp: false }, at).message;
+    for (const [i, at] of [T - 3 * 86_400_000, T - 86_400_000, T].entries()) await queued.handle(occurrence(at), { messageId: `m${i}`, dequeueCount: 1 }, signals());
+    expect(await queued.applyRetention()).toEqual({ deleted: 1, before: '2026-11-30T12:00:00.000Z', complete: true });
+    // The kept claims still stop a duplicate message; the deleted one no longer does.
+    expect((await queued.handle(occurrence(T - 86_400_000), { messageId: 'other', dequeueCount: 1 }, signals())).outcome).toBe('duplicate');
+    expect((await queued.handle(occurrence(T - 3 * 86_400_000), { messageId: 'other', dequeueCount: 1 }, signals())).outcome).toBe('ran');
+    expect(await queued.applyRetention()).toMatchObject({ deleted: 1 });
+  });
+
   it('runs the current definition of a job changed since it was queued', async () => {
     const changed = job({ name: 'api', url: 'https://example.com/v2', every: '10s' });
     const { runner, queued } = world([changed]);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../../src/adapters/memory-store/memoryStore.js';
 import { CheckRunner } from '../../../src/app/checkRunner.js';
 import { Dispatcher } from '../../../src/app/dispatcher.js';
-import type { JobCatalog, Prober, ProbeRequest } from '../../../src/app/ports/index.js';
+import type { JobCatalog, Prober, ProbeRequest, QueuedOccurrence } from '../../../src/app/ports/index.js';
 import type { Job } from '../../../src/domain/job.js';
 import type { Attempt } from '../../../src/domain/outcome.js';
 import { compileCron } from '../../../src/domain/schedule.js';
@@ -203,5 +203,36 @@ describe('Dispatcher with a fake clock', () => {
     await again;
     expect(next.prober.calls).toEqual([]);
     expect((await store.listRuns('a', { limit: 10 })).map((r) => r.runId)).toEqual(['a@2026-11-23T12:00:00.000Z']);
+  });
+});
+
+describe('Dispatcher in queue mode', () => {
+  it('queues each occurrence a tick ahead, visible 2 s before its instant, once', async () => {
+    const clock = new FakeClock(T0);
+    const store = new MemoryStore();
+    const logger = new MemoryLogger();
+    const runner = new CheckRunner({ prober: new InstantProber(clock), clock, store, telemetry: new RecordingTelemetry(), logger, bulkhead: bulkhead(64, 1_000), location: 'test' });
+    const tickSchedule = compileCron('*/10 * * * * *', 'UTC');
+    if (typeof tickSchedule === 'string') throw new Error(tickSchedule);
+    const queued: Array<{ tick: number; at: number; delaySeconds: number; catchUp: boolean }> = [];
+    const queue = {
+      enqueue: async (occurrences: readonly QueuedOccurrence[]) => {
+        for (const { message, delaySeconds } of occurrences) queued.push({ tick: (clock.now() - T0) / 1_000, at: (Date.parse(message.scheduledAt) - T0) / 1_000, delaySeconds, catchUp: message.catchUp === true });
+        return { sent: occurrences.length };
+      },
+    };
+    // On the tick's own boundaries, as a job every minute at second 0 is.
+    const dispatcher = new Dispatcher({ catalog: catalogOf([job({ name: 'a', every: '10s', url: 'http://a.test/' })]), store, clock, runner, logger, tickSchedule, queue });
+    for (let tick = 0; tick < 3; tick++) {
+      await dispatcher.tick();
+      await clock.advance(10_000);
+    }
+    expect(queued).toEqual([
+      // The first tick: the occurrence due now (at once), and the next tick's, a tick ahead.
+      { tick: 0, at: 0, delaySeconds: 0, catchUp: false },
+      { tick: 0, at: 10, delaySeconds: 8, catchUp: false },
+      { tick: 10, at: 20, delaySeconds: 8, catchUp: false },
+      { tick: 20, at: 30, delaySeconds: 8, catchUp: false },
+    ]);
   });
 });

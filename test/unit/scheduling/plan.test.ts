@@ -373,6 +373,16 @@ describe('planTick: an occurrence started but never recorded (the process died) 
     expect(plan.cursors).toEqual({ job: sec(20) - 1 });
   });
 
+  it('the next occurrence due on the tick itself stands for the left-over one: one run, a catch-up', () => {
+    const plan = planTick({ ...base, now: sec(30), tickAt: sec(30), horizon: sec(40) - 1, cursors: { job: { plannedUntil: sec(10) - 1, started: [sec(0)] } } });
+    expect(plan.occurrences).toEqual([occ('job', 30, true)]);
+    // Its run recorded after all, or still running here: the occurrence due is on time, as any other.
+    for (const known of [{ recorded: new Set([id(0)]) }, { running: new Set([id(0)]) }]) {
+      const onTime = planTick({ ...base, now: sec(30), tickAt: sec(30), horizon: sec(40) - 1, cursors: { job: { plannedUntil: sec(10) - 1, started: [sec(0)] } }, ...known });
+      expect(onTime.occurrences).toEqual([occ('job', 30, false)]);
+    }
+  });
+
   it('after longer downtime the latest missed occurrence is the one catch-up; the left-over one is covered by it', () => {
     const plan = planTick({ ...base, now: sec(95), tickAt: sec(90), horizon: sec(100) - 1, cursors: { job: { plannedUntil: sec(10) - 1, started: [sec(0)] } } });
     expect(plan.occurrences).toEqual([occ('job', 90, true)]);

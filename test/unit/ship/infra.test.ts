@@ -67,6 +67,29 @@ describe('infra/main.bicep and its parameters file', () => {
     expect(bicep).toContain('acrUseManagedIdentityCreds: true');
   });
 
+  it('grants every app identity Storage Queue Data Contributor where its queue is, for queue dispatch', () => {
+    // The built-in role's ID (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).
+    const queueRole = "storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'";
+    expect(bicep).toContain(queueRole);
+    // Both slots, on the account of AzureWebJobsStorage__accountName (where pulsecheck-checks is).
+    expect(/^var storageRoles = \[\n([\s\S]*?)\n\]/m.exec(bicep)?.[1]).toContain('roles.storageQueueDataContributor');
+    expect(bicep).toContain('var storageAssignments = flatten(map(slotNames, slot => map(storageRoles, role => {');
+    expect(bicep).toMatch(/for assignment in storageAssignments: \{\n\s+name: guid\(storage\.id, assignment\.role, assignment\.slot\)\n\s+scope: storage\n/);
+    expect(objectVar('commonSettings').AzureWebJobsStorage__accountName).toBe('storage.name');
+    // Each regional app, on its own host storage (its own queue).
+    const region = readFileSync('infra/region.bicep', 'utf8');
+    expect(region).toContain(queueRole);
+    expect(/^var hostStorageRoles = \[\n([\s\S]*?)\n\]/m.exec(region)?.[1]).toContain('roles.storageQueueDataContributor');
+    expect(region).toMatch(/for role in hostStorageRoles: \{\n\s+name: guid\(hostStorage\.id, role, regionalName\)\n\s+scope: hostStorage\n/);
+    expect(region).toContain('AzureWebJobsStorage__accountName: hostStorage.name');
+  });
+
+  it('sets PULSECHECK_DISPATCH from the dispatch parameter, with the values the app accepts', () => {
+    expect(bicep).toMatch(/@allowed\(\[\n\s+'inline'\n\s+'queue'\n\]\)\nparam dispatch string = 'inline'/);
+    expect(objectVar('commonSettings').PULSECHECK_DISPATCH).toBe('dispatch');
+    expect(readFileSync('src/config/settings.ts', 'utf8')).toContain("PULSECHECK_DISPATCH: text('inline').pipe(z.enum(['inline', 'queue']");
+  });
+
   it('names the resources and outputs the Jenkinsfile and the deployment guide use', () => {
     for (const output of ['functionAppName', 'registryName', 'stagingUrl', 'productionUrl', 'keyVaultName']) {
       expect(bicep).toMatch(new RegExp(`^output ${output} string`, 'm'));

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../../src/adapters/memory-store/memoryStore.js';
-import { RollupRecorder, withRollups } from '../../../src/app/rollups.js';
+import { RollupRecorder } from '../../../src/app/rollups.js';
 import { StatusSummary, type StatusAudience, type StatusSummaryView } from '../../../src/app/statusSummary.js';
 import { Uptime } from '../../../src/app/uptime.js';
 import type { Job } from '../../../src/domain/job.js';
@@ -21,7 +21,7 @@ const PUBLIC: StatusAudience = { key: 'public', shows: (j) => j.tags.public === 
 describe('StatusSummary: the status page data from rollups, states and recent runs (fake clock)', () => {
   let clock: FakeClock;
   let store: MemoryStore;
-  let recording: MemoryStore;
+  let rollups: RollupRecorder;
   let jobs: Job[];
   let summary: StatusSummary;
   const states = new Map<string, JobState>();
@@ -46,7 +46,9 @@ describe('StatusSummary: the status page data from rollups, states and recent ru
       ...(status === 'down' ? { error: { kind: 'conditions' as const, message: '[STATUS] (503) == 200 at 10.0.0.7' } } : {}),
       ...extra,
     };
-    await recording.recordRun(run);
+    // As the check runner does: the run recorded, then its observers told (here the rollups).
+    await store.recordRun(run);
+    await rollups.record(run);
     const { next } = decideState(states.get(name) ?? INITIAL_STATE, run);
     states.set(name, next);
     await store.saveState(name, next);
@@ -59,7 +61,7 @@ describe('StatusSummary: the status page data from rollups, states and recent ru
     clock = new FakeClock(NOW);
     store = new MemoryStore();
     states.clear();
-    recording = withRollups(store, new RollupRecorder({ store, timeZone: 'UTC', logger: new MemoryLogger() }));
+    rollups = new RollupRecorder({ store, timeZone: 'UTC', logger: new MemoryLogger() });
     jobs = [
       job({ name: 'web', url: 'https://web.example.com', tags: { team: 'Web', public: 'true' } }),
       job({ name: 'api', url: 'https://api.example.com', description: 'The API', tags: { team: 'Core' } }),
