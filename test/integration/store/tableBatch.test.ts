@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../../src/adapters/system-clock/systemClock.js';
-import { statusOf } from '../../../src/adapters/table-store/entities.js';
+import { isPermanent, statusOf } from '../../../src/adapters/table-store/entities.js';
 import { Tables } from '../../../src/adapters/table-store/tables.js';
 import type { RunningAzurite } from '../../../src/hosts/local/azurite.js';
 import { acquireAzurite, releaseAzurite, uniquePrefix } from '../../support/azurite.js';
@@ -70,7 +70,8 @@ describe('Table transactions', () => {
     try {
       const tables = open(tableConnectionAt(service.url), 1);
       const error = await tables.submit('T', [['upsert', { partitionKey: 'p', rowKey: 'x', n: 1 }, 'Replace']]).then(() => undefined, (e: unknown) => e);
-      expect(statusOf(error)).toBe(503);
+      expect(error).toBeInstanceOf(Error);
+      expect(isPermanent(error)).toBe(false);
       expect(batches).toHaveLength(2);
       expect(batches[0]).toMatch(/^SharedKeyLite devstoreaccount1:/);
       expect(tables.outcomes.failure?.message).toBe('HTTP 503');
@@ -82,7 +83,8 @@ describe('Table transactions', () => {
   it('fail with a code the SDK retries when nothing listens, and health sees storage down', async () => {
     const tables = open(tableConnectionAt(`http://127.0.0.1:${await closedPort()}`), 0);
     const error = await tables.submit('T', [['upsert', { partitionKey: 'p', rowKey: 'x', n: 1 }, 'Replace']]).then(() => undefined, (e: unknown) => e);
-    expect(statusOf(error)).toBeUndefined();
+    expect(error).toBeInstanceOf(Error);
+    expect(isPermanent(error)).toBe(false);
     expect(tables.outcomes.failure?.message).toMatch(/ECONNREFUSED/);
   });
 });
