@@ -38,6 +38,13 @@ const PERIOD = 10_000;
 const MB = 1024 * 1024;
 /** The V8 flags `npm start` (package.json) and the container image run the host with. */
 const NODE_FLAGS = ['--max-semi-space-size=4'];
+/**
+ * Variants to measure (the Pulsecheck rows only): BENCH_HOST_FLAGS, extra V8/Node flags (space
+ * separated, e.g. `--experimental-async-context-frame`); BENCH_HOST_ENV, extra environment as JSON
+ * (e.g. `{"DD_TRACE_UNDICI_ENABLED":"false"}`).
+ */
+const EXTRA_FLAGS = (process.env.BENCH_HOST_FLAGS ?? '').split(' ').filter(Boolean);
+const EXTRA_ENV = JSON.parse(process.env.BENCH_HOST_ENV || '{}');
 
 /** CPU milliseconds (user + system) a process has used so far (Linux /proc; clock ticks of 10 ms). */
 const cpuMs = (pid) => {
@@ -121,10 +128,10 @@ function appFolder(base, jobs, values) {
 
 /** The local host as `npm start` runs it in app folder `dir`, in its own process; counts its run log lines. */
 async function spawnHost(dir, env, profile) {
-  const flags = profile ? [...NODE_FLAGS, '--cpu-prof', '--cpu-prof-dir', profile] : NODE_FLAGS;
+  const flags = [...NODE_FLAGS, ...EXTRA_FLAGS, ...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [])];
   const child = spawn(process.execPath, [...flags, fileURLToPath(new URL('../dist/cli/index.js', import.meta.url)), 'start'], {
     cwd: dir,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, ...EXTRA_ENV },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const counter = countRuns(child);

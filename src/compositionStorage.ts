@@ -64,13 +64,14 @@ export function tableStore(options: TableStoreOptions): StateStore {
   const runs = new RunsTable(tables, writer);
   const audit = new AuditTable(tables, TABLE.audit);
   const jobs = new JobsTable(tables, JOBS_CACHE_MS, options.clock);
-  const rollups = new RollupsTable(tables, options.clock, options.logger);
+  const rollups = new RollupsTable(tables, options.clock, options.logger, options.rollupLingerMs);
   const alerts = new AlertsTable(storage.alertTables);
   return {
     kind: storage.kind,
     durable: storage.durable,
-    flush: async () => {
-      await Promise.all([storage.flush(), rollups.flush()]);
+    // A periodic flush (each tick) leaves rollups to their own linger: a minute of runs per row.
+    flush: async (flushOptions) => {
+      await Promise.all([storage.flush(), flushOptions?.periodic ? undefined : rollups.flush()]);
     },
     health: () => storage.health(),
     close: async () => {

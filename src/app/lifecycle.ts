@@ -1,5 +1,5 @@
 import type { Dispatcher, TickReport } from './dispatcher.js';
-import type { StoreLifecycle, Telemetry } from './ports/index.js';
+import type { FlushOptions, StoreLifecycle, Telemetry } from './ports/index.js';
 
 export interface LifecycleDeps {
   readonly dispatcher: Pick<Dispatcher, 'tick' | 'settled'>;
@@ -97,12 +97,12 @@ export class Lifecycle {
    */
   #flushSoon(): void {
     if (this.#flushing) return;
-    this.#flushing = this.#flush()
+    this.#flushing = this.#flush({ periodic: true })
       .catch(() => undefined)
       .finally(() => (this.#flushing = undefined));
   }
 
-  async #flush(): Promise<void> {
-    await Promise.all([this.#deps.telemetry.flush(), this.#deps.store.flush()]);
+  async #flush(options?: FlushOptions): Promise<void> {
+    await Promise.all([this.#deps.telemetry.flush(), this.#deps.store.flush(options)]);
   }
 }

@@ -21,6 +21,11 @@ export const DATADOG_METRICS = {
 /** `pulsecheck.circuit.state` values. */
 const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2, isolated: 3 };
 
+/** The phases of `pulsecheck.check.phase_duration`, in the order sent. */
+const PHASES = ['dns', 'connect', 'tls', 'first_byte', 'transfer'] as const;
+/** Tag lists kept before the cache starts over (jobs × statuses × triggers; a bound, not a working set). */
+const MAX_CACHED_TAGS = 50_000;
+
 /** How long an agent probe's answer is reused, and how long a probe may take, in ms. */
 const PROBE_CACHE_MS = 10_000;
 const PROBE_TIMEOUT_MS = 1_000;
@@ -42,6 +47,12 @@ export class DatadogTelemetry implements TelemetrySink, HealthContributor {
   readonly #clock: Clock;
   #lastContactAt: number | undefined;
   #probe: { at: number; result: Promise<string | undefined> } | undefined;
+  /**
+   * Tag lists in dd-trace's own form (`name:value` strings), by what they are made of: dd-trace
+   * would otherwise turn an object into a new list for each of a run's eight metrics.
+   */
+  readonly #tags = new Map<string, string[]>();
+  readonly #phaseTags = new Map<string, readonly string[][]>();
 
   constructor(tracer: Tracer, agentUrl: string, clock: Clock) {
     this.#tracer = tracer;
@@ -50,15 +61,40 @@ export class DatadogTelemetry implements TelemetrySink, HealthContributor {
   }
 
   runCompleted(run: Run, _job: Job): void {
-    const tags = { job: run.job, status: run.status, location: run.location, trigger: run.trigger };
+    const tags = this.#runTags(run);
     const { dogstatsd } = this.#tracer;
     dogstatsd.distribution(DATADOG_METRICS.duration, run.durationMs, tags);
     dogstatsd.distribution(DATADOG_METRICS.runs, 1, tags);
     dogstatsd.distribution(DATADOG_METRICS.attempts, run.attempts, tags);
     const t = run.timings;
     if (!t || run.status === 'skipped') return;
-    const phases = { dns: t.dns, connect: t.connect, tls: t.tls, first_byte: t.firstByte, transfer: transferMs(t) };
-    for (const [phase, ms] of Object.entries(phases)) dogstatsd.distribution(DATADOG_METRICS.phase, ms, { job: run.job, phase });
+    const [dns, connect, tls, firstByte, transfer] = this.#phaseTagsOf(run.job) as [string[], string[], string[], string[], string[]];
+    dogstatsd.distribution(DATADOG_METRICS.phase, t.dns, dns);
+    dogstatsd.distribution(DATADOG_METRICS.phase, t.connect, connect);
+    dogstatsd.distribution(DATADOG_METRICS.phase, t.tls, tls);
+    dogstatsd.distribution(DATADOG_METRICS.phase, t.firstByte, firstByte);
+    dogstatsd.distribution(DATADOG_METRICS.phase, transferMs(t), transfer);
+  }
+
+  #runTags(run: Run): string[] {
+    const key = `${run.job}\n${run.status}\n${run.location}\n${run.trigger}`;
+    let tags = this.#tags.get(key);
+    if (!tags) {
+      if (this.#tags.size >= MAX_CACHED_TAGS) this.#tags.clear();
+      tags = [`job:${run.job}`, `status:${run.status}`, `location:${run.location}`, `trigger:${run.trigger}`];
+      this.#tags.set(key, tags);
+    }
+    return tags;
+  }
+
+  #phaseTagsOf(job: string): readonly string[][] {
+    let tags = this.#phaseTags.get(job);
+    if (!tags) {
+      if (this.#phaseTags.size >= MAX_CACHED_TAGS) this.#phaseTags.clear();
+      tags = PHASES.map((phase) => [`job:${job}`, `phase:${phase}`]);
+      this.#phaseTags.set(job, tags);
+    }
+    return tags;
   }
 
   healthChanged(effect: StateEffect): void {

@@ -14,8 +14,12 @@ export const ROLLUP_TABLES = { hour: 'RollupHours', day: 'RollupDays' } as const
  * one transaction per partition. Fixed: changing it would hide stored rollups.
  */
 const PARTITIONS = 16;
-/** How long added buckets wait for others before they are written, in ms. */
-const LINGER_MS = 5_000;
+/**
+ * How long added buckets wait for others before they are written, in ms (a periodic flush leaves
+ * them waiting): a job checked every 10 s then adds one partial row per bucket a minute, not one per
+ * run. This process's reads merge the buckets still waiting.
+ */
+const LINGER_MS = 60_000;
 /** Partial rows younger than this are left to the next compaction, in ms: a write retried after an unseen success stays a no-op. */
 const SETTLE_MS = 2 * 60_000;
 /** The row key suffix of a compacted bucket (after every batch id). */
@@ -52,11 +56,14 @@ export class RollupsTable implements RollupStore {
   #failed: Unit[] = [];
   #linger: NodeJS.Timeout | undefined;
   #writing: Promise<void> | undefined;
+  readonly #lingerMs: number;
 
-  constructor(tables: Tables, clock: Clock, logger: Logger) {
+  /** `lingerMs`: how long added buckets wait for others (default LINGER_MS). */
+  constructor(tables: Tables, clock: Clock, logger: Logger, lingerMs = LINGER_MS) {
     this.#tables = tables;
     this.#clock = clock;
     this.#logger = logger;
+    this.#lingerMs = lingerMs;
   }
 
   /** Partial buckets and transactions not written yet. */
@@ -70,7 +77,7 @@ export class RollupsTable implements RollupStore {
       const seen = this.#pending.get(key);
       this.#pending.set(key, seen ? mergeBuckets(seen, delta) : delta);
     }
-    if (!this.#writing) this.#schedule(LINGER_MS);
+    if (!this.#writing) this.#schedule(this.#lingerMs);
   }
 
   /** Flushes after `delay` ms unless a flush is due already (or nothing is pending). */
@@ -89,7 +96,7 @@ export class RollupsTable implements RollupStore {
     this.#writing = this.#write().finally(() => {
       this.#writing = undefined;
       // Buckets added while this write was under way wait for no further add: they go after a linger.
-      this.#schedule(LINGER_MS);
+      this.#schedule(this.#lingerMs);
     });
     await this.#writing;
   }
@@ -106,7 +113,7 @@ export class RollupsTable implements RollupStore {
       if (isPermanent(result.reason)) this.#logger.error({ err: result.reason, table: unit.table }, 'rollups could not be stored');
       else this.#failed.push(unit);
     });
-    if (this.#failed.length > 0) this.#schedule(LINGER_MS * 6);
+    if (this.#failed.length > 0) this.#schedule(this.#lingerMs);
   }
 
   /** Insert actions for `buckets`, as transactions of one table and partition (100 at most). */
@@ -130,7 +137,9 @@ export class RollupsTable implements RollupStore {
     const to = `${job}|${new Date(query.to).toISOString()}`;
     const filter = odata`PartitionKey eq ${partitionOf(job)} and RowKey ge ${from} and RowKey lt ${to}`;
     const rows = await this.#tables.query(ROLLUP_TABLES[span], filter);
-    return mergeAll(rows.map((row) => fromEntity(row, span)));
+    // Buckets still waiting to be written count already, as in storage.
+    const waiting = [...this.#pending.values()].filter((b) => b.job === job && b.span === span && Date.parse(b.start) >= query.from && Date.parse(b.start) < query.to);
+    return mergeAll([...rows.map((row) => fromEntity(row, span)), ...waiting]);
   }
 
   async compactRollups(closedBefore: number, deleteBefore: number, max: number): Promise<CompactionReport> {

@@ -19,6 +19,8 @@ export interface TableStoreOptions {
   readonly maxRetries?: number;
   /** This instance's location: job state, circuits and the dispatcher's state are kept per location. Default `local`. */
   readonly location?: string;
+  /** How long rollup buckets wait to be written with others, in ms (see RollupsTable). Default 60 000. */
+  readonly rollupLingerMs?: number;
 }
 
 /** The tables of the store, without the prefix: one per role, and the runs' shards. */

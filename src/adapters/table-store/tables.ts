@@ -4,6 +4,7 @@ import type * as DataTables from '@azure/data-tables';
 import type { TableClient, TableEntityResult, TableServiceClientOptions, TransactionAction } from '@azure/data-tables';
 import type { Clock } from '../../app/ports/index.js';
 import { dependencyUnavailable } from '../../domain/errors.js';
+import { submitBatch } from './batch.js';
 import { isTransient, statusOf } from './entities.js';
 
 // The SDK is loaded when a store is first used, not when this module is imported: without
@@ -189,9 +190,9 @@ export class Tables {
     }
   }
 
-  /** One entity-group transaction (same table and partition, at most 100 actions). */
+  /** One entity-group transaction (same table and partition, at most 100 actions); see `submitBatch`. */
   async submit(table: string, actions: TransactionAction[]): Promise<void> {
-    await this.call(() => this.table(table).submitTransaction(actions));
+    await this.call(() => submitBatch(this.table(table), dataTables().RestError, actions));
   }
 
   /** Every entity matching `filter`, in key order, or only the first `top` (with only the `select` properties). */

@@ -1,6 +1,6 @@
 export type { Clock } from './clock.js';
 export type { ProbeRequest, Prober } from './prober.js';
-export type { AuditStore, CircuitStateStore, DispatcherStateStore, JobStateStore, RunStore, StateStore, StoreLifecycle } from './stores.js';
+export type { AuditStore, CircuitStateStore, DispatcherStateStore, FlushOptions, JobStateStore, RunStore, StateStore, StoreLifecycle } from './stores.js';
 export type { CircuitState, Logger, Telemetry, TelemetrySink } from './telemetry.js';
 export type { ConfigJobSource, JobCatalog } from './catalog.js';
 export type { ComponentHealth, HealthContributor } from './health.js';

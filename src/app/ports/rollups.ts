@@ -27,7 +27,7 @@ export interface CompactionReport {
 export interface RollupStore {
   /**
    * Adds partial buckets: each adds its counts to the bucket of the same job, location, span and
-   * start. Never waits for storage (the Table store writes them behind, within a few seconds, and
+   * start. Never waits for storage (the Table store writes them behind, within a minute, and
    * with `flush()`); never throws for storage faults.
    */
   addRollups(deltas: readonly RollupBucket[]): Promise<void>;

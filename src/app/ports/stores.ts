@@ -81,6 +81,11 @@ export interface AuditStore {
   listAudit(page: PageRequest): Promise<AuditEntry[]>;
 }
 
+/** See `StoreLifecycle.flush`. */
+export interface FlushOptions {
+  readonly periodic?: boolean;
+}
+
 /** What a whole store does besides its roles: flushing, health, closing. */
 export interface StoreLifecycle {
   /** A short description for /api/health, e.g. `memory` or `table`. */
@@ -89,9 +94,12 @@ export interface StoreLifecycle {
   readonly durable: boolean;
   /**
    * Resolves when every write accepted so far is stored (writes may be batched in the background),
-   * or at once while storage is failing (they stay pending and are retried).
+   * or at once while storage is failing (they stay pending and are retried). `periodic` (the
+   * dispatcher's flush at the end of each tick): what may wait longer without being lost to a
+   * crash or hidden from this process's reads (rollups) keeps waiting for its own, longer batch, so
+   * a tick costs fewer entities written.
    */
-  flush(): Promise<void>;
+  flush(options?: FlushOptions): Promise<void>;
   /** The store's own health for `/api/health` (reachable, writes pending or failing). */
   health(): Promise<ComponentHealth> | ComponentHealth;
   /** Stores what is pending and releases connections; the store is not used afterwards. */

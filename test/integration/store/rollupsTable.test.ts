@@ -14,8 +14,9 @@ import { azuriteStores } from '../../support/tableStores.js';
 const system = new SystemClock();
 const ahead: Clock = { now: () => Date.now() + 5 * 60_000, sleepUntil: (at, signal) => system.sleepUntil(at - 5 * 60_000, signal) };
 
-const stores = azuriteStores({ clock: ahead });
-const open = (tablePrefix: string, clock: Clock = ahead) => stores.open(tablePrefix, { clock });
+/** A short linger (default a minute), so the test of lingering waits seconds. */
+const stores = azuriteStores({ clock: ahead, rollupLingerMs: 2_000 });
+const open = (tablePrefix: string, clock: Clock = ahead, rollupLingerMs = 2_000) => stores.open(tablePrefix, { clock, rollupLingerMs });
 
 describeRollupStore('TableStore on Azurite', {
   create: async () => {
@@ -42,6 +43,26 @@ describe('TableStore rollups, written behind', () => {
         intervalMs: 250,
         what: 'the second run in storage',
       });
+    } finally {
+      await Promise.all([store.close(), reader.close()]);
+    }
+  });
+
+  it('a periodic flush (each tick) leaves buckets to their linger; this store lists them meanwhile, a full flush writes them', async () => {
+    const prefix = uniquePrefix('periodic');
+    const store = open(prefix, ahead, 60_000);
+    const reader = open(prefix);
+    const query = { job: 'tick', span: 'hour', from: T0, to: T0 + 3_600_000 } as const;
+    try {
+      await store.saveLastTick(1);
+      await store.addRollups(deltas('tick', T0));
+      await store.flush({ periodic: true });
+      expect(await reader.listRollups(query)).toEqual([]);
+      expect((await store.listRollups(query))[0]?.up).toBe(1);
+      await store.addRollups(deltas('tick', T0 + 1_000));
+      await store.flush();
+      expect((await reader.listRollups(query))[0]?.up).toBe(2);
+      expect((await store.listRollups(query))[0]?.up).toBe(2);
     } finally {
       await Promise.all([store.close(), reader.close()]);
     }
