@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { TokenCredential } from '@azure/core-auth';
 import type * as StorageBlob from '@azure/storage-blob';
 import type { BlobLeaseClient, ContainerClient } from '@azure/storage-blob';
-import type { Lease, LeaseProvider, Logger } from '../../app/ports/index.js';
+import type { Lease, LeaseProvider, Logger, Renewal } from '../../app/ports/index.js';
 
 /** The Functions host's container for its locks and timer schedules. */
 export const HOSTS_CONTAINER = 'azure-webjobs-hosts';
@@ -95,13 +95,21 @@ class BlobLease implements Lease {
     }
   }
 
-  async renew(): Promise<boolean> {
+  async renew(): Promise<Renewal> {
     try {
       await this.client.renewLease();
-      return this.#ok();
+      this.#ok();
+      return 'renewed';
     } catch (error) {
-      if (statusOf(error) === 409) return this.#ok(false);
-      return this.#failed('renew', error);
+      // 409: another instance took it after it lapsed; 404: the lock blob is gone (storage was reset).
+      const status = statusOf(error);
+      if (status === 404) this.#blobReady = false;
+      if (status === 409 || status === 404) {
+        this.#ok();
+        return 'lost';
+      }
+      this.#failed('renew', error);
+      return 'unreachable';
     }
   }
 

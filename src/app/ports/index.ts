@@ -11,7 +11,7 @@ export type { MetricsExposition } from './metrics.js';
 export type { JobRepository, StoredJob } from './jobs.js';
 export type { RateDecision, RateLimiter } from './rateLimit.js';
 export type { Notifier } from './notifier.js';
-export type { Lease, LeaseProvider } from './lease.js';
+export type { Lease, LeaseProvider, Renewal } from './lease.js';
 export type { DeadLetterQueue, PoisonMessage } from './deadLetters.js';
 export type { CompactionReport, RollupQuery, RollupStore } from './rollups.js';
 export type { CheckQueue, ClaimHolder, OccurrenceClaims, QueuedOccurrence } from './queue.js';

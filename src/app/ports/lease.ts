@@ -9,13 +9,17 @@ export interface Lease {
   /** Takes the lease if no instance holds it. `true`: this instance holds it now. Never throws. */
   acquire(): Promise<boolean>;
   /**
-   * Extends the lease by its period. `false`: it is lost (it expired and another instance took it,
-   * or storage did not answer); the holder must stop acting on it. Never throws.
+   * Extends the lease by its period. `lost`: another instance holds it now (or the lock is gone),
+   * so the holder must stop acting on it. `unreachable`: storage did not answer, so nobody knows;
+   * an instance that cannot reach storage cannot take the lease either. Never throws.
    */
-  renew(): Promise<boolean>;
+  renew(): Promise<Renewal>;
   /** Gives the lease up, so another instance takes it at once. Never throws. */
   release(): Promise<void>;
 }
+
+/** What a renewal found: see `Lease.renew`. */
+export type Renewal = 'renewed' | 'lost' | 'unreachable';
 
 /** Makes the leases of one app (one host id). */
 export interface LeaseProvider {

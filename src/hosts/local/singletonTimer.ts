@@ -14,8 +14,9 @@ export interface SingletonOptions {
  * A timer function that runs on one instance at a time, as the Functions host runs it: its schedule
  * starts only once this instance holds the listener lock (a lease renewed every third of its
  * period); an instance without it tries again every `recoveryPollingMs`. A holder that loses the
- * lease (storage unreachable past a renewal, or the lease lapsed and another took it) stops the
- * schedule; a holder that dies stops renewing, and another instance takes over once the lease lapses.
+ * lease (it lapsed and another took it, or the lock is gone) stops the schedule; one that cannot
+ * reach storage keeps it, so checks go on through a storage outage, and renews once storage answers.
+ * A holder that dies stops renewing, and another instance takes over once the lease lapses.
  */
 export class SingletonTimer {
   readonly #abort = new AbortController();
@@ -51,6 +52,7 @@ export class SingletonTimer {
     const { signal } = this.#abort;
     const { lockPeriodMs, recoveryPollingMs } = this.options;
     let announcedWaiting = false;
+    let keptWithoutStorage = false;
     while (!signal.aborted) {
       if (!this.#runner) {
         if (await this.lease.acquire()) {
@@ -71,7 +73,19 @@ export class SingletonTimer {
         continue;
       }
       if (!(await pause(lockPeriodMs / 3, signal))) return;
-      if (await this.lease.renew()) continue;
+      const renewal = await this.lease.renew();
+      if (renewal === 'renewed') {
+        keptWithoutStorage = false;
+        continue;
+      }
+      if (renewal === 'unreachable') {
+        // Storage is down, for this instance at least: an instance that cannot reach it cannot take the
+        // lock either, and checks go on without storage (docs/architecture.md), so keep the timer.
+        if (!keptWithoutStorage) this.logger.warn({ function: this.name, lock: this.lease.name, event: 'singleton-unconfirmed' }, `timer ${this.name}: cannot renew its lock while storage is unreachable; keeps running it on this instance`);
+        keptWithoutStorage = true;
+        continue;
+      }
+      keptWithoutStorage = false;
       this.logger.warn({ function: this.name, lock: this.lease.name, event: 'singleton-lost' }, `timer ${this.name}: lost its lock; stopping it on this instance`);
       const runner = this.#runner;
       this.#runner = undefined;

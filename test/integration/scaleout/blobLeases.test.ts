@@ -21,11 +21,11 @@ describe('BlobLeases (Azurite)', () => {
     const b = instance(hostId).listenerLease('dispatcher', 15_000);
     expect(await a.acquire()).toBe(true);
     expect(await b.acquire()).toBe(false);
-    expect(await a.renew()).toBe(true);
-    expect(await b.renew()).toBe(false);
+    expect(await a.renew()).toBe('renewed');
+    expect(await b.renew()).toBe('lost');
     await a.release();
     expect(await b.acquire()).toBe(true);
-    expect(await a.renew()).toBe(false);
+    expect(await a.renew()).toBe('lost');
     expect(await a.acquire()).toBe(false);
     await b.release();
   });
@@ -53,7 +53,7 @@ describe('BlobLeases (Azurite)', () => {
     await Promise.all(leases.map((lease) => lease.release()));
   });
 
-  it('answers false, never throws, when storage is unreachable, and logs it once', async () => {
+  it('answers false (acquire) and unreachable (renew), never throws, when storage is unreachable, and logs it once', async () => {
     const logger = new MemoryLogger();
     const down = new BlobLeases({
       connection: { connectionString: azurite.connectionString.replace(/BlobEndpoint=http:\/\/127\.0\.0\.1:\d+/, 'BlobEndpoint=http://127.0.0.1:9') },
@@ -62,6 +62,7 @@ describe('BlobLeases (Azurite)', () => {
     }).listenerLease('dispatcher', 15_000);
     expect(await down.acquire()).toBe(false);
     expect(await down.acquire()).toBe(false);
+    expect(await down.renew()).toBe('unreachable');
     expect(logger.records.filter((r) => r.level === 'warn')).toHaveLength(1);
   }, 60_000);
 });
