@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { selfSignedCertificate } from './certs.js';
+import type { FakeDatadogAgent } from './datadogAgent.js';
 import { startServer, type TestServer } from './servers.js';
 
 /** One Application Insights envelope as the ingestion endpoint receives it. */
@@ -74,3 +75,13 @@ export const QUIET_SDK_ENV = {
   DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false',
   DD_CRASHTRACKING_ENABLED: 'false',
 } as const;
+
+/** A child process's settings that point its sinks at the fakes: Application Insights at `ingestion`, Datadog at `agent`. */
+export const sinkEnv = (ingestion: FakeIngestion, agent: Pick<FakeDatadogAgent, 'url' | 'statsdPort'>): Record<string, string> => ({
+  ...QUIET_SDK_ENV,
+  NODE_EXTRA_CA_CERTS: ingestion.caFile,
+  APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString,
+  DD_TRACE_AGENT_URL: agent.url,
+  DD_DOGSTATSD_HOST: '127.0.0.1',
+  DD_DOGSTATSD_PORT: String(agent.statsdPort),
+});

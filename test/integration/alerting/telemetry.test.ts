@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOOK_KEY } from '../../support/alertingWorld.js';
 import { startFakeDatadogAgent, type FakeDatadogAgent } from '../../support/datadogAgent.js';
 import { appFolder, runCli } from '../../support/host.js';
-import { QUIET_SDK_ENV, startFakeIngestion, type FakeIngestion } from '../../support/ingestion.js';
+import { sinkEnv, startFakeIngestion, type FakeIngestion } from '../../support/ingestion.js';
 import { startReceiver, type Receiver } from '../../support/receivers.js';
 import { startServer, type TestServer } from '../../support/servers.js';
 
@@ -36,12 +36,7 @@ describe('alert events in Application Insights, Datadog and the log', () => {
       { DD_ENV: 'test' },
     );
     const cli = runCli(['run', 'billing'], dir, {
-      ...QUIET_SDK_ENV,
-      NODE_EXTRA_CA_CERTS: ingestion.caFile,
-      APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString,
-      DD_TRACE_AGENT_URL: agent.url,
-      DD_DOGSTATSD_HOST: '127.0.0.1',
-      DD_DOGSTATSD_PORT: String(agent.statsdPort),
+      ...sinkEnv(ingestion, agent),
       PULSECHECK_LOG_FORMAT: 'json',
       PULSECHECK_RUN_LOCATION: 'test-lab',
       PULSECHECK_ALLOWED_NETWORKS: '127.0.0.0/8',

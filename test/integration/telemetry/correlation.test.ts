@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeDatadogAgent, type AgentSpan, type FakeDatadogAgent } from '../../support/datadogAgent.js';
 import { appFolder, runCli } from '../../support/host.js';
-import { QUIET_SDK_ENV, startFakeIngestion, type Envelope, type FakeIngestion } from '../../support/ingestion.js';
+import { sinkEnv, startFakeIngestion, type Envelope, type FakeIngestion } from '../../support/ingestion.js';
 import { startServer, type TestServer } from '../../support/servers.js';
 
 const SECRET = 's3cr3t-token-value';
@@ -20,12 +20,7 @@ describe('a run in Application Insights, Datadog and the log, correlated', () =>
 
   const runJob = async (job: string) => {
     const cli = runCli(['run', job], dir, {
-      ...QUIET_SDK_ENV,
-      NODE_EXTRA_CA_CERTS: ingestion.caFile,
-      APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString,
-      DD_TRACE_AGENT_URL: agent.url,
-      DD_DOGSTATSD_HOST: '127.0.0.1',
-      DD_DOGSTATSD_PORT: String(agent.statsdPort),
+      ...sinkEnv(ingestion, agent),
       PULSECHECK_LOG_FORMAT: 'json',
       PULSECHECK_RUN_LOCATION: 'test-lab',
     });
