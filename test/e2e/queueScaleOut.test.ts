@@ -8,7 +8,7 @@ import { runIdFor, type Run } from '../../src/domain/run.js';
 import type { RunningAzurite } from '../../src/hosts/local/azurite.js';
 import { acquireAzurite, releaseAzurite, uniquePrefix } from '../support/azurite.js';
 import { eventually } from '../support/eventually.js';
-import { appFolder, CLI } from '../support/host.js';
+import { appFolder, CLI, killAll } from '../support/host.js';
 import { startServer, type TestServer } from '../support/servers.js';
 
 /**
@@ -141,8 +141,7 @@ describe('queue mode on three local hosts sharing one Azurite', () => {
     target = await startServer((_req, res) => res.writeHead(200).end('ok'));
   });
   afterAll(async () => {
-    for (const host of hosts) if (host.child.exitCode === null && host.child.signalCode === null) host.child.kill('SIGKILL');
-    await Promise.all(hosts.map((host) => host.exited));
+    await killAll(hosts);
     await target?.close();
     await releaseAzurite();
   });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningAzurite } from '../../src/hosts/local/azurite.js';
 import { acquireAzurite, releaseAzurite, uniquePrefix } from '../support/azurite.js';
 import { eventually } from '../support/eventually.js';
-import { appFolder, runCli, type RunningCli } from '../support/host.js';
+import { appFolder, killAll, runCli, type RunningCli } from '../support/host.js';
 import { sleep, startServer, type TestServer } from '../support/servers.js';
 
 const HOLDS = /timer dispatcher: this instance holds its lock/;
@@ -27,8 +27,7 @@ describe('the dispatcher timer is a singleton across local hosts', () => {
     target = await startServer((_req, res) => res.writeHead(200).end('ok'));
   });
   afterAll(async () => {
-    for (const host of hosts) if (host.child.exitCode === null && host.child.signalCode === null) host.child.kill('SIGKILL');
-    await Promise.all(hosts.map((host) => host.exited));
+    await killAll(hosts);
     await target?.close();
     await releaseAzurite();
   });

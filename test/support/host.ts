@@ -27,6 +27,12 @@ export interface RunningCli {
   readonly exited: Promise<number | null>;
 }
 
+/** SIGKILLs each of `hosts` still running and waits until every one has exited (an `afterAll` of suites that start several). */
+export async function killAll(hosts: ReadonlyArray<{ readonly child: ChildProcess; readonly exited: Promise<unknown> }>): Promise<void> {
+  for (const host of hosts) if (host.child.exitCode === null && host.child.signalCode === null) host.child.kill('SIGKILL');
+  await Promise.all(hosts.map((host) => host.exited));
+}
+
 /** Runs the built CLI as a user would (`node dist/cli/index.js …`) in `cwd`. */
 export function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): RunningCli {
   if (!existsSync(CLI)) throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
