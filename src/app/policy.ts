@@ -93,10 +93,10 @@ export class AttemptsPolicy {
   }
 
   /** One attempt in its timeout, and in what is left of the deadline when that is shorter. */
-  async #attempt(tries: Tries, attempt: (n: number, signal: AbortSignal) => Promise<Attempt>, signal: AbortSignal | undefined): Promise<Tries> {
+  #attempt(tries: Tries, attempt: (n: number, signal: AbortSignal) => Promise<Attempt>, signal: AbortSignal | undefined): Promise<Tries> {
     // The deadline passed during a backoff delay: keep the last real attempt rather than make another.
     const left = tries.deadlineAt - this.now();
-    if (tries.attempts > 0 && left <= 0) return tries;
+    if (tries.attempts > 0 && left <= 0) return Promise.resolve(tries);
     return this.#timeout.execute(async ({ signal: inner }) => {
       if (inner.aborted && tries.attempts > 0) return tries;
       // The first attempt needs no deadline of its own: it is never shorter than the timeout.
@@ -159,14 +159,23 @@ export class RequestPolicy {
   }
 
   /** The run's requests; not `ok` when a secret or token could not be obtained (nothing was sent). */
-  async execute(prepare: Prepare, send: SendAttempt, signal: AbortSignal | undefined): Promise<Sent | Unprepared> {
-    if (!this.#resend) {
-      const prepared = await prepare(false);
-      return prepared.ok ? this.#send(prepared, send, 0, signal) : prepared;
+  execute(prepare: Prepare, send: SendAttempt, signal: AbortSignal | undefined): Promise<Sent | Unprepared> {
+    if (this.#resend) return this.#withResend(this.#resend, prepare, send, signal);
+    // A job without credentials is prepared at once (no secret to read): sent without waiting a turn.
+    let prepared: Prepared | Promise<Prepared>;
+    try {
+      prepared = prepare(false);
+    } catch (error) {
+      return Promise.reject(error as Error);
     }
+    if (prepared instanceof Promise) return prepared.then((ready): Sent | Unprepared | Promise<Sent> => (ready.ok ? this.#send(ready, send, 0, signal) : ready));
+    return prepared.ok ? this.#send(prepared, send, 0, signal) : Promise.resolve(prepared);
+  }
+
+  async #withResend(resend: RetryPolicy, prepare: Prepare, send: SendAttempt, signal: AbortSignal | undefined): Promise<Sent | Unprepared> {
     let first: Sent | undefined;
-    return (await this.#resend.execute(async ({ attempt: resend }) => {
-      const prepared = await prepare(resend > 0);
+    return (await resend.execute(async ({ attempt: resent }) => {
+      const prepared = await prepare(resent > 0);
       if (!first) {
         if (!prepared.ok) return prepared;
         first = await this.#send(prepared, send, 0, signal);
