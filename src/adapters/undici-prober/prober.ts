@@ -56,15 +56,17 @@ export class UndiciProber implements Prober {
       if (probe.body !== undefined) options.body = probe.body;
       const agent = this.#agent(probe.insecureSkipVerify, probe.clientCertificate);
       const response = await exchange(agent, options, signal, probe.readBody && probe.method !== 'HEAD', this.#options.maxBodyBytes);
-      const headers: Record<string, string> = {};
-      for (const name in response.headers) {
-        const value = response.headers[name];
-        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      // The response's own header object (parsed for this request alone), a repeated header joined in place.
+      const headers = response.headers as Record<string, string | string[] | undefined>;
+      for (const name in headers) {
+        const value = headers[name];
+        if (value === undefined) delete headers[name];
+        else if (Array.isArray(value)) headers[name] = value.join(', ');
       }
       const { body } = response;
       const expires = trace.socket?.certificateExpiresAt;
       // Field by field rather than with spreads of the optional ones: one object per attempt.
-      const attempt: { -readonly [K in keyof Answer]: Answer[K] } = { type: 'response', status: response.statusCode, headers, timings: this.#tracer.timings(trace, performance.now()) };
+      const attempt: { -readonly [K in keyof Answer]: Answer[K] } = { type: 'response', status: response.statusCode, headers: headers as Record<string, string>, timings: this.#tracer.timings(trace, performance.now()) };
       if (body !== undefined) attempt.body = body;
       if (expires !== undefined && !Number.isNaN(expires)) attempt.certificateExpiresAt = expires;
       return attempt;

@@ -53,6 +53,12 @@ describe('UndiciProber against real servers', () => {
     expect(server.requests[0]?.headers['x-pulsecheck-run']).toBe('target@2026-01-01T00:00:00.000Z#1');
   });
 
+  it('gives a repeated response header as one value, joined with commas', async () => {
+    const server = await serve((_req, res) => res.writeHead(200, [['x-multi', 'a'], ['x-multi', 'b'], ['x-one', '1']]).end());
+    const attempt = await prober.probe(request(server.url), never());
+    expect(attempt).toMatchObject({ type: 'response', headers: { 'x-multi': 'a, b', 'x-one': '1' } });
+  });
+
   it('reports connection phases only for the request that opened the connection', async () => {
     const server = await serve((_req, res) => res.end('ok'));
     const first = await prober.probe(request(`${server.url}/a`, { attempt: 1 }), never());
