@@ -130,6 +130,19 @@ describe('ClaimsTable on Azurite: claims made together', () => {
     expect(tables.outcomes.requests - before).toBeLessThanOrEqual(4);
   });
 
+  it('splits the claims of one partition made together into transactions of at most 100', async () => {
+    const { tables, claims } = host(uniquePrefix('c'));
+    await claims.claim('warm@2026-12-02T00:00:00.000Z|westeurope', { messageId: 'w', at: 0 });
+    const before = tables.outcomes.requests;
+    const ids = Array.from({ length: 600 }, (_, i) => `job-${i}@2026-12-02T14:00:20.000Z|westeurope`);
+    const results = await Promise.all(ids.map((id, i) => claims.claim(id, { messageId: `m${i}`, at: 1 })));
+    expect(results.filter((r) => r.claimed)).toHaveLength(ids.length);
+    // 600 claims over 4 partitions: at least 6 transactions (100 each at most), about 8.
+    const sent = tables.outcomes.requests - before;
+    expect(sent).toBeGreaterThanOrEqual(6);
+    expect(sent).toBeLessThanOrEqual(12);
+  });
+
   it('never lets two hosts racing for the same occurrences both win', async () => {
     const prefix = uniquePrefix('c');
     const a = host(prefix);
