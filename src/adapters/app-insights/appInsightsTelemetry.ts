@@ -40,9 +40,9 @@ const MAX_CACHED_ATTRIBUTES = 50_000;
 
 /**
  * The SDK's own meter, behind a member its typings call private: `trackMetric` creates a histogram
- * instrument through it on every call (and copies every attribute into a new object), which is the
- * largest part of this sink's cost per run. Read once; when a later SDK renames it, `trackMetric` is
- * used as before.
+ * instrument through it on every call (a new descriptor, looked up among the meter's views and
+ * storages each time) and copies every attribute into a new object. Read once; when a later SDK
+ * renames it, `trackMetric` is used as before.
  */
 interface ClientWithMeter {
   readonly _getMeterInstance?: () => Meter;
