@@ -34,11 +34,12 @@ FROM mcr.microsoft.com/azure-functions/node:4-node22 AS app
 ARG BUILD_VERSION=""
 LABEL org.opencontainers.image.title="pulsecheck" \
       org.opencontainers.image.revision="${BUILD_VERSION}"
-# The worker runs with a 4 MB V8 young generation (bench/README.md); the host passes
-# languageWorkers__node__arguments to every node worker it starts.
+# The worker runs with a 4 MB V8 young generation and AsyncLocalStorage on V8's context frames
+# instead of promise hooks (bench/README.md); the host passes languageWorkers__node__arguments to
+# every node worker it starts.
 ENV AzureWebJobsScriptRoot=/home/site/wwwroot \
     AzureFunctionsJobHost__Logging__Console__IsEnabled=true \
-    languageWorkers__node__arguments=--max-semi-space-size=4
+    languageWorkers__node__arguments="--max-semi-space-size=4 --experimental-async-context-frame"
 WORKDIR /home/site/wwwroot
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

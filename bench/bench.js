@@ -51,8 +51,8 @@ const BURST_SECONDS = Number(process.env.BENCH_BURST_SECONDS ?? 60);
 
 const devNull = openSync('/dev/null', 'w');
 const MB = 1024 * 1024;
-/** The V8 flags `npm start` (package.json) and the container image run the host with. */
-const NODE_FLAGS = ['--max-semi-space-size=4'];
+/** The Node flags `npm start` (package.json) and the container image run the host with. */
+const NODE_FLAGS = ['--max-semi-space-size=4', '--experimental-async-context-frame'];
 
 function startTarget() {
   const child = fork(new URL('./target.js', import.meta.url), { stdio: 'ignore' });

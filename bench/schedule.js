@@ -36,8 +36,8 @@ if (QUEUE_HOSTS.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`BEN
 const QUEUE_REQUESTS_TARGET = 3;
 const PERIOD = 10_000;
 const MB = 1024 * 1024;
-/** The V8 flags `npm start` (package.json) and the container image run the host with. */
-const NODE_FLAGS = ['--max-semi-space-size=4'];
+/** The Node flags `npm start` (package.json) and the container image run the host with. */
+const NODE_FLAGS = ['--max-semi-space-size=4', '--experimental-async-context-frame'];
 /**
  * Variants to measure (the Pulsecheck rows only): BENCH_HOST_FLAGS, extra V8/Node flags (space
  * separated, e.g. `--experimental-async-context-frame`); BENCH_HOST_ENV, extra environment as JSON

@@ -22,7 +22,7 @@ const { parseJobsFile } = await import('../dist/config/jobsFile.js');
 const { networkPolicy } = await import('../dist/domain/network.js');
 const { datadogAgentUrl } = await import('../dist/config/datadog.js');
 const { tableStore } = await import('../dist/compositionStorage.js');
-const { RollupRecorder, withRollups } = await import('../dist/app/rollups.js');
+const { RollupRecorder } = await import('../dist/app/rollups.js');
 
 const [url, total, rounds, concurrency] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5])];
 const FLUSH_EVERY = 5_000;
@@ -39,14 +39,15 @@ const tableConnection = process.env.BENCH_TABLE_CONNECTION;
 const store = tableConnection
   ? tableStore({ clock, connection: { connectionString: tableConnection }, logger, tablePrefix: `benchSinks${process.pid}` })
   : new MemoryStore({ maxRunsPerJob: 100 });
-// As composition wires it: each recorded run also feeds its rollups.
-const recorded = withRollups(store, new RollupRecorder({ store, timeZone: 'UTC', logger }));
+// As composition wires it: each recorded run also feeds its rollups (an observer of the runner).
+const rollups = new RollupRecorder({ store, timeZone: 'UTC', logger });
 // The target listens on loopback, which the target guard refuses unless allowed.
 const prober = new UndiciProber({ connectionsPerOrigin: 32, networkPolicy: networkPolicy({ allowed: ['127.0.0.0/8'] }) });
 const runner = new CheckRunner({
   prober,
   clock,
-  store: recorded,
+  store,
+  observers: [rollups],
   telemetry,
   logger,
   bulkhead: bulkhead(concurrency, total),

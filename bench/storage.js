@@ -152,7 +152,7 @@ export async function apiLatency(azurite, url, azuritePid) {
       },
     }),
   );
-  const host = spawn(process.execPath, ['--max-semi-space-size=4', fileURLToPath(new URL('../dist/cli/index.js', import.meta.url)), 'start'], {
+  const host = spawn(process.execPath, ['--max-semi-space-size=4', '--experimental-async-context-frame', fileURLToPath(new URL('../dist/cli/index.js', import.meta.url)), 'start'], {
     cwd: dir,
     env: { PATH: process.env.PATH, HOME: process.env.HOME },
     stdio: ['ignore', 'pipe', 'inherit'],

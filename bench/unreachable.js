@@ -38,7 +38,7 @@ export async function unreachableSinks(url) {
   const dir = mkdtempSync(join(tmpdir(), 'pulsecheck-bench-unreachable-'));
   writeFileSync(join(dir, 'jobs.config.json'), JSON.stringify({ jobs: Array.from({ length: JOBS }, (_, i) => ({ name: `job${i}`, url, every: '1s' })) }));
   writeFileSync(join(dir, 'local.settings.json'), JSON.stringify({ Values: { AzureWebJobsStorage: '' } }));
-  const host = spawn(process.execPath, ['--max-semi-space-size=4', fileURLToPath(new URL('../dist/cli/index.js', import.meta.url)), 'start'], {
+  const host = spawn(process.execPath, ['--max-semi-space-size=4', '--experimental-async-context-frame', fileURLToPath(new URL('../dist/cli/index.js', import.meta.url)), 'start'], {
     cwd: dir,
     env: {
       PATH: process.env.PATH,

@@ -37,11 +37,11 @@ describe('Dockerfile: the image contract', () => {
     }
   });
 
-  it('sets the script root, console logging and the 4 MB V8 semi-space of the worker', () => {
+  it('sets the script root, console logging, and the worker flags: the 4 MB V8 semi-space and async context frames', () => {
     expect(environment(lineage(stages, runtime))).toMatchObject({
       AzureWebJobsScriptRoot: '/home/site/wwwroot',
       AzureFunctionsJobHost__Logging__Console__IsEnabled: 'true',
-      languageWorkers__node__arguments: '--max-semi-space-size=4',
+      languageWorkers__node__arguments: '--max-semi-space-size=4 --experimental-async-context-frame',
     });
     expect(workdir(app)).toBe('/home/site/wwwroot');
   });

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
 import type * as OtelApi from '@opentelemetry/api';
-import type * as ContextAsyncHooks from '@opentelemetry/context-async-hooks';
+import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
 import type * as Resources from '@opentelemetry/resources';
 import type * as AppInsights from 'applicationinsights';
 import type { CircuitState, Clock, ComponentHealth, HealthContributor, TelemetrySink, TraceContext } from '../../app/ports/index.js';
@@ -9,6 +10,7 @@ import type { Job } from '../../domain/job.js';
 import { failedConditions, failedDegraded } from '../../domain/outcome.js';
 import type { Run } from '../../domain/run.js';
 import type { StateEffect } from '../../domain/state.js';
+import { SyncContextManager } from './syncContextManager.js';
 
 export interface AppInsightsOptions {
   readonly connectionString: string;
@@ -33,6 +35,18 @@ const require = createRequire(import.meta.url);
 
 const MAX_MESSAGE = 256;
 const DAY_MS = 86_400_000;
+/** Attribute sets of the duration metric kept before the cache starts over (jobs × statuses; a bound, not a working set). */
+const MAX_CACHED_ATTRIBUTES = 50_000;
+
+/**
+ * The SDK's own meter, behind a member its typings call private: `trackMetric` creates a histogram
+ * instrument through it on every call (a new descriptor, looked up among the meter's views and
+ * storages each time) and copies every attribute into a new object. Read once; when a later SDK
+ * renames it, `trackMetric` is used as before.
+ */
+interface ClientWithMeter {
+  readonly _getMeterInstance?: () => Meter;
+}
 
 /**
  * The Application Insights sink (`applicationinsights` 3, an OpenTelemetry pipeline): one
@@ -47,6 +61,10 @@ export class AppInsightsTelemetry implements TelemetrySink, HealthContributor {
   readonly name = 'appInsights';
   readonly #client: AppInsights.TelemetryClient;
   readonly #otel: typeof OtelApi;
+  /** `pulsecheck.check.duration`, created once; `undefined` when the SDK does not give its meter. */
+  readonly #duration: Histogram | undefined;
+  /** The duration metric's attributes by job and status, as `trackMetric` would build them for each run. */
+  readonly #durationAttributes = new Map<string, Attributes>();
   #lastExportAt: number | undefined;
   readonly #clock: Clock;
   #lastFailure: { at: number; reason: string } | undefined;
@@ -54,16 +72,22 @@ export class AppInsightsTelemetry implements TelemetrySink, HealthContributor {
   constructor(options: AppInsightsOptions) {
     this.#clock = options.clock;
     const { TelemetryClient } = require('applicationinsights') as typeof AppInsights;
-    const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks') as typeof ContextAsyncHooks;
     const { defaultResource, resourceFromAttributes } = require('@opentelemetry/resources') as typeof Resources;
     this.#otel = require('@opentelemetry/api') as typeof OtelApi;
     // The client reads ai.operation.id from the active OpenTelemetry context, which needs a context
-    // manager; an isolated client registers none. This one is only used around the emit calls below.
-    this.#otel.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    // manager; an isolated client registers none. It is only set around the synchronous emit calls
+    // below, so a synchronous one is enough (see SyncContextManager).
+    this.#otel.context.setGlobalContextManager(new SyncContextManager(this.#otel.ROOT_CONTEXT).enable());
     this.#client = new TelemetryClient(options.connectionString, { useGlobalProviders: false });
     this.#client.config.azureMonitorOpenTelemetryOptions = {
       resource: defaultResource().merge(
-        resourceFromAttributes({ 'service.name': options.roleName ?? 'pulsecheck', ...(options.version ? { 'service.version': options.version } : {}) }),
+        resourceFromAttributes({
+          'service.name': options.roleName ?? 'pulsecheck',
+          // The exporter's cloud_RoleInstance: without it, the exporter asks the OS for the host name
+          // for every record it converts (a system call per record, about a tenth of this sink's cost).
+          'service.instance.id': hostname(),
+          ...(options.version ? { 'service.version': options.version } : {}),
+        }),
       ),
       azureMonitorExporterOptions: {
         connectionString: options.connectionString,
@@ -73,6 +97,7 @@ export class AppInsightsTelemetry implements TelemetrySink, HealthContributor {
       },
     };
     this.#client.initialize();
+    this.#duration = durationHistogram(this.#client);
   }
 
   runCompleted(run: Run, job: Job, trace?: TraceContext): void {
@@ -115,7 +140,24 @@ export class AppInsightsTelemetry implements TelemetrySink, HealthContributor {
     } else {
       emit();
     }
-    this.#client.trackMetric({ name: APP_INSIGHTS_NAMES.durationMetric, value: run.durationMs, properties: { job: run.job, status: run.status } });
+    this.#recordDuration(run);
+  }
+
+  /** What `trackMetric` records (same meter, instrument and attributes), without a new instrument per run. */
+  #recordDuration(run: Run): void {
+    if (!this.#duration) {
+      this.#client.trackMetric({ name: APP_INSIGHTS_NAMES.durationMetric, value: run.durationMs, properties: { job: run.job, status: run.status } });
+      return;
+    }
+    const key = `${run.job}\n${run.status}`;
+    let attributes = this.#durationAttributes.get(key);
+    if (!attributes) {
+      if (this.#durationAttributes.size >= MAX_CACHED_ATTRIBUTES) this.#durationAttributes.clear();
+      // trackMetric's order: the properties, then the client's common properties and context tags.
+      attributes = { job: run.job, status: run.status, ...this.#client.commonProperties, ...this.#client.context.tags };
+      this.#durationAttributes.set(key, attributes);
+    }
+    this.#duration.record(run.durationMs, attributes);
   }
 
   healthChanged(effect: StateEffect): void {
@@ -178,6 +220,15 @@ export class AppInsightsTelemetry implements TelemetrySink, HealthContributor {
       this.#lastFailure = { at: this.#clock.now(), reason: code ?? message ?? 'request failed' };
       throw error;
     }
+  }
+}
+
+/** The duration histogram on the SDK's own meter, or `undefined` when this SDK does not give it. */
+function durationHistogram(client: AppInsights.TelemetryClient): Histogram | undefined {
+  try {
+    return (client as unknown as ClientWithMeter)._getMeterInstance?.().createHistogram(APP_INSIGHTS_NAMES.durationMetric);
+  } catch {
+    return undefined;
   }
 }
 
