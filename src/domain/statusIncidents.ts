@@ -1,3 +1,4 @@
+import { reasonOf } from './alerting/event.js';
 import type { Run, RunErrorKind } from './run.js';
 
 /** An incident as the status page lists it: a stretch of consecutive bad runs of a job. */
@@ -16,7 +17,7 @@ export interface StatusIncident {
 }
 
 /** The run fields an incident is made of. */
-export type IncidentRun = Pick<Run, 'status' | 'startedAt' | 'httpStatus' | 'error' | 'maintenance'>;
+export type IncidentRun = Pick<Run, 'status' | 'startedAt' | 'httpStatus' | 'error' | 'maintenance' | 'conditions'>;
 
 const LABELS: Readonly<Record<RunErrorKind, string>> = {
   timeout: 'timed out',
@@ -39,14 +40,16 @@ const LABELS: Readonly<Record<RunErrorKind, string>> = {
 
 /**
  * Why a run failed, in a few words: the error kind as a label with the HTTP status (`conditions
- * failed (HTTP 503)`), then, when `detail`, the run's message (already masked of secrets; at most
- * 300 characters). Without `detail` (an anonymous public page) no message is shown: it may name
- * internal addresses.
+ * failed (HTTP 503)`), then, when `detail`, what failed: the failed conditions worded as the alerts
+ * word them (`[STATUS] < 300 (actual: 503)`, `reasonOf`), or the run's error message (already masked
+ * of secrets); at most 300 characters. Without `detail` (an anonymous public page) nothing more is
+ * shown: it may name internal addresses.
  */
-export function failureReason(run: Pick<Run, 'httpStatus' | 'error'>, detail: boolean): string {
+export function failureReason(run: Pick<Run, 'status' | 'httpStatus' | 'error' | 'conditions'>, detail: boolean): string {
   const label = run.error ? LABELS[run.error.kind] : 'failed';
   const status = run.httpStatus === null ? '' : ` (HTTP ${run.httpStatus})`;
-  const message = detail && run.error?.message ? `: ${run.error.message}` : '';
+  const what = run.error?.kind === 'conditions' && run.conditions.some((c) => !c.success) ? reasonOf(run) : run.error?.message;
+  const message = detail && what ? `: ${what}` : '';
   const text = `${label}${status}${message}`;
   return text.length > 300 ? `${text.slice(0, 299)}…` : text;
 }

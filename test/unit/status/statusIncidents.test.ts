@@ -3,6 +3,7 @@ import { failureReason, incidentsOf, type IncidentRun } from '../../../src/domai
 
 const T0 = Date.parse('2026-05-10T12:00:00.000Z');
 const M = 60_000;
+const STATUS_503 = { condition: '[STATUS] == 200', success: false, actual: '503' };
 
 /** Runs from a string, oldest first, one a minute from T0: u up, g degraded, d down, e error, s skipped, m down in maintenance. */
 function runs(pattern: string): IncidentRun[] {
@@ -11,17 +12,17 @@ function runs(pattern: string): IncidentRun[] {
       const startedAt = new Date(T0 + i * M).toISOString();
       switch (c) {
         case 'u':
-          return { status: 'up', startedAt, httpStatus: 200 };
+          return { status: 'up', startedAt, httpStatus: 200, conditions: [] };
         case 'g':
-          return { status: 'degraded', startedAt, httpStatus: 200 };
+          return { status: 'degraded', startedAt, httpStatus: 200, conditions: [] };
         case 'd':
-          return { status: 'down', startedAt, httpStatus: 503, error: { kind: 'conditions', message: '[STATUS] (503) == 200' } };
+          return { status: 'down', startedAt, httpStatus: 503, conditions: [STATUS_503], error: { kind: 'conditions', message: '[STATUS] (503) == 200' } };
         case 'e':
-          return { status: 'error', startedAt, httpStatus: null, error: { kind: 'connect', message: 'connect ECONNREFUSED 10.0.0.7:443' } };
+          return { status: 'error', startedAt, httpStatus: null, conditions: [], error: { kind: 'connect', message: 'connect ECONNREFUSED 10.0.0.7:443' } };
         case 'm':
-          return { status: 'down', startedAt, httpStatus: 503, maintenance: true };
+          return { status: 'down', startedAt, httpStatus: 503, conditions: [STATUS_503], maintenance: true };
         default:
-          return { status: 'skipped', startedAt, httpStatus: null, error: { kind: 'overlap', message: 'still running' } };
+          return { status: 'skipped', startedAt, httpStatus: null, conditions: [], error: { kind: 'overlap', message: 'still running' } };
       }
     })
     .reverse(); // the history lists newest first
@@ -62,17 +63,19 @@ describe('incidentsOf: stretches of bad runs up to the next good run, newest fir
 });
 
 describe('failureReason', () => {
+  const down = { status: 'down', httpStatus: 503, conditions: [STATUS_503, { condition: '[BODY].status == UP', success: true, actual: 'UP' }], error: { kind: 'conditions', message: '[STATUS] (503) == 200' } } as const;
   it.each([
-    { run: { httpStatus: 503, error: { kind: 'conditions', message: '[STATUS] (503) == 200' } }, detail: true, reason: 'conditions failed (HTTP 503): [STATUS] (503) == 200' },
-    { run: { httpStatus: 503, error: { kind: 'conditions', message: '[STATUS] (503) == 200' } }, detail: false, reason: 'conditions failed (HTTP 503)' },
-    { run: { httpStatus: null, error: { kind: 'connect', message: 'connect ECONNREFUSED 10.0.0.7:443' } }, detail: false, reason: 'connection failed' },
-    { run: { httpStatus: null, error: { kind: 'timeout', message: 'no answer in 10 s' } }, detail: true, reason: 'timed out: no answer in 10 s' },
-    { run: { httpStatus: 500 }, detail: true, reason: 'failed (HTTP 500)' },
+    // The failed conditions are worded as the alert about the same run words them (domain/alerting/event.ts).
+    { run: down, detail: true, reason: 'conditions failed (HTTP 503): [STATUS] == 200 (actual: 503)' },
+    { run: down, detail: false, reason: 'conditions failed (HTTP 503)' },
+    { run: { status: 'error', httpStatus: null, conditions: [], error: { kind: 'connect', message: 'connect ECONNREFUSED 10.0.0.7:443' } }, detail: false, reason: 'connection failed' },
+    { run: { status: 'down', httpStatus: null, conditions: [], error: { kind: 'timeout', message: 'no answer in 10 s' } }, detail: true, reason: 'timed out: no answer in 10 s' },
+    { run: { status: 'down', httpStatus: 500, conditions: [] }, detail: true, reason: 'failed (HTTP 500)' },
   ] as const)('$reason', ({ run, detail, reason }) => {
     expect(failureReason(run, detail)).toBe(reason);
   });
 
   it('is at most 300 characters', () => {
-    expect(failureReason({ httpStatus: null, error: { kind: 'internal', message: 'x'.repeat(1_000) } }, true)).toHaveLength(300);
+    expect(failureReason({ status: 'error', httpStatus: null, conditions: [], error: { kind: 'internal', message: 'x'.repeat(1_000) } }, true)).toHaveLength(300);
   });
 });
