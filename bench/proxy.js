@@ -4,7 +4,8 @@
 // [<blob port>]]`: listens on one port per upstream; sends { type: 'ready', port, ports } once
 // listening (port: the table's; ports: { table, queue, blob } for those given); answers
 // { type: 'counts' } with { type: 'counts', total, byService, byKind }. Kinds: a Table request's
-// method and resource ("POST $batch", "PUT entity", "GET query", "POST insert", "POST table"), a Queue or Blob
+// method and resource ("POST $batch", "POST $batch (claims)" a transaction on the Claims table, "PUT entity",
+// "GET query", "POST insert", "POST table"), a Queue or Blob
 // request's service, method and resource ("queue POST messages" is a put, "queue GET messages" a
 // receive, "queue GET peek", "queue DELETE message", "queue PUT message" an update, "blob PUT lease").
 import { Agent, createServer, request } from 'node:http';
@@ -46,11 +47,19 @@ const KINDS = { table: tableKind, queue: queueKind, blob: blobKind };
 
 /** A proxy to `upstreamPort` counting each request under `service`; resolves with its port. */
 function proxy(service, upstreamPort) {
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
     total++;
     byService[service] = (byService[service] ?? 0) + 1;
     const [path, query = ''] = req.url.split('?');
-    const kind = KINDS[service](req.method, path, query);
+    let kind = KINDS[service](req.method, path, query);
+    // A transaction's body names its table: the claims' transactions are told from the runs'.
+    let body;
+    if (kind.endsWith(' $batch')) {
+      const chunks = [];
+      for await (const chunk of req) chunks.push(chunk);
+      body = Buffer.concat(chunks);
+      if (/^(POST|PUT|PATCH|MERGE|DELETE) \S*Claims[(\s]/m.test(body.toString('latin1'))) kind += ' (claims)';
+    }
     byKind[kind] = (byKind[kind] ?? 0) + 1;
     const upstream = request(
       { host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers, agent },
@@ -60,7 +69,8 @@ function proxy(service, upstreamPort) {
       },
     );
     upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
+    if (body) upstream.end(body);
+    else req.pipe(upstream);
   });
   server.keepAliveTimeout = 60_000;
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));

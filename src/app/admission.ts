@@ -104,13 +104,17 @@ export class PriorityAdmission {
 
   #start<T>(fn: () => Promise<T>): Promise<Admission<T>> {
     // A slot is free: cockatiel takes it before `execute` returns, so the check never queues there.
-    const running = this.#bulkhead.execute(fn);
-    // The slot is released once `running` settles: the next waiter gets it.
-    running.then(
-      () => this.#pump(),
-      () => this.#pump(),
+    // The slot is released once the check settles: the next waiter gets it (one reaction for both).
+    return this.#bulkhead.execute(fn).then(
+      (value) => {
+        this.#pump();
+        return { admitted: true, value };
+      },
+      (error: unknown) => {
+        this.#pump();
+        throw error;
+      },
     );
-    return running.then((value) => ({ admitted: true, value }));
   }
 
   /** Hands free slots to the highest priorities waiting, after shedding the late ones. */

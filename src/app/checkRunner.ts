@@ -218,7 +218,8 @@ export class CheckRunner {
       if (!isBrokenCircuitError(error)) throw error;
       return unjudgedRun(this.#identity(job, request), startedAt, 'circuit-open', 'the circuit breaker is open after consecutive failures');
     } finally {
-      if (breaker) await this.#saveBreaker(job, breaker);
+      const saving = breaker && this.#saveBreaker(job, breaker);
+      if (saving) await saving;
     }
     const { attempts, verdict, final } = outcome;
     return buildRun(this.#identity(job, request), { startedAt, durationMs: Math.round(clock.now() - startedAt), attempts, verdict, final });
@@ -284,11 +285,12 @@ export class CheckRunner {
     return policies.breaker;
   }
 
-  async #saveBreaker(job: Job, breaker: CachedBreaker): Promise<void> {
+  /** Saves the breaker's state if it changed; undefined when it did not (most runs: nothing to wait for). */
+  #saveBreaker(job: Job, breaker: CachedBreaker): Promise<void> | undefined {
     const serialized = JSON.stringify(breaker.policy.toJSON());
-    if (serialized === breaker.serialized) return;
+    if (serialized === breaker.serialized) return undefined;
     breaker.serialized = serialized;
-    await this.#deps.store.saveCircuit(job.name, serialized);
+    return this.#deps.store.saveCircuit(job.name, serialized);
   }
 
   /** Persists the run and the job's new state and tells telemetry. Store faults are logged, not thrown. */

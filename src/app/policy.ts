@@ -9,9 +9,8 @@ import {
   handleWhenResult,
   retry,
   timeout,
-  wrap,
+  type TimeoutPolicy,
   type IBackoff,
-  type IPolicy,
   type IRetryBackoffContext,
   type RetryPolicy,
 } from 'cockatiel';
@@ -46,14 +45,25 @@ class Tries {
  * The attempts of a run: an overall deadline around retries of transient failures (exponential
  * backoff with decorrelated jitter, or longer if `Retry-After` asks) around a per-attempt timeout.
  * Built once per job; `now` reads the clock (epoch ms).
+ *
+ * The common run is one attempt that is not transient, so the layers are arranged for it: the first
+ * attempt runs through the per-attempt timeout alone (the deadline is never shorter than the
+ * timeout, so it cannot bind then), and the retry policy is entered only when that attempt may be
+ * retried, handed its result as its own first try (no second request), so the retry rule, the
+ * backoff and the attempt count are those of `deadline(retry(timeout))`. A later attempt that the
+ * deadline would cut short listens to the deadline too (`#attempt`); a backoff delay is clamped to
+ * the deadline, and an attempt due after it is not made.
  */
 export class AttemptsPolicy {
-  readonly #policy: IPolicy;
+  readonly #timeout: TimeoutPolicy;
+  readonly #retry: RetryPolicy | undefined;
 
   constructor(
     readonly job: Job,
     readonly now: () => number,
   ) {
+    this.#timeout = timeout(job.timeoutMs, COOPERATIVE);
+    if (job.retry.maxAttempts === 1) return;
     const exponential = new ExponentialBackoff({ initialDelay: job.retry.initialDelayMs, maxDelay: job.retry.maxDelayMs });
     const backoff = new DelegateBackoff<IRetryBackoffContext<Tries>, IBackoff<unknown>>((context, previous) => {
       const next = previous ? previous.next(context) : exponential.next();
@@ -62,21 +72,7 @@ export class AttemptsPolicy {
       const wait = Math.max(next.duration, retryAfterMs(tries.final, now()) ?? 0);
       return { delay: Math.max(0, Math.min(wait, tries.deadlineAt - now())), state: next };
     });
-    // Retry only what may pass on its own, and only when the wait the server asks for fits the deadline.
-    const retryable = handleWhenResult((result) => {
-      const { final, deadlineAt } = result as Tries;
-      return isTransient(final) && (retryAfterMs(final, now()) ?? 0) < deadlineAt - now();
-    });
-    // With a single attempt there is nothing to retry, and the deadline (never shorter than the
-    // timeout) cannot bind: the per-attempt timeout alone is the policy.
-    this.#policy =
-      job.retry.maxAttempts === 1
-        ? timeout(job.timeoutMs, COOPERATIVE)
-        : wrap(
-            timeout(job.retry.deadlineMs, COOPERATIVE),
-            retry(retryable, { maxAttempts: job.retry.maxAttempts - 1, backoff }),
-            timeout(job.timeoutMs, COOPERATIVE),
-          );
+    this.#retry = retry(handleWhenResult((result) => this.#retryable(result as Tries)), { maxAttempts: job.retry.maxAttempts - 1, backoff });
   }
 
   /**
@@ -85,14 +81,44 @@ export class AttemptsPolicy {
    */
   async execute(attempt: (n: number, signal: AbortSignal) => Promise<Attempt>, signal: AbortSignal | undefined): Promise<{ readonly final: Attempt; readonly attempts: number }> {
     const tries = new Tries(this.now() + this.job.retry.deadlineMs);
-    await this.#policy.execute(async ({ signal: inner }) => {
-      // The deadline passed during a backoff delay: keep the last real attempt rather than make another.
+    await this.#attempt(tries, attempt, signal);
+    if (!this.#retry || signal?.aborted || !this.#retryable(tries)) return tries;
+    await this.#retry.execute(({ attempt: n }) => (n === 0 ? tries : this.#attempt(tries, attempt, signal)), signal);
+    return tries;
+  }
+
+  // Retry only what may pass on its own, and only when the wait the server asks for fits the deadline.
+  #retryable({ final, deadlineAt }: Tries): boolean {
+    return isTransient(final) && (retryAfterMs(final, this.now()) ?? 0) < deadlineAt - this.now();
+  }
+
+  /** One attempt in its timeout, and in what is left of the deadline when that is shorter. */
+  #attempt(tries: Tries, attempt: (n: number, signal: AbortSignal) => Promise<Attempt>, signal: AbortSignal | undefined): Promise<Tries> {
+    // The deadline passed during a backoff delay: keep the last real attempt rather than make another.
+    const left = tries.deadlineAt - this.now();
+    if (tries.attempts > 0 && left <= 0) return Promise.resolve(tries);
+    return this.#timeout.execute(async ({ signal: inner }) => {
       if (inner.aborted && tries.attempts > 0) return tries;
+      // The first attempt needs no deadline of its own: it is never shorter than the timeout.
+      const cut = tries.attempts > 0 && left < this.job.timeoutMs;
       tries.attempts += 1;
-      tries.final = await attempt(tries.attempts, inner);
+      tries.final = cut ? await withDeadline(inner, left, (deadline) => attempt(tries.attempts, deadline)) : await attempt(tries.attempts, inner);
       return tries;
     }, signal);
-    return tries;
+  }
+}
+
+/** Runs `fn` with a signal that aborts with `signal` or after `ms`, whichever comes first. */
+async function withDeadline<T>(signal: AbortSignal, ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const cut = new AbortController();
+  const abort = () => cut.abort(signal.reason);
+  const timer = setTimeout(() => cut.abort(), ms);
+  signal.addEventListener('abort', abort, { once: true });
+  try {
+    return await fn(cut.signal);
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', abort);
   }
 }
 
@@ -133,14 +159,23 @@ export class RequestPolicy {
   }
 
   /** The run's requests; not `ok` when a secret or token could not be obtained (nothing was sent). */
-  async execute(prepare: Prepare, send: SendAttempt, signal: AbortSignal | undefined): Promise<Sent | Unprepared> {
-    if (!this.#resend) {
-      const prepared = await prepare(false);
-      return prepared.ok ? this.#send(prepared, send, 0, signal) : prepared;
+  execute(prepare: Prepare, send: SendAttempt, signal: AbortSignal | undefined): Promise<Sent | Unprepared> {
+    if (this.#resend) return this.#withResend(this.#resend, prepare, send, signal);
+    // A job without credentials is prepared at once (no secret to read): sent without waiting a turn.
+    let prepared: Prepared | Promise<Prepared>;
+    try {
+      prepared = prepare(false);
+    } catch (error) {
+      return Promise.reject(error as Error);
     }
+    if (prepared instanceof Promise) return prepared.then((ready): Sent | Unprepared | Promise<Sent> => (ready.ok ? this.#send(ready, send, 0, signal) : ready));
+    return prepared.ok ? this.#send(prepared, send, 0, signal) : Promise.resolve(prepared);
+  }
+
+  async #withResend(resend: RetryPolicy, prepare: Prepare, send: SendAttempt, signal: AbortSignal | undefined): Promise<Sent | Unprepared> {
     let first: Sent | undefined;
-    return (await this.#resend.execute(async ({ attempt: resend }) => {
-      const prepared = await prepare(resend > 0);
+    return (await resend.execute(async ({ attempt: resent }) => {
+      const prepared = await prepare(resent > 0);
       if (!first) {
         if (!prepared.ok) return prepared;
         first = await this.#send(prepared, send, 0, signal);

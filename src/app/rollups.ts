@@ -44,7 +44,7 @@ export class RollupRecorder implements RecordedRunObserver {
     const { next, part } = trackIncident(this.#last.get(key), cls, at);
     if (next) this.#last.set(key, next);
     const counts = addRun(EMPTY_COUNTS, run, cls, part);
-    const deltas: RollupBucket[] = bucketsAt(run.job, run.location, at, this.#dayOf(at)).map((b) => ({ ...b, ...counts }));
+    const deltas: RollupBucket[] = bucketsAt(run.job, run.location, at, this.#dayOf(at), counts);
     try {
       await this.#deps.store.addRollups(deltas);
     } catch (error) {

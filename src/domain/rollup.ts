@@ -72,12 +72,22 @@ export interface IncidentPart {
   readonly incidentMs: number;
 }
 
-/** `counts` with one more run of class `cls`. `incident`: its incident part (default none). */
-export function addRun(counts: BucketCounts, run: Pick<Run, 'durationMs' | 'timings'>, cls: RunClass, incident: IncidentPart = { incidents: 0, incidentMs: 0 }): BucketCounts {
-  const next = { ...counts, [cls]: counts[cls] + 1, incidents: counts.incidents + incident.incidents, incidentMs: counts.incidentMs + incident.incidentMs };
-  if (cls === 'maintenance') return next;
-  const latency = run.timings ? addLatency(counts.latency, run.timings.total) : counts.latency;
-  return { ...next, latency, durationMs: counts.durationMs + run.durationMs };
+const NO_INCIDENT: IncidentPart = { incidents: 0, incidentMs: 0 };
+
+/** `counts` with one more run of class `cls`. `incident`: its incident part (default none). Built in one object: every recorded run adds one. */
+export function addRun(counts: BucketCounts, run: Pick<Run, 'durationMs' | 'timings'>, cls: RunClass, incident: IncidentPart = NO_INCIDENT): BucketCounts {
+  // A run in maintenance is counted, not measured.
+  const measured = cls !== 'maintenance';
+  return {
+    up: counts.up + (cls === 'up' ? 1 : 0),
+    degraded: counts.degraded + (cls === 'degraded' ? 1 : 0),
+    down: counts.down + (cls === 'down' ? 1 : 0),
+    maintenance: counts.maintenance + (measured ? 0 : 1),
+    latency: measured && run.timings ? addLatency(counts.latency, run.timings.total) : counts.latency,
+    durationMs: counts.durationMs + (measured ? run.durationMs : 0),
+    incidents: counts.incidents + incident.incidents,
+    incidentMs: counts.incidentMs + incident.incidentMs,
+  };
 }
 
 /** The counts of two buckets (or partial buckets) added. */
@@ -103,16 +113,30 @@ export const countedRuns = (c: BucketCounts): number => c.up + c.degraded + c.do
 /** The key that identifies a bucket: job, location, span and start. */
 export const bucketKey = (b: Pick<RollupBucket, 'job' | 'location' | 'span' | 'start'>): string => `${b.job}\n${b.location}\n${b.span}\n${b.start}`;
 
+/** The edges of the last hour and the last day asked for, as text: the runs of a burst share them. */
+const edges = { hour: Number.NaN, hourText: ['', ''] as const as readonly [string, string], day: Number.NaN, dayEnd: Number.NaN, dayText: ['', ''] as const as readonly [string, string] };
+
 /**
- * The hour and the day a run scheduled at `at` (epoch ms) falls in, as empty buckets; `d` is the day
- * of the status time zone holding `at` (`dayOf`: callers keep it, a day's edges cost a dozen `Intl` calls).
+ * The hour and the day a run scheduled at `at` (epoch ms) falls in, as buckets holding `counts`
+ * (default none); `d` is the day of the status time zone holding `at` (`dayOf`: callers keep it, a
+ * day's edges cost a dozen `Intl` calls).
  */
-export function bucketsAt(job: string, location: string, at: number, d: Period): [hour: RollupBucket, day: RollupBucket] {
+export function bucketsAt(job: string, location: string, at: number, d: Period, counts: BucketCounts = EMPTY_COUNTS): [hour: RollupBucket, day: RollupBucket] {
   const h = hourStart(at);
-  const iso = (ms: number) => new Date(ms).toISOString();
+  if (h !== edges.hour) {
+    edges.hour = h;
+    edges.hourText = [new Date(h).toISOString(), new Date(h + HOUR_MS).toISOString()];
+  }
+  if (d.start !== edges.day || d.end !== edges.dayEnd) {
+    edges.day = d.start;
+    edges.dayEnd = d.end;
+    edges.dayText = [new Date(d.start).toISOString(), new Date(d.end).toISOString()];
+  }
+  const [hourFrom, hourTo] = edges.hourText;
+  const [dayFrom, dayTo] = edges.dayText;
   return [
-    { job, location, span: 'hour', start: iso(h), end: iso(h + HOUR_MS), ...EMPTY_COUNTS },
-    { job, location, span: 'day', start: iso(d.start), end: iso(d.end), ...EMPTY_COUNTS },
+    { job, location, span: 'hour', start: hourFrom, end: hourTo, ...counts },
+    { job, location, span: 'day', start: dayFrom, end: dayTo, ...counts },
   ];
 }
 

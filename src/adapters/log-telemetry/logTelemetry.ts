@@ -4,6 +4,7 @@ import type { Job } from '../../domain/job.js';
 import { failedConditions, failedDegraded } from '../../domain/outcome.js';
 import type { Run } from '../../domain/run.js';
 import type { StateEffect } from '../../domain/state.js';
+import { jsonLineWriter, type JsonLineWriter } from './jsonLine.js';
 
 const NO_CONDITIONS: readonly string[] = [];
 
@@ -14,38 +15,43 @@ const NO_CONDITIONS: readonly string[] = [];
  */
 export class LogTelemetry implements TelemetrySink {
   readonly name = 'log';
-  constructor(readonly logger: Logger) {}
+  /** The run line's dedicated serialiser (jsonLine.ts), when the logger allows it. */
+  readonly #lines: JsonLineWriter | undefined;
+
+  constructor(readonly logger: Logger) {
+    this.#lines = jsonLineWriter(logger);
+  }
 
   runCompleted(run: Run, job: Job, trace?: TraceContext): void {
     const level = run.status === 'up' ? 'info' : run.status === 'error' ? 'error' : 'warn';
-    this.logger[level](
-      {
-        event: 'run',
-        job: run.job,
-        runId: run.runId,
-        trigger: run.trigger,
-        status: run.status,
-        success: run.success,
-        attempts: run.attempts,
-        durationMs: run.durationMs,
-        httpStatus: run.httpStatus,
-        scheduledAt: run.scheduledAt,
-        startedAt: run.startedAt,
-        latenessMs: Date.parse(run.startedAt) - Date.parse(run.scheduledAt),
-        // An `up` run has no failed condition: no list to build on the usual path.
-        failedConditions: run.status === 'up' ? NO_CONDITIONS : failedConditions(job.conditions, run.conditions),
-        ...(run.status === 'degraded' ? { failedDegradedConditions: failedDegraded(run.conditions) } : {}),
-        ...(run.maintenance ? { maintenance: true } : {}),
-        errorKind: run.error?.kind ?? null,
-        errorMessage: run.error?.message ?? null,
-        location: run.location,
-        tags: job.tags,
-        ...(run.timings ? { timings: run.timings } : {}),
-        ...(run.parentRunId === undefined ? {} : { parentRunId: run.parentRunId }),
-        ...trace?.logFields,
-      },
-      `${run.job} ${run.status}`,
-    );
+    // Optional fields are `undefined` when absent (left out of the line), not spread in: one object per run.
+    const fields = {
+      event: 'run',
+      job: run.job,
+      runId: run.runId,
+      trigger: run.trigger,
+      status: run.status,
+      success: run.success,
+      attempts: run.attempts,
+      durationMs: run.durationMs,
+      httpStatus: run.httpStatus,
+      scheduledAt: run.scheduledAt,
+      startedAt: run.startedAt,
+      latenessMs: Date.parse(run.startedAt) - Date.parse(run.scheduledAt),
+      // An `up` run has no failed condition: no list to build on the usual path.
+      failedConditions: run.status === 'up' ? NO_CONDITIONS : failedConditions(job.conditions, run.conditions),
+      failedDegradedConditions: run.status === 'degraded' ? failedDegraded(run.conditions) : undefined,
+      maintenance: run.maintenance ? true : undefined,
+      errorKind: run.error?.kind ?? null,
+      errorMessage: run.error?.message ?? null,
+      location: run.location,
+      tags: job.tags,
+      timings: run.timings,
+      parentRunId: run.parentRunId,
+    };
+    if (trace) Object.assign(fields, trace.logFields);
+    const message = `${run.job} ${run.status}`;
+    if (!this.#lines?.(level, fields, message)) this.logger[level](fields, message);
   }
 
   healthChanged(effect: StateEffect): void {

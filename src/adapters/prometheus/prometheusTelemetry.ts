@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as PromClient from 'prom-client';
-import type { Counter, Gauge } from 'prom-client';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { CircuitState, Clock, ComponentHealth, HealthContributor, MetricsExposition, TelemetrySink } from '../../app/ports/index.js';
 import type { Job } from '../../domain/job.js';
 import { PRIORITIES, type Priority } from '../../domain/priority.js';
@@ -75,6 +75,9 @@ export class PrometheusTelemetry implements TelemetrySink, MetricsExposition, He
     registers: [this.#registry],
   });
 
+  /** The lateness histogram's series per priority, made on first use: no label hashing per run. */
+  readonly #latenessOf = new Map<Priority, ReturnType<Histogram['labels']>>();
+
   /** `clock` stamps the last scrape, shown in the health detail. */
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -126,7 +129,9 @@ export class PrometheusTelemetry implements TelemetrySink, MetricsExposition, He
     if (kind !== undefined && NOT_ADMITTED.has(kind)) return;
     counts.started++;
     if (run.trigger === 'schedule' && !run.catchUp) {
-      this.#lateness.observe({ priority: job.priority }, Math.max(0, seconds(Date.parse(run.startedAt) - Date.parse(run.scheduledAt))));
+      let lateness = this.#latenessOf.get(job.priority);
+      if (!lateness) this.#latenessOf.set(job.priority, (lateness = this.#lateness.labels({ priority: job.priority })));
+      lateness.observe(Math.max(0, seconds(Date.parse(run.startedAt) - Date.parse(run.scheduledAt))));
     }
   }
 

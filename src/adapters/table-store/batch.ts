@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
-import { Agent, request, errors as undiciErrors } from 'undici';
+import { Agent, request, errors as undiciErrors, type Dispatcher } from 'undici';
 
 type Pipeline = TableClient['pipeline'];
 type HttpClient = Parameters<Pipeline['sendRequest']>[0];
@@ -19,10 +19,12 @@ const CRLF = '\r\n';
  * costs in all. The body is the one the SDK sends, byte for byte in form (same verbs, headers and
  * OData JSON: a `Date` as `Edm.DateTime`, `{ value, type }` as its `Edm` type); the request itself
  * goes through the table client's own pipeline (authentication, retries, the store's outcome
- * policy), only its last hop is sent by undici. Errors are the SDK's: a `RestError` with the status
- * of the failed action (409 for a `create` that exists, 412 for an ETag that changed, …).
+ * policy), only its last hop is sent by undici, on `connections` (`batchConnections()`: each store's
+ * Tables has its own, so the claims on the check path never wait behind the runs written behind).
+ * Errors are the SDK's: a `RestError` with the status of the failed action (409 for a `create` that
+ * exists, 412 for an ETag that changed, …).
  */
-export async function submitBatch(client: TableClient, RestError: RestErrorClass, actions: readonly TransactionAction[]): Promise<void> {
+export async function submitBatch(client: TableClient, RestError: RestErrorClass, actions: readonly TransactionAction[], connections: Dispatcher): Promise<void> {
   const first = actions[0];
   if (!first) return;
   const batchId = randomUUID();
@@ -32,7 +34,7 @@ export async function submitBatch(client: TableClient, RestError: RestErrorClass
   const parts: string[] = [`--batch_${batchId}${CRLF}content-type: multipart/mixed; boundary=changeset_${changesetId}${CRLF}${CRLF}`];
   for (const action of actions) parts.push(subRequest(`--changeset_${changesetId}`, tableUrl, action));
   const body = `${parts.join(CRLF)}${CRLF}--changeset_${changesetId}--${CRLF}--batch_${batchId}--${CRLF}`;
-  const response = await client.pipeline.sendRequest(httpClientFor(RestError), {
+  const response = await client.pipeline.sendRequest(httpClientFor(RestError, connections), {
     url: `${account}/$batch`,
     method: 'POST',
     body,
@@ -150,13 +152,22 @@ class Headers implements HttpHeaders {
   }
 }
 
-/** Keep-alive connections to the storage endpoint, for transactions only. */
-const agent = new Agent({ connections: 16, keepAliveTimeout: 30_000 });
+/** Keep-alive connections to the storage endpoint, for one store's transactions only (16 at most). */
+export const batchConnections = (): Dispatcher => new Agent({ connections: 16, keepAliveTimeout: 30_000 });
 
-let httpClient: HttpClient | undefined;
+const httpClients = new WeakMap<Dispatcher, HttpClient>();
 
-/** The last hop of the pipeline: the request as undici sends it, the answer as text. */
-const httpClientFor = (RestError: RestErrorClass): HttpClient => (httpClient ??= {
+/** The last hop of the pipeline: the request as undici sends it on `agent`, the answer as text. */
+function httpClientFor(RestError: RestErrorClass, agent: Dispatcher): HttpClient {
+  let client = httpClients.get(agent);
+  if (!client) {
+    client = sendsOn(RestError, agent);
+    httpClients.set(agent, client);
+  }
+  return client;
+}
+
+const sendsOn = (RestError: RestErrorClass, agent: Dispatcher): HttpClient => ({
   async sendRequest(req: PipelineRequest): Promise<PipelineResponse> {
     const signals = [req.abortSignal, req.timeout > 0 ? AbortSignal.timeout(req.timeout) : undefined].filter((s): s is AbortSignal => s !== undefined);
     const headers: Record<string, string> = {};

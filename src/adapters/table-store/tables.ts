@@ -4,7 +4,7 @@ import type * as DataTables from '@azure/data-tables';
 import type { TableClient, TableEntityResult, TableServiceClientOptions, TransactionAction } from '@azure/data-tables';
 import type { Clock } from '../../app/ports/index.js';
 import { dependencyUnavailable } from '../../domain/errors.js';
-import { submitBatch } from './batch.js';
+import { batchConnections, submitBatch } from './batch.js';
 import { isTransient, statusOf } from './entities.js';
 
 // The SDK is loaded when a store is first used, not when this module is imported: without
@@ -69,6 +69,8 @@ export class Tables {
   readonly #options: TableServiceClientOptions;
   readonly #outcomes: { requests: number; lastAt: number; failure: Outcomes['failure'] } = { requests: 0, lastAt: 0, failure: undefined };
   #ready: Promise<void> | undefined;
+  /** This store's connections for transactions, made on the first one. */
+  #connections: ReturnType<typeof batchConnections> | undefined;
 
   constructor(options: TablesOptions) {
     const { prefix } = options;
@@ -192,7 +194,8 @@ export class Tables {
 
   /** One entity-group transaction (same table and partition, at most 100 actions); see `submitBatch`. */
   async submit(table: string, actions: TransactionAction[]): Promise<void> {
-    await this.call(() => submitBatch(this.table(table), dataTables().RestError, actions));
+    const connections = (this.#connections ??= batchConnections());
+    await this.call(() => submitBatch(this.table(table), dataTables().RestError, actions, connections));
   }
 
   /** Every entity matching `filter`, in key order, or only the first `top` (with only the `select` properties). */

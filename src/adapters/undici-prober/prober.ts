@@ -4,6 +4,7 @@ import { networkPolicy, type NetworkPolicy } from '../../domain/network.js';
 import type { Attempt } from '../../domain/outcome.js';
 import { guardedConnector } from '../target-guard/guardedConnector.js';
 import { describeFailure } from './errorCodes.js';
+import { exchange } from './exchange.js';
 import { RUN_HEADER, Tracer } from './tracer.js';
 
 export interface UndiciProberOptions {
@@ -51,18 +52,21 @@ export class UndiciProber implements Prober {
     const trace = this.#tracer.begin(id);
     try {
       const { origin, path } = this.#target(probe.url);
-      const options: Dispatcher.RequestOptions = { origin, path, method: probe.method, headers: { ...probe.headers, [RUN_HEADER]: id }, signal };
+      const options: Dispatcher.DispatchOptions = { origin, path, method: probe.method, headers: { ...probe.headers, [RUN_HEADER]: id } };
       if (probe.body !== undefined) options.body = probe.body;
-      const response = await this.#agent(probe.insecureSkipVerify, probe.clientCertificate).request(options);
-      const body = probe.readBody && probe.method !== 'HEAD' ? await this.#read(response) : await discard(response.body);
-      const headers: Record<string, string> = {};
-      for (const name in response.headers) {
-        const value = response.headers[name];
-        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      const agent = this.#agent(probe.insecureSkipVerify, probe.clientCertificate);
+      const response = await exchange(agent, options, signal, probe.readBody && probe.method !== 'HEAD', this.#options.maxBodyBytes);
+      // The response's own header object (parsed for this request alone), a repeated header joined in place.
+      const headers = response.headers as Record<string, string | string[] | undefined>;
+      for (const name in headers) {
+        const value = headers[name];
+        if (value === undefined) delete headers[name];
+        else if (Array.isArray(value)) headers[name] = value.join(', ');
       }
+      const { body } = response;
       const expires = trace.socket?.certificateExpiresAt;
       // Field by field rather than with spreads of the optional ones: one object per attempt.
-      const attempt: { -readonly [K in keyof Answer]: Answer[K] } = { type: 'response', status: response.statusCode, headers, timings: this.#tracer.timings(trace, performance.now()) };
+      const attempt: { -readonly [K in keyof Answer]: Answer[K] } = { type: 'response', status: response.statusCode, headers: headers as Record<string, string>, timings: this.#tracer.timings(trace, performance.now()) };
       if (body !== undefined) attempt.body = body;
       if (expires !== undefined && !Number.isNaN(expires)) attempt.certificateExpiresAt = expires;
       return attempt;
@@ -131,29 +135,4 @@ export class UndiciProber implements Prober {
     }
     return target;
   }
-
-  /** Reads up to maxBodyBytes as UTF-8 text and discards the rest. */
-  async #read(response: Dispatcher.ResponseData): Promise<string> {
-    const { body } = response;
-    const length = Number(response.headers['content-length']);
-    if (length <= this.#options.maxBodyBytes) return body.text();
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of body) {
-      const buffer = chunk as Buffer;
-      const room = this.#options.maxBodyBytes - size;
-      chunks.push(buffer.length > room ? buffer.subarray(0, room) : buffer);
-      size += Math.min(buffer.length, room);
-      if (size >= this.#options.maxBodyBytes) {
-        body.destroy();
-        break;
-      }
-    }
-    return Buffer.concat(chunks).toString('utf8');
-  }
-}
-
-async function discard(body: Dispatcher.ResponseData['body']): Promise<undefined> {
-  await body.dump();
-  return undefined;
 }

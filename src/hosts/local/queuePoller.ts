@@ -11,7 +11,13 @@ import { invocationContext } from './context.js';
  * host killed with its messages comes back to them (or another host does) within half a minute.
  */
 const LEASE_SECONDS = 30;
-/** The first wait after an empty poll, in ms: it doubles up to `maxPollingInterval`. */
+/**
+ * The first wait after an empty poll, in ms: it doubles up to `maxPollingInterval`. Also the wait
+ * after a batch smaller than `batchSize`: messages that become visible one after another (queue
+ * mode's, 2 s before their instant, in the order they were put) are then taken a few dozen per
+ * request rather than one or two, which saves receives and lets their claims share transactions.
+ * A full batch is followed by the next request at once.
+ */
 const MIN_POLL_MS = 100;
 /** The most of a failure's message kept in a poisoned message (what `/api/deadletters` shows). */
 const MAX_ERROR_CHARS = 500;
@@ -21,8 +27,8 @@ const MAX_MESSAGE_CHARS = 64 * 1024;
 /**
  * Polls one Storage queue for a queue-triggered function like the Functions host does, with
  * host.json's `extensions.queues`: `batchSize` messages per request, the next batch when no more
- * than `newBatchThreshold` are in flight, empty polls backing off from 100 ms up to
- * `maxPollingInterval`. A message is deleted when its invocation succeeds; one that fails comes back
+ * than `newBatchThreshold` are in flight (at once after a full batch, 100 ms after a smaller one),
+ * empty polls backing off from 100 ms up to `maxPollingInterval`. A message is deleted when its invocation succeeds; one that fails comes back
  * after `visibilityTimeout`, and after `maxDequeueCount` deliveries is copied to `<queue>-poison`
  * and deleted. Message text is decoded per `messageEncoding`; JSON is passed parsed.
  *
@@ -84,6 +90,7 @@ export class QueuePoller {
         const invocation = this.#process(message).finally(() => this.#inFlight.delete(invocation));
         this.#inFlight.add(invocation);
       }
+      if (messages.length < batchSize) await this.#wait(MIN_POLL_MS);
     }
   }
 

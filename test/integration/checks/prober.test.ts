@@ -53,6 +53,12 @@ describe('UndiciProber against real servers', () => {
     expect(server.requests[0]?.headers['x-pulsecheck-run']).toBe('target@2026-01-01T00:00:00.000Z#1');
   });
 
+  it('gives a repeated response header as one value, joined with commas', async () => {
+    const server = await serve((_req, res) => res.writeHead(200, [['x-multi', 'a'], ['x-multi', 'b'], ['x-one', '1']]).end());
+    const attempt = await prober.probe(request(server.url), never());
+    expect(attempt).toMatchObject({ type: 'response', headers: { 'x-multi': 'a, b', 'x-one': '1' } });
+  });
+
   it('reports connection phases only for the request that opened the connection', async () => {
     const server = await serve((_req, res) => res.end('ok'));
     const first = await prober.probe(request(`${server.url}/a`, { attempt: 1 }), never());
@@ -67,6 +73,41 @@ describe('UndiciProber against real servers', () => {
     const server = await serve((_req, res) => res.end('x'.repeat(1000)));
     const attempt = await prober.probe(request(server.url, { readBody: true }), never());
     expect(attempt.type === 'response' && attempt.body).toBe('x'.repeat(64));
+  });
+
+  it('reads a whole body within the limit as UTF-8, without its byte order mark, and a chunked one too', async () => {
+    const server = await serve((req, res) => {
+      if (req.url === '/chunked') {
+        res.write('{"status":');
+        setTimeout(() => res.end('"UP"}'), 10);
+      } else res.end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"name":"é"}')]));
+    });
+    const whole = await prober.probe(request(server.url, { readBody: true }), never());
+    expect(whole.type === 'response' && whole.body).toBe('{"name":"é"}');
+    const chunked = await prober.probe(request(`${server.url}/chunked`, { readBody: true }), never());
+    expect(chunked.type === 'response' && chunked.body).toBe('{"status":"UP"}');
+  });
+
+  it('discards a body it does not read, and the connection serves the next request', async () => {
+    const server = await serve((_req, res) => res.end('y'.repeat(10_000)));
+    const first = await prober.probe(request(`${server.url}/a`, { attempt: 1 }), never());
+    await sleep(20);
+    const second = await prober.probe(request(`${server.url}/b`, { attempt: 2 }), never());
+    expect(first).toMatchObject({ type: 'response', status: 200 });
+    expect(second).toMatchObject({ type: 'response', status: 200, timings: { connect: 0 } });
+    expect(first.type === 'response' && first.body).toBeUndefined();
+  });
+
+  it('times out a response whose body stalls, and closes its connection', async () => {
+    let closedByClient = false;
+    const server = await serve((req, res) => {
+      req.socket.on('close', () => (closedByClient = true));
+      res.writeHead(200, { 'content-length': '100' }).write('partial');
+    });
+    const attempt = await prober.probe(request(server.url, { readBody: true }), AbortSignal.timeout(150));
+    expect(attempt).toMatchObject({ type: 'failure', kind: 'timeout' });
+    await sleep(50);
+    expect(closedByClient).toBe(true);
   });
 
   it('sends method, headers and body', async () => {
