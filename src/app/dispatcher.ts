@@ -98,7 +98,7 @@ export class Dispatcher {
     if (this.#deps.queue) return this.#enqueue(this.#deps.queue);
     const { occurrences, jobs, end, waitUntil } = await this.#exclusive(() => this.#plan());
     const byJob = new Map(jobs.map((job) => [job.name, job]));
-    const runs: Promise<Run>[] = [];
+    const runs = new TickRuns();
     let next = 0;
     try {
       while (next < occurrences.length) {
@@ -116,22 +116,23 @@ export class Dispatcher {
         }
         // Checks due at one instant start highest priority first: those that find the bulkhead full wait in priority order anyway.
         due.sort((a, b) => rankOf(a.job.priority) - rankOf(b.job.priority));
-        for (const { job, occurrence } of due) runs.push(this.#start(job, occurrence, end, abort, states && this.#upstream(job, byJob, states)));
+        for (const { job, occurrence } of due) this.#start(job, occurrence, end, abort, runs, states && this.#upstream(job, byJob, states));
       }
     } catch (error) {
       if (!stop?.aborted) throw error;
       await this.#exclusive(() => this.#handBack(occurrences.slice(next)));
     }
     const finished = await this.#settledBefore(runs, waitUntil);
+    const started = runs.started;
     // The runs that ended are no longer in flight: saved once here, not at each end (at 1 000 jobs,
     // one save per run end copied every cursor a thousand times a tick). A crash before this save
     // leaves them named as started: the next tick finds their runs stored and does not repeat them.
     this.#saveSoon();
     this.#lastTick = clock.now();
     await store.saveLastTick(this.#lastTick);
-    const running = runs.length - finished.length;
-    logger.debug({ planned: occurrences.length, started: runs.length, running }, 'tick done');
-    return { planned: occurrences.length, started: runs.length, runs: finished, running };
+    const running = started - finished.length;
+    logger.debug({ planned: occurrences.length, started, running }, 'tick done');
+    return { planned: occurrences.length, started, runs: finished, running };
   }
 
   /**
@@ -192,27 +193,36 @@ export class Dispatcher {
     );
   }
 
-  #start(job: Job, occurrence: Occurrence, tickEnd: number, abort: AbortSignal | undefined, upstream?: UpstreamDecision): Promise<Run> {
+  /** Starts one occurrence; `tick` is told when its run ends (one handler per run: no promise chain per check for the bookkeeping). */
+  #start(job: Job, occurrence: Occurrence, tickEnd: number, abort: AbortSignal | undefined, tick: TickRuns, upstream?: UpstreamDecision): void {
     const runId = runIdFor(job.name, occurrence.scheduledAt);
     const request = { runId, trigger: 'schedule' as const, scheduledAt: occurrence.scheduledAt, catchUp: occurrence.catchUp, ...(upstream ? { upstream } : {}) };
     const run = this.#deps.runner.run(job, request, abort);
     this.#inFlight.set(runId, { job: job.name, scheduledAt: occurrence.scheduledAt, startedAt: this.#deps.clock.now(), tickEnd, run });
+    tick.started++;
     this.#saveSoon();
     // The runner has recorded the run when it settles: its occurrence is no longer in flight.
-    void run
-      .catch((error: unknown) => this.#deps.logger.error({ err: error, job: job.name, runId }, 'scheduled run failed unexpectedly'))
-      .finally(() => this.#inFlight.delete(runId));
-    return run;
+    run.then(
+      (value) => {
+        this.#inFlight.delete(runId);
+        tick.ended(value);
+      },
+      (error: unknown) => {
+        this.#deps.logger.error({ err: error, job: job.name, runId }, 'scheduled run failed unexpectedly');
+        this.#inFlight.delete(runId);
+        tick.ended(undefined);
+      },
+    );
   }
 
-  /** The runs of `runs` that end before `until` (epoch ms); the others go on without the tick. */
-  async #settledBefore(runs: readonly Promise<Run>[], until: number): Promise<Run[]> {
-    const finished: Run[] = [];
-    const all = Promise.allSettled(runs.map((run) => run.then((value) => void finished.push(value))));
-    const timeUp = new AbortController();
-    await Promise.race([all, this.#deps.clock.sleepUntil(until, timeUp.signal).catch(() => undefined)]);
-    timeUp.abort();
-    return finished;
+  /** The runs of `tick` that end before `until` (epoch ms); the others go on without the tick. */
+  async #settledBefore(tick: TickRuns, until: number): Promise<Run[]> {
+    if (tick.pending > 0) {
+      const timeUp = new AbortController();
+      await Promise.race([tick.allEnded(), this.#deps.clock.sleepUntil(until, timeUp.signal).catch(() => undefined)]);
+      timeUp.abort();
+    }
+    return tick.close();
   }
 
   /**
@@ -290,5 +300,37 @@ export class Dispatcher {
       }),
     );
     return recorded;
+  }
+}
+
+/** The runs one tick started: how many, and those that ended while the tick waited. */
+class TickRuns {
+  started = 0;
+  #finished: Run[] | undefined = [];
+  #ended = 0;
+  #allEnded: (() => void) | undefined;
+
+  get pending(): number {
+    return this.started - this.#ended;
+  }
+
+  /** A run ended (`undefined`: it failed unexpectedly). */
+  ended(run: Run | undefined): void {
+    this.#ended++;
+    if (run) this.#finished?.push(run);
+    if (this.pending === 0) this.#allEnded?.();
+  }
+
+  /** Resolves when every run started so far has ended. */
+  allEnded(): Promise<void> {
+    return this.pending === 0 ? Promise.resolve() : new Promise((resolve) => (this.#allEnded = resolve));
+  }
+
+  /** The runs that ended so far; later ends are no longer kept. */
+  close(): Run[] {
+    const finished = this.#finished ?? [];
+    this.#finished = undefined;
+    this.#allEnded = undefined;
+    return finished;
   }
 }

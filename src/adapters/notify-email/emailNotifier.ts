@@ -1,8 +1,13 @@
-import { createTransport, type Transporter } from 'nodemailer';
+import { createRequire } from 'node:module';
+import type * as Nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Notifier } from '../../app/ports/index.js';
 import type { Delivery, ResolvedChannel } from '../../domain/alerting/channel.js';
 import type { AlertEvent } from '../../domain/alerting/event.js';
 import { composeMessage, type Message } from '../../domain/alerting/message.js';
+
+// Loaded only with PULSECHECK_SMTP_URL set: a host without e-mail never pays for nodemailer (about 20 MB of RSS).
+const require = createRequire(import.meta.url);
 
 export interface EmailNotifierOptions {
   /** `PULSECHECK_SMTP_URL` (`smtp://` or `smtps://user:password@host:port`); unset: e-mail is off. */
@@ -29,8 +34,10 @@ export class EmailNotifier implements Notifier {
 
   constructor(options: EmailNotifierOptions) {
     const timeout = options.timeoutMs ?? 15_000;
-    this.#transport =
-      options.url === undefined ? undefined : createTransport({ url: options.url, connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout } as Parameters<typeof createTransport>[0]);
+    if (options.url !== undefined) {
+      const { createTransport } = require('nodemailer') as typeof Nodemailer;
+      this.#transport = createTransport({ url: options.url, connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout } as Parameters<typeof createTransport>[0]);
+    }
     this.#from = options.from;
   }
 

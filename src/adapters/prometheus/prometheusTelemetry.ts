@@ -1,10 +1,16 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type * as PromClient from 'prom-client';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { CircuitState, Clock, ComponentHealth, HealthContributor, MetricsExposition, TelemetrySink } from '../../app/ports/index.js';
 import type { Job } from '../../domain/job.js';
 import { PRIORITIES, type Priority } from '../../domain/priority.js';
 import type { Run } from '../../domain/run.js';
 import type { StateEffect } from '../../domain/state.js';
 import { transferMs } from '../../domain/timings.js';
+
+// Loaded when the sink is built (PULSECHECK_PROMETHEUS=true): a host without it never pays for prom-client.
+const require = createRequire(import.meta.url);
+const promClient = (): typeof PromClient => require('prom-client') as typeof PromClient;
 
 const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'half-open', 'open', 'isolated'];
 const PHASES = ['resolve', 'connect', 'tls', 'processing', 'transfer'] as const;
@@ -42,7 +48,8 @@ interface JobSeries {
  */
 export class PrometheusTelemetry implements TelemetrySink, MetricsExposition, HealthContributor {
   readonly name = 'prometheus';
-  readonly #registry = new Registry();
+  readonly #prom = promClient();
+  readonly #registry = new this.#prom.Registry();
   #lastScrapeAt: number | undefined;
   readonly #clock: Clock;
   readonly #series = new Map<string, JobSeries>();
@@ -60,7 +67,7 @@ export class PrometheusTelemetry implements TelemetrySink, MetricsExposition, He
   readonly #byPriority = new Map<Priority, { started: number; shed: number }>(PRIORITIES.map((p) => [p, { started: 0, shed: 0 }]));
   readonly #started = this.#counter('pulsecheck_checks_started_total', 'Checks that passed admission (got a slot in the bulkhead), by job priority', ['priority']);
   readonly #shed = this.#counter('pulsecheck_checks_shed_total', 'Checks skipped as overloaded (waiting list full, or shed for lateness), by job priority', ['priority']);
-  readonly #lateness = new Histogram({
+  readonly #lateness = new this.#prom.Histogram({
     name: 'pulsecheck_start_lateness_seconds',
     help: 'Scheduled checks (catch-ups excluded): start after admission minus the scheduled instant, in seconds, by job priority',
     labelNames: ['priority'],
@@ -166,10 +173,10 @@ export class PrometheusTelemetry implements TelemetrySink, MetricsExposition, He
   }
 
   #gauge(name: string, help: string, labelNames: readonly string[] = ['job']): Gauge {
-    return new Gauge({ name, help, labelNames, registers: [this.#registry] });
+    return new this.#prom.Gauge({ name, help, labelNames, registers: [this.#registry] });
   }
 
   #counter(name: string, help: string, labelNames: readonly string[]): Counter {
-    return new Counter({ name, help, labelNames, registers: [this.#registry] });
+    return new this.#prom.Counter({ name, help, labelNames, registers: [this.#registry] });
   }
 }
